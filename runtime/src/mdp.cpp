@@ -1,0 +1,211 @@
+// 7/MDP frame layouts (rfc.zeromq.org/spec/7) and roc's READY credit frame (DESIGN §3.1).
+#include "mdp.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+
+namespace roc::detail::mdp {
+namespace {
+
+constexpr std::uint32_t max_credit = 1u << 20;
+
+std::string_view view(const zmq::message_t& m) {
+  return {static_cast<const char*>(m.data()), m.size()};
+}
+
+template <class T>
+Decoded<T> fail(std::string error) {
+  Decoded<T> d;
+  d.error = std::move(error);
+  return d;
+}
+
+void send_text(zmq::socket_t& s, std::string_view text, zmq::send_flags flags = zmq::send_flags::sndmore) {
+  s.send(zmq::const_buffer(text.data(), text.size()), flags);
+}
+
+void send_body(zmq::socket_t& s, Frames& body) {
+  for (std::size_t i = 0; i < body.size(); ++i)
+    s.send(body[i], i + 1 < body.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
+}
+
+void send_envelope(zmq::socket_t& s, const zmq::message_t* identity) {
+  if (identity != nullptr) s.send(zmq::const_buffer(identity->data(), identity->size()), zmq::send_flags::sndmore);
+  s.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+}
+
+void send_command_byte(zmq::socket_t& s, Command c, zmq::send_flags flags) {
+  const auto byte = static_cast<std::uint8_t>(c);
+  s.send(zmq::const_buffer(&byte, 1), flags);
+}
+
+// Frames from `first` on are the body; at least one is required.
+bool take_body(Frames& frames, std::size_t first, Frames& body) {
+  if (frames.size() <= first) return false;
+  body.reserve(frames.size() - first);
+  for (std::size_t i = first; i < frames.size(); ++i) body.push_back(std::move(frames[i]));
+  return true;
+}
+
+// Decodes the part of a worker-protocol message that follows the protocol frame.
+// `at` is the index of the command frame; `from_worker` says which commands are legal.
+Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, bool from_worker) {
+  if (frames.size() <= at) return fail<WorkerMessage>("MDPW01 message without a command frame");
+  if (frames[at].size() != 1)
+    return fail<WorkerMessage>(fmt::format("MDPW01 command frame has {} bytes, expected 1", frames[at].size()));
+
+  WorkerMessage m;
+  m.command = static_cast<Command>(*static_cast<const std::uint8_t*>(frames[at].data()));
+  const std::size_t next = at + 1;
+  switch (m.command) {
+    case Command::ready: {
+      if (!from_worker) return fail<WorkerMessage>("READY sent to a worker");
+      if (frames.size() <= next || frames[next].size() == 0)
+        return fail<WorkerMessage>("READY without a service name");
+      m.service = std::string(view(frames[next]));
+      if (frames.size() > next + 1) {
+        auto text = view(frames[next + 1]);
+        std::uint32_t credit = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), credit);
+        if (ec != std::errc{} || end != text.data() + text.size() || credit == 0 || credit > max_credit)
+          return fail<WorkerMessage>(fmt::format("READY credit frame '{}' is not a number from 1 to {}",
+                                                 text.substr(0, 32), max_credit));
+        m.credit = credit;
+      }
+      break;
+    }
+    case Command::request:
+    case Command::reply: {
+      if ((m.command == Command::request) == from_worker)
+        return fail<WorkerMessage>(fmt::format("{} sent in the wrong direction", command_name(m.command)));
+      if (frames.size() <= next + 1 || frames[next].size() == 0)
+        return fail<WorkerMessage>(fmt::format("{} without a client address", command_name(m.command)));
+      if (frames[next + 1].size() != 0)
+        return fail<WorkerMessage>(fmt::format("{} lacks the empty frame after the client address",
+                                               command_name(m.command)));
+      m.client = std::move(frames[next]);
+      if (!take_body(frames, next + 2, m.body))
+        return fail<WorkerMessage>(fmt::format("{} without a body", command_name(m.command)));
+      break;
+    }
+    case Command::heartbeat:
+    case Command::disconnect:
+      break;
+    default:
+      return fail<WorkerMessage>(fmt::format("unknown MDPW01 command 0x{:02x}",
+                                             static_cast<unsigned>(m.command)));
+  }
+  Decoded<WorkerMessage> d;
+  d.message = std::move(m);
+  return d;
+}
+
+Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at) {
+  if (frames.size() <= at || frames[at].size() == 0)
+    return fail<ClientMessage>("MDPC01 message without a service name");
+  ClientMessage m;
+  m.service = std::string(view(frames[at]));
+  if (!take_body(frames, at + 1, m.body)) return fail<ClientMessage>("MDPC01 message without a body");
+  Decoded<ClientMessage> d;
+  d.message = std::move(m);
+  return d;
+}
+
+}  // namespace
+
+std::string_view command_name(Command command) {
+  switch (command) {
+    case Command::ready: return "READY";
+    case Command::request: return "REQUEST";
+    case Command::reply: return "REPLY";
+    case Command::heartbeat: return "HEARTBEAT";
+    case Command::disconnect: return "DISCONNECT";
+  }
+  return "unknown";
+}
+
+Decoded<BrokerInbound> decode_at_broker(Frames& frames) {
+  if (frames.size() < 3) return fail<BrokerInbound>(fmt::format("{} frames, 7/MDP needs at least 3", frames.size()));
+  if (frames[1].size() != 0) return fail<BrokerInbound>("first frame after the identity is not empty");
+
+  BrokerInbound in;
+  auto protocol = view(frames[2]);
+  if (protocol == client_protocol) {
+    auto c = decode_client_part(frames, 3);
+    if (!c) return fail<BrokerInbound>(std::move(c.error));
+    in.client = std::move(c.message);
+  } else if (protocol == worker_protocol) {
+    auto w = decode_worker_command(frames, 3, /*from_worker=*/true);
+    if (!w) return fail<BrokerInbound>(std::move(w.error));
+    in.worker = std::move(w.message);
+  } else {
+    return fail<BrokerInbound>(fmt::format("unknown protocol '{}'", protocol.substr(0, 16)));
+  }
+  in.sender = std::move(frames[0]);
+  Decoded<BrokerInbound> d;
+  d.message = std::move(in);
+  return d;
+}
+
+Decoded<WorkerMessage> decode_at_worker(Frames& frames) {
+  if (frames.size() < 3 || frames[0].size() != 0 || view(frames[1]) != worker_protocol)
+    return fail<WorkerMessage>("expected an empty frame and MDPW01");
+  return decode_worker_command(frames, 2, /*from_worker=*/false);
+}
+
+Decoded<ClientMessage> decode_at_client(Frames& frames) {
+  if (frames.size() < 3 || frames[0].size() != 0 || view(frames[1]) != client_protocol)
+    return fail<ClientMessage>("expected an empty frame and MDPC01");
+  return decode_client_part(frames, 2);
+}
+
+void send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body) {
+  send_envelope(dealer, nullptr);
+  send_text(dealer, client_protocol);
+  send_text(dealer, service);
+  dealer.send(body, zmq::send_flags::none);
+}
+
+void send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
+                    Frames& body) {
+  send_envelope(router, &client);
+  send_text(router, client_protocol);
+  send_text(router, service);
+  send_body(router, body);
+}
+
+void send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit) {
+  send_envelope(dealer, nullptr);
+  send_text(dealer, worker_protocol);
+  send_command_byte(dealer, Command::ready, zmq::send_flags::sndmore);
+  send_text(dealer, service);
+  send_text(dealer, std::to_string(credit), zmq::send_flags::none);
+}
+
+void send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body) {
+  send_envelope(dealer, nullptr);
+  send_text(dealer, worker_protocol);
+  send_command_byte(dealer, Command::reply, zmq::send_flags::sndmore);
+  dealer.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
+  dealer.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+  dealer.send(body, zmq::send_flags::none);
+}
+
+void send_command(zmq::socket_t& socket, Command command, const zmq::message_t* worker_identity) {
+  send_envelope(socket, worker_identity);
+  send_text(socket, worker_protocol);
+  send_command_byte(socket, command, zmq::send_flags::none);
+}
+
+void send_to_worker(zmq::socket_t& router, const zmq::message_t& worker, const zmq::message_t& client,
+                    Frames& body) {
+  send_envelope(router, &worker);
+  send_text(router, worker_protocol);
+  send_command_byte(router, Command::request, zmq::send_flags::sndmore);
+  router.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
+  router.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+  send_body(router, body);
+}
+
+}  // namespace roc::detail::mdp

@@ -1,0 +1,87 @@
+// 7/MDP (Majordomo Protocol 0.1) codec: frames ↔ typed messages, plus roc's credit frame on
+// READY. No sockets are read or written here beyond the send helpers; no state is kept.
+#pragma once
+
+#include <zmq.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roc::detail::mdp {
+
+inline constexpr std::string_view client_protocol = "MDPC01";
+inline constexpr std::string_view worker_protocol = "MDPW01";
+
+enum class Command : std::uint8_t {
+  ready = 0x01,
+  request = 0x02,
+  reply = 0x03,
+  heartbeat = 0x04,
+  disconnect = 0x05,
+};
+
+/// Name of a command for logs ("READY", ...); "unknown" for anything else.
+std::string_view command_name(Command command);
+
+using Frames = std::vector<zmq::message_t>;
+
+/// What a worker says to the broker, or the broker to a worker (after the peer's envelope).
+struct WorkerMessage {
+  Command command{};
+  std::string service;         ///< READY: the object id
+  std::uint32_t credit = 1;    ///< READY: requests the broker may keep in flight (roc extension)
+  zmq::message_t client;       ///< REQUEST/REPLY: the client's routing address
+  Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after)
+};
+
+/// What a client sends to the broker, or the broker to a client.
+struct ClientMessage {
+  std::string service;  ///< the object id
+  Frames body;          ///< body frames; never empty (a missing body is a decode error)
+};
+
+/// A message taken apart by the broker's ROUTER: who sent it and what it is.
+struct BrokerInbound {
+  zmq::message_t sender;                ///< routing identity of the peer
+  std::optional<ClientMessage> client;  ///< set when the peer spoke MDPC01
+  std::optional<WorkerMessage> worker;  ///< set when the peer spoke MDPW01
+};
+
+/// Result of decoding: the message, or why the frames are not valid 7/MDP.
+template <class T>
+struct Decoded {
+  std::optional<T> message;
+  std::string error;
+  explicit operator bool() const noexcept { return message.has_value(); }
+};
+
+/// Decodes frames read from the broker's ROUTER: [identity, "", protocol, ...].
+Decoded<BrokerInbound> decode_at_broker(Frames& frames);
+/// Decodes frames read by a worker's DEALER: ["", "MDPW01", command, ...].
+Decoded<WorkerMessage> decode_at_worker(Frames& frames);
+/// Decodes frames read by a client's DEALER: ["", "MDPC01", service, body...].
+Decoded<ClientMessage> decode_at_client(Frames& frames);
+
+// Senders. Each writes one whole multipart message; bodies are moved, not copied.
+// The DEALER-side senders write the empty envelope frame a REQ socket would.
+
+/// Client → broker.
+void send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body);
+/// Broker → client.
+void send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
+                    Frames& body);
+/// Worker → broker: READY with roc's credit frame.
+void send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit);
+/// Worker → broker: REPLY to `client` with one body frame.
+void send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body);
+/// Worker → broker or broker → worker (pass the worker's identity to address it via ROUTER).
+void send_command(zmq::socket_t& socket, Command command,
+                  const zmq::message_t* worker_identity = nullptr);
+/// Broker → worker: REQUEST from `client`.
+void send_to_worker(zmq::socket_t& router, const zmq::message_t& worker,
+                    const zmq::message_t& client, Frames& body);
+
+}  // namespace roc::detail::mdp
