@@ -1,0 +1,290 @@
+// The binding API: how a C++ class's methods and properties become callable by name, deduced
+// from member pointers. Generated skeletons use it; so can hand-written servers, with no codegen.
+#pragma once
+
+#include "roc/json.hpp"
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace roc {
+
+/// One parameter of a method, as rpc.describe shows it.
+struct ParamInfo {
+  std::string name;
+  std::string type;  ///< IDL spelling, e.g. "int32", "lab::Roi"
+  bool optional = false;
+};
+
+namespace detail {
+
+/// Raised by invokers when the params do not fit the method; becomes -32602.
+class InvalidParams : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Decodes params, calls the member function on `object`, encodes the result into `result`.
+using MethodInvoker =
+    std::function<void(void* object, const json::Value* params, json::Value& result, json::Allocator&)>;
+using PropertyGetter = std::function<void(const void* object, json::Value& out, json::Allocator&)>;
+using PropertySetter = std::function<void(void* object, const json::Value& in)>;
+
+struct MethodEntry {
+  std::string name;
+  std::vector<ParamInfo> params;
+  std::string result_type;
+  std::string doc;
+  bool is_const = false;
+  MethodInvoker invoke;
+};
+
+struct PropertyEntry {
+  std::string name;
+  std::string type;
+  std::string doc;
+  PropertyGetter get;
+  PropertySetter set;  ///< empty for read-only properties
+};
+
+/// Everything the dispatcher needs to serve one interface, independent of the C++ type.
+struct InterfaceTable {
+  std::string name;  ///< the C++ type, e.g. "lab::VnirCamera"
+  std::string doc;
+  std::string signature;      ///< served by rpc.signature; empty when none
+  std::string describe_json;  ///< when set, rpc.describe returns exactly this document
+  std::vector<MethodEntry> methods;
+  std::vector<PropertyEntry> properties;
+  std::unordered_map<std::string, std::size_t> method_index, property_index;
+
+  void add_method(MethodEntry entry);
+  void add_property(PropertyEntry entry);
+  const MethodEntry* find_method(std::string_view name) const;
+  const PropertyEntry* find_property(std::string_view name) const;
+  /// The interface as JSON (DESIGN §3.2 rpc.describe): describe_json when set, else built.
+  std::string describe() const;
+};
+
+// -- member-function traits (const and noexcept variants) --
+template <class F>
+struct function_traits;
+#define ROC_DETAIL_FUNCTION_TRAITS(QUALIFIERS, IS_CONST)          \
+  template <class R, class... A>                                  \
+  struct function_traits<R(A...) QUALIFIERS> {                    \
+    using result = R;                                             \
+    using args = std::tuple<A...>;                                \
+    static constexpr std::size_t arity = sizeof...(A);            \
+    static constexpr bool is_const = IS_CONST;                    \
+  };
+ROC_DETAIL_FUNCTION_TRAITS(, false)
+ROC_DETAIL_FUNCTION_TRAITS(const, true)
+ROC_DETAIL_FUNCTION_TRAITS(noexcept, false)
+ROC_DETAIL_FUNCTION_TRAITS(const noexcept, true)
+#undef ROC_DETAIL_FUNCTION_TRAITS
+
+template <class T>
+using decayed = std::remove_cv_t<std::remove_reference_t<T>>;
+
+/// Reads argument I from positional or named params into `slot`; throws InvalidParams naming it.
+template <class Arg>
+void read_argument(const json::Value* params, std::size_t index, const ParamInfo& info,
+                   const std::string& method, Arg& slot) {
+  const json::Value* value = nullptr;
+  if (params != nullptr && params->IsArray()) {
+    if (index < params->Size()) value = &(*params)[static_cast<rapidjson::SizeType>(index)];
+  } else if (params != nullptr && params->IsObject()) {
+    auto member = params->FindMember(rapidjson::StringRef(info.name.c_str(), info.name.size()));
+    if (member != params->MemberEnd()) value = &member->value;
+  }
+  if (value == nullptr) {
+    if (info.optional) return;  // stays empty (std::nullopt)
+    throw InvalidParams("method '" + method + "' needs parameter '" + info.name + "' (" + info.type +
+                        ")");
+  }
+  try {
+    json::decode(*value, slot);
+  } catch (const json::DecodeError& error) {
+    throw InvalidParams("parameter '" + info.name + "' of '" + method + "': " + error.what());
+  }
+}
+
+/// Checks the params' overall shape: count for arrays, unknown names for objects.
+void check_params_shape(const json::Value* params, const std::vector<ParamInfo>& infos,
+                        const std::string& method);
+
+template <class C, class M, class Args, std::size_t... I>
+decltype(auto) call_member(C& object, M C::*fn, Args& args, std::index_sequence<I...>) {
+  return (object.*fn)(std::forward<std::tuple_element_t<I, typename function_traits<M>::args>>(
+      std::get<I>(args))...);
+}
+
+template <class T, class C, class M, std::size_t... I>
+MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> infos,
+                           std::index_sequence<I...>) {
+  using Traits = function_traits<M>;
+  using Result = typename Traits::result;
+  return [fn, name = std::move(name), infos = std::move(infos)](
+             void* object, const json::Value* params, json::Value& result, json::Allocator& a) {
+    check_params_shape(params, infos, name);
+    std::tuple<decayed<std::tuple_element_t<I, typename Traits::args>>...> args;
+    (read_argument(params, I, infos[I], name, std::get<I>(args)), ...);
+    auto& self = *static_cast<T*>(object);
+    if constexpr (std::is_void_v<Result>) {
+      call_member<C>(self, fn, args, std::index_sequence<I...>{});
+      result.SetNull();
+    } else {
+      json::encode(call_member<C>(self, fn, args, std::index_sequence<I...>{}), result, a);
+    }
+  };
+}
+
+}  // namespace detail
+
+/// Describes how clients may call a T: its methods and properties, by name.
+///
+///     static const auto binding = roc::Binding<Camera>("lab::Camera")
+///         .method("grab", &Camera::grab, {"lines"}, "Reads `lines` lines.")
+///         .property("fps", &Camera::fps, &Camera::set_fps)
+///         .property("model", &Camera::model)        // getter only: read-only
+///         .property("gain", &Camera::gain);         // a data member: read-write
+///
+/// Misuse (a wrong number of parameter names, a duplicate name) throws std::logic_error when
+/// the binding is built, so it shows at start-up, not at the first call. A finished binding is
+/// immutable and may be shared by any number of servers and threads.
+template <class T>
+class Binding {
+ public:
+  explicit Binding(std::string interface_name, std::string doc = {})
+      : table_(std::make_shared<detail::InterfaceTable>()) {
+    table_->name = std::move(interface_name);
+    table_->doc = std::move(doc);
+  }
+
+  /// Exposes a member function (of T or of a base of T) as method `name`.
+  /// `param_names` must name every parameter, in order; trailing std::optional parameters may be
+  /// left out by callers.
+  template <class C, class M, std::enable_if_t<std::is_function_v<M>, int> = 0>
+  Binding& method(std::string name, M C::*fn, std::initializer_list<const char*> param_names = {},
+                  std::string doc = {}) {
+    static_assert(std::is_base_of_v<C, T>, "the method must belong to the bound class or a base of it");
+    using Traits = detail::function_traits<M>;
+    if (param_names.size() != Traits::arity)
+      throw std::logic_error("binding of '" + name + "' names " + std::to_string(param_names.size()) +
+                             " parameters, the method has " + std::to_string(Traits::arity));
+    detail::MethodEntry entry;
+    entry.name = name;
+    entry.params = param_infos<typename Traits::args>(param_names, std::make_index_sequence<Traits::arity>{});
+    entry.result_type = json::type_name<typename Traits::result>();
+    entry.doc = std::move(doc);
+    entry.is_const = Traits::is_const;
+    entry.invoke = detail::make_invoker<T>(fn, name, entry.params, std::make_index_sequence<Traits::arity>{});
+    table_->add_method(std::move(entry));
+    return *this;
+  }
+
+  /// A data member as a property: read-write, or read-only when the member is const.
+  template <class C, class V, std::enable_if_t<!std::is_function_v<V>, int> = 0>
+  Binding& property(std::string name, V C::*field, std::string doc = {}) {
+    static_assert(std::is_base_of_v<C, T>, "the member must belong to the bound class or a base of it");
+    detail::PropertyEntry entry;
+    entry.name = std::move(name);
+    entry.type = json::type_name<V>();
+    entry.doc = std::move(doc);
+    entry.get = [field](const void* object, json::Value& out, json::Allocator& a) {
+      json::encode(static_cast<const T*>(object)->*field, out, a);
+    };
+    if constexpr (!std::is_const_v<V>) {
+      entry.set = [field](void* object, const json::Value& in) {
+        std::remove_cv_t<V> value{};
+        json::decode(in, value);  // decode fully before assigning: a bad value changes nothing
+        static_cast<T*>(object)->*field = std::move(value);
+      };
+    }
+    table_->add_property(std::move(entry));
+    return *this;
+  }
+
+  /// A getter (no parameters, returns the value) as a read-only property.
+  template <class C, class G, std::enable_if_t<std::is_function_v<G>, int> = 0>
+  Binding& property(std::string name, G C::*getter, std::string doc = {}) {
+    add_getter_property<C, G>(std::move(name), getter, std::move(doc));
+    return *this;
+  }
+
+  /// A getter and a setter (one parameter) as a read-write property.
+  template <class C, class G, class D, class S,
+            std::enable_if_t<std::is_function_v<G> && std::is_function_v<S>, int> = 0>
+  Binding& property(std::string name, G C::*getter, S D::*setter, std::string doc = {}) {
+    static_assert(std::is_base_of_v<D, T>, "the setter must belong to the bound class or a base of it");
+    static_assert(detail::function_traits<S>::arity == 1, "a property setter takes exactly one value");
+    using Value = detail::decayed<std::tuple_element_t<0, typename detail::function_traits<S>::args>>;
+    auto& entry = add_getter_property<C, G>(std::move(name), getter, std::move(doc));
+    entry.set = [setter](void* object, const json::Value& in) {
+      Value value{};
+      json::decode(in, value);
+      (static_cast<T*>(object)->*setter)(std::move(value));
+    };
+    return *this;
+  }
+
+  /// The interface's signature hash (generated code passes one); served by rpc.signature.
+  Binding& signature(std::string hash) {
+    table_->signature = std::move(hash);
+    return *this;
+  }
+
+  /// Makes rpc.describe return exactly `idl_json` (generated code passes its IDL document).
+  Binding& describe_as(std::string idl_json) {
+    table_->describe_json = std::move(idl_json);
+    return *this;
+  }
+
+  const std::string& name() const noexcept { return table_->name; }
+  /// The type-erased table the server dispatches through.
+  std::shared_ptr<const detail::InterfaceTable> table() const noexcept { return table_; }
+
+ private:
+  template <class Args, std::size_t... I>
+  static std::vector<ParamInfo> param_infos(std::initializer_list<const char*> names,
+                                            std::index_sequence<I...>) {
+    std::vector<ParamInfo> infos;
+    auto name = names.begin();
+    (infos.push_back(ParamInfo{*name++, json::type_name<std::tuple_element_t<I, Args>>(),
+                               json::detail::is_optional<detail::decayed<std::tuple_element_t<I, Args>>>::value}),
+     ...);
+    return infos;
+  }
+
+  template <class C, class G>
+  detail::PropertyEntry& add_getter_property(std::string name, G C::*getter, std::string doc) {
+    static_assert(std::is_base_of_v<C, T>, "the getter must belong to the bound class or a base of it");
+    using Traits = detail::function_traits<G>;
+    static_assert(Traits::arity == 0 && Traits::is_const, "a property getter is a const method with no parameters");
+    detail::PropertyEntry entry;
+    entry.name = std::move(name);
+    entry.type = json::type_name<typename Traits::result>();
+    entry.doc = std::move(doc);
+    entry.get = [getter](const void* object, json::Value& out, json::Allocator& a) {
+      json::encode((static_cast<const T*>(object)->*getter)(), out, a);
+    };
+    table_->add_property(std::move(entry));
+    return table_->properties.back();
+  }
+
+  std::shared_ptr<detail::InterfaceTable> table_;
+};
+
+/// Generated skeletons specialize this so that `server.publish(id, object)` needs no binding:
+///     template <> struct roc::Skeleton<lab::Camera> { static const roc::Binding<lab::Camera>& binding(); };
+template <class T>
+struct Skeleton;
+
+}  // namespace roc
