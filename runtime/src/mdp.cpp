@@ -30,9 +30,14 @@ void send_body(zmq::socket_t& s, Frames& body) {
     s.send(body[i], i + 1 < body.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
 }
 
-void send_envelope(zmq::socket_t& s, const zmq::message_t* identity) {
-  if (identity != nullptr) s.send(zmq::const_buffer(identity->data(), identity->size()), zmq::send_flags::sndmore);
-  s.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+// Returns whether the message's first frame was accepted. With a send timeout set, a socket at
+// its high-water mark refuses the first frame; once it is taken, libzmq takes the whole message.
+bool send_envelope(zmq::socket_t& s, const zmq::message_t* identity) {
+  if (identity != nullptr)
+    return s.send(zmq::const_buffer(identity->data(), identity->size()), zmq::send_flags::sndmore) &&
+           s.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+  return s.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore).has_value();
+  return true;
 }
 
 void send_command_byte(zmq::socket_t& s, Command c, zmq::send_flags flags) {
@@ -160,52 +165,58 @@ Decoded<ClientMessage> decode_at_client(Frames& frames) {
   return decode_client_part(frames, 2);
 }
 
-void send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body) {
-  send_envelope(dealer, nullptr);
+bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body) {
+  if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, client_protocol);
   send_text(dealer, service);
   dealer.send(body, zmq::send_flags::none);
+  return true;
 }
 
-void send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
+bool send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
                     Frames& body) {
-  send_envelope(router, &client);
+  if (!send_envelope(router, &client)) return false;
   send_text(router, client_protocol);
   send_text(router, service);
   send_body(router, body);
+  return true;
 }
 
-void send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit) {
-  send_envelope(dealer, nullptr);
+bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit) {
+  if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, worker_protocol);
   send_command_byte(dealer, Command::ready, zmq::send_flags::sndmore);
   send_text(dealer, service);
   send_text(dealer, std::to_string(credit), zmq::send_flags::none);
+  return true;
 }
 
-void send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body) {
-  send_envelope(dealer, nullptr);
+bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body) {
+  if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, worker_protocol);
   send_command_byte(dealer, Command::reply, zmq::send_flags::sndmore);
   dealer.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
   dealer.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
   dealer.send(body, zmq::send_flags::none);
+  return true;
 }
 
-void send_command(zmq::socket_t& socket, Command command, const zmq::message_t* worker_identity) {
-  send_envelope(socket, worker_identity);
+bool send_command(zmq::socket_t& socket, Command command, const zmq::message_t* worker_identity) {
+  if (!send_envelope(socket, worker_identity)) return false;
   send_text(socket, worker_protocol);
   send_command_byte(socket, command, zmq::send_flags::none);
+  return true;
 }
 
-void send_to_worker(zmq::socket_t& router, const zmq::message_t& worker, const zmq::message_t& client,
+bool send_to_worker(zmq::socket_t& router, const zmq::message_t& worker, const zmq::message_t& client,
                     Frames& body) {
-  send_envelope(router, &worker);
+  if (!send_envelope(router, &worker)) return false;
   send_text(router, worker_protocol);
   send_command_byte(router, Command::request, zmq::send_flags::sndmore);
   router.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
   router.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
   send_body(router, body);
+  return true;
 }
 
 }  // namespace roc::detail::mdp

@@ -65,23 +65,24 @@ Decoded<WorkerMessage> decode_at_worker(Frames& frames);
 /// Decodes frames read by a client's DEALER: ["", "MDPC01", service, body...].
 Decoded<ClientMessage> decode_at_client(Frames& frames);
 
-// Senders. Each writes one whole multipart message; bodies are moved, not copied.
+// Senders. Each writes one whole multipart message; bodies are moved, not copied. Each returns
+// false when the socket refused the message (its send timeout expired at the high-water mark).
 // The DEALER-side senders write the empty envelope frame a REQ socket would.
 
 /// Client → broker.
-void send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body);
+bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body);
 /// Broker → client.
-void send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
+bool send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
                     Frames& body);
 /// Worker → broker: READY with roc's credit frame.
-void send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit);
+bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit);
 /// Worker → broker: REPLY to `client` with one body frame.
-void send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body);
+bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body);
 /// Worker → broker or broker → worker (pass the worker's identity to address it via ROUTER).
-void send_command(zmq::socket_t& socket, Command command,
+bool send_command(zmq::socket_t& socket, Command command,
                   const zmq::message_t* worker_identity = nullptr);
 /// Broker → worker: REQUEST from `client`.
-void send_to_worker(zmq::socket_t& router, const zmq::message_t& worker,
+bool send_to_worker(zmq::socket_t& router, const zmq::message_t& worker,
                     const zmq::message_t& client, Frames& body);
 
 }  // namespace roc::detail::mdp
