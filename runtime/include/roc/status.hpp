@@ -1,0 +1,194 @@
+// Live status tree (DESIGN §3.3): publishing partial updates, merging them, cutting them to
+// masks, and following them through the broker with a gap-free snapshot for late joiners.
+#pragma once
+
+#include <roc/endpoints.hpp>
+#include <roc/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roc {
+
+/// A dotted status path split into segments; "" is the root. Segments are never empty:
+/// `a..b`, `.a` and `a.` are rejected with std::invalid_argument.
+std::vector<std::string> split_status_path(std::string_view path);
+
+/// Whether the update at `path` concerns `mask`: one is a whole-segment prefix of the other.
+/// `system.foo` matches `system`, `system.foo` and `system.foo.cpu`, never `system.foobar`.
+/// The empty mask matches everything.
+bool status_path_matches(std::string_view mask, std::string_view path);
+
+/// One status update as a receiver sees it: the partial subtree `value` rooted at `path`.
+/// A default-constructed update is empty(): status_updates() yields one when nothing arrived
+/// within its timeout.
+struct StatusUpdate {
+  std::string path;       ///< dotted path the value is rooted at; "" for a snapshot (whole tree)
+  json::Json value;       ///< the partial subtree
+  std::uint64_t seq = 0;  ///< broker sequence number; 0 when unknown
+  bool snapshot = false;  ///< true for the broker's merged tree sent to a late joiner
+  bool valid = false;     ///< false for the "nothing came" update
+
+  bool empty() const noexcept { return !valid; }
+  explicit operator bool() const noexcept { return valid; }
+};
+
+/// A JSON tree that deep-merges partial updates with JSON Merge Patch rules (RFC 7386):
+/// objects merge member by member, `null` removes a member, anything else replaces.
+/// Not thread-safe; copyable.
+class StatusTree {
+ public:
+  StatusTree();
+
+  /// Merges `value` rooted at dotted `path` ("" = the root). Throws std::invalid_argument for a
+  /// malformed path.
+  void merge(std::string_view path, const rapidjson::Value& value);
+  /// Merges an update; an empty update changes nothing. A snapshot replaces the whole tree.
+  void merge(const StatusUpdate& update);
+  /// Replaces the whole tree.
+  void reset(const rapidjson::Value& root);
+
+  /// The subtree at `path`, or nullptr when absent. Valid until the next change.
+  const rapidjson::Value* find(std::string_view path) const;
+  /// The whole tree: always an object.
+  const rapidjson::Value& root() const noexcept { return tree_.value(); }
+
+  /// A copy holding only what lies under the masks (with the masks' ancestors, so paths stay
+  /// the same). No masks, or an empty mask, keeps everything.
+  StatusTree cut(const std::vector<std::string>& masks) const;
+
+  std::string dump() const { return tree_.dump(); }
+  std::string pretty() const { return tree_.pretty(); }
+  bool operator==(const StatusTree& other) const { return tree_ == other.tree_; }
+  bool operator!=(const StatusTree& other) const { return !(*this == other); }
+
+ private:
+  /// RapidJSON's pool allocator frees nothing until the document goes: a long-lived tree that
+  /// is merged into forever is copied into a fresh document when the pool outgrows it.
+  void maybe_compact();
+
+  json::Json tree_;
+  std::size_t compacted_bytes_ = 0;
+};
+
+/// Options of a StatusUpdater.
+struct StatusUpdaterOptions {
+  /// Updates waiting for the network thread; beyond this, emit() drops and counts.
+  std::size_t queue_capacity = 100000;
+};
+
+/// Publishes status updates (topic `status.<path>`, body the subtree) to the broker.
+///
+/// emit() never blocks on the network and never throws for network reasons: updates go to a
+/// bounded queue drained by a background thread that owns the socket. The updater also keeps
+/// the merged tree of everything it emitted and republishes it whenever the broker (re)connects,
+/// so the broker's cache is whole again after a restart and nothing emitted before the
+/// connection was up is lost. Thread-safe. Destruction flushes for up to `linger`.
+class StatusUpdater {
+ public:
+  explicit StatusUpdater(const Endpoints& endpoints, StatusUpdaterOptions options = {});
+  ~StatusUpdater();
+  StatusUpdater(const StatusUpdater&) = delete;
+  StatusUpdater& operator=(const StatusUpdater&) = delete;
+
+  /// Publishes `value` (anything roc::json::encode converts) at dotted `path` (not empty).
+  /// Throws std::invalid_argument for a malformed path; conversion errors propagate.
+  template <class T>
+  void emit(std::string_view path, const T& value) {
+    json::Json j;
+    json::encode(value, j.value(), j.allocator());
+    emit_value(path, j.value());
+  }
+  /// Publishes a JSON value.
+  void emit_value(std::string_view path, const rapidjson::Value& value);
+  /// Publishes JSON text; throws std::invalid_argument when it is not valid JSON.
+  void emit_json(std::string_view path, std::string_view json_text);
+
+  /// A copy of the merged tree of everything emitted so far.
+  StatusTree tree() const;
+  /// Updates dropped because the queue was full.
+  std::uint64_t dropped() const noexcept;
+  /// Waits until the broker has subscribed and everything emitted so far was handed to the
+  /// network; false after `timeout`. For tests and orderly shutdown.
+  bool flush(std::chrono::milliseconds timeout) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+class StatusSubscription;
+
+/// Follows status updates under `masks` (empty: everything) through the broker at `endpoints`.
+///
+/// First asks the broker for the merged tree under the masks; that arrives as one update with
+/// snapshot() true and the sequence number it reflects. Live updates after it follow with no gap
+/// and no duplicate; each is cut down to the masks (an update emitted above a mask delivers only
+/// the masked part). When nothing arrives within `timeout`, the range yields an empty update so
+/// a loop can do other work; it ends only when the subscription is destroyed. When the broker
+/// does not answer the snapshot request within a few timeouts, live updates are delivered anyway.
+///
+///     for (auto& u : roc::status_updates(endpoints, {"system"}, 2s)) { if (u) tree.merge(u); }
+///
+/// Not thread-safe: one thread iterates. Throws std::invalid_argument for a malformed mask.
+StatusSubscription status_updates(const Endpoints& endpoints, std::vector<std::string> masks,
+                                  std::chrono::milliseconds timeout);
+
+/// The range returned by status_updates(); also usable by hand through next().
+class StatusSubscription {
+ public:
+  StatusSubscription(const Endpoints& endpoints, std::vector<std::string> masks,
+                     std::chrono::milliseconds timeout, bool want_snapshot = true);
+  ~StatusSubscription();
+  StatusSubscription(StatusSubscription&&) noexcept;
+  StatusSubscription& operator=(StatusSubscription&&) noexcept;
+
+  /// Waits up to `timeout` for the next update; returns an empty update when none came.
+  StatusUpdate next(std::chrono::milliseconds timeout);
+  /// next() with the subscription's own timeout.
+  StatusUpdate next();
+  /// Whether the snapshot has arrived (or was given up on).
+  bool synced() const noexcept;
+  const std::vector<std::string>& masks() const noexcept;
+
+  class iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = StatusUpdate;
+    using difference_type = std::ptrdiff_t;
+    using pointer = StatusUpdate*;
+    using reference = StatusUpdate&;
+
+    explicit iterator(StatusSubscription* owner) : owner_(owner) { ++*this; }
+    /// The end sentinel: never dereferenced.
+    iterator(StatusSubscription* owner, int) : owner_(owner) {}
+    StatusUpdate& operator*() { return current_; }
+    StatusUpdate* operator->() { return &current_; }
+    iterator& operator++() {
+      current_ = owner_->next();
+      return *this;
+    }
+    /// The range never ends by itself: break out of the loop.
+    bool operator!=(const iterator&) const { return true; }
+    bool operator==(const iterator&) const { return false; }
+
+   private:
+    StatusSubscription* owner_;
+    StatusUpdate current_;
+  };
+  iterator begin() { return iterator(this); }
+  iterator end() { return iterator(this, 0); }
+
+ private:
+  friend class iterator;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace roc

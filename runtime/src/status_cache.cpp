@@ -1,0 +1,52 @@
+// The broker's status cache (see status_cache.hpp).
+#include "status_cache.hpp"
+
+#include "status_protocol.hpp"
+
+#include <rapidjson/document.h>
+
+#include <string>
+
+namespace roc::detail {
+
+namespace st = status;
+
+void StatusCache::on_publish(std::vector<zmq::message_t>& frames) noexcept {
+  if (frames.size() < 2) return;
+  const std::string_view topic_view(frames[0].data<char>(), frames[0].size());
+  if (topic_view.substr(0, st::topic_prefix.size()) != st::topic_prefix) return;
+  try {
+    // A copy: small messages keep their bytes inline, so growing `frames` moves them.
+    const std::string topic(topic_view);
+    frames.resize(2);
+    const auto text = std::to_string(++seq_);
+    frames.emplace_back(text.data(), text.size());
+    rapidjson::Document body;
+    body.Parse(frames[1].data<char>(), frames[1].size());
+    if (body.HasParseError()) return;  // forwarded with its number, kept out of the tree
+    tree_.merge(std::string_view(topic).substr(st::topic_prefix.size()), body);
+  } catch (...) {
+    // A malformed path or an allocation failure: the update still goes through.
+  }
+}
+
+std::optional<std::vector<zmq::message_t>> StatusCache::on_subscription(
+    const zmq::message_t& message) noexcept {
+  if (message.size() < 2 || message.data<char>()[0] != 1) return std::nullopt;
+  const std::string_view topic(message.data<char>() + 1, message.size() - 1);
+  try {
+    const auto masks = st::parse_snapshot_request(topic);
+    if (!masks) return std::nullopt;
+    std::vector<zmq::message_t> reply;
+    reply.emplace_back(topic.data(), topic.size());
+    const auto body = tree_.cut(*masks).dump();
+    reply.emplace_back(body.data(), body.size());
+    const auto seq = std::to_string(seq_);
+    reply.emplace_back(seq.data(), seq.size());
+    return reply;
+  } catch (...) {
+    return std::nullopt;  // a malformed mask: no answer; the subscriber gives up waiting
+  }
+}
+
+}  // namespace roc::detail

@@ -1,0 +1,65 @@
+// Wire details of status updates shared by publishers, the broker's cache and subscribers:
+// topics, the sequence frame, the snapshot request carried by a subscription, and mask cutting.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace roc::detail::status {
+
+/// Live update: [ "status.<path>", <subtree JSON>, <seq decimal> ]. Publishers send the first two
+/// frames; the broker appends the third.
+inline constexpr std::string_view topic_prefix = "status.";
+/// Everything a subscriber must hold for the root ("status." + first segment is narrower).
+inline constexpr std::string_view any_status = "status.";
+
+/// A snapshot request is a subscription to `roc.snapshot.<token> <masks JSON array>`. The broker
+/// sees it on its XPUB in order after the same subscriber's mask subscriptions and answers at once
+/// with [ <that same topic>, <merged tree under the masks>, <seq> ] — the one message only that
+/// subscriber receives, placed in the stream exactly between the updates it reflects and the
+/// ones it does not.
+inline constexpr std::string_view snapshot_prefix = "roc.snapshot.";
+
+using Path = std::vector<std::string>;
+
+/// "a.b" → {"a","b"}; "" → {}. Throws std::invalid_argument on empty segments.
+Path split(std::string_view path);
+std::string join(const Path& path);
+/// Whether `a` is a whole-segment prefix of `b` (equal counts).
+bool is_prefix(const Path& a, const Path& b);
+
+/// Masks without the ones already covered by a shorter mask; {} or a "" mask → {{}} (everything).
+std::vector<Path> normalize_masks(const std::vector<std::string>& masks);
+
+/// The ZeroMQ prefixes that receive everything the masks need: "status." + each first segment,
+/// or "status." for the root. Updates emitted above a mask's first segment (at the root) do not
+/// exist: emit() needs a non-empty path.
+std::vector<std::string> zmq_prefixes(const std::vector<Path>& masks);
+
+/// The part of `value` (the subtree at `at`) under the masks, with the masks' ancestors below
+/// `at`, written into `out`. False when nothing of it is under any mask.
+bool cut(const Path& at, const rapidjson::Value& value, const std::vector<Path>& masks,
+         rapidjson::Value& out, rapidjson::Document::AllocatorType& a);
+
+/// JSON Merge Patch (RFC 7386) of `patch` into `target`.
+void merge_patch(rapidjson::Value& target, const rapidjson::Value& patch,
+                 rapidjson::Document::AllocatorType& a);
+/// Merges `value` rooted at `path` into the object `root`.
+void merge_at(rapidjson::Value& root, const Path& path, const rapidjson::Value& value,
+              rapidjson::Document::AllocatorType& a);
+
+/// The sequence frame's text, or nullopt when absent or not a number.
+std::optional<std::uint64_t> parse_seq(std::string_view text);
+
+/// The snapshot request topic for a token and masks, and its parts taken back apart.
+std::string snapshot_request(std::string_view token, const std::vector<std::string>& masks);
+/// The masks of a snapshot request subscription (without the leading 0x01), or nullopt when
+/// `topic` is not one.
+std::optional<std::vector<std::string>> parse_snapshot_request(std::string_view topic);
+
+}  // namespace roc::detail::status

@@ -1,0 +1,178 @@
+// StatusSubscription: a SUB socket on the broker's XPUB, the snapshot handshake, sequence
+// checks, and cutting each update to the masks by whole path segments.
+#include "status_protocol.hpp"
+
+#include <roc/status.hpp>
+
+#include <zmq.hpp>
+
+#include <deque>
+#include <random>
+#include <stdexcept>
+
+namespace roc {
+
+namespace st = detail::status;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string random_token() {
+  static thread_local std::mt19937_64 rng{std::random_device{}() ^
+                                          static_cast<std::uint64_t>(Clock::now().time_since_epoch().count())};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out(16, '0');
+  auto v = rng();
+  for (auto& c : out) {
+    c = hex[v & 15];
+    v >>= 4;
+  }
+  return out;
+}
+
+std::string_view frame_text(const zmq::message_t& m) { return {m.data<char>(), m.size()}; }
+
+}  // namespace
+
+struct StatusSubscription::Impl {
+  Impl(const Endpoints& endpoints, std::vector<std::string> mask_list,
+       std::chrono::milliseconds timeout, bool want_snapshot)
+      : masks(std::move(mask_list)), normalized(st::normalize_masks(masks)), timeout(timeout),
+        socket(context, zmq::socket_type::sub) {
+    socket.set(zmq::sockopt::rcvhwm, 100000);  // a burst must not overflow a reader that keeps up
+    socket.set(zmq::sockopt::linger, 0);
+    socket.connect(endpoints.subscribe());
+    for (const auto& prefix : st::zmq_prefixes(normalized)) socket.set(zmq::sockopt::subscribe, prefix);
+    if (want_snapshot) {
+      // After the mask subscriptions on the same socket, so the broker applies those first.
+      request = st::snapshot_request(random_token(), masks);
+      socket.set(zmq::sockopt::subscribe, request);
+      // A broker without a status cache never answers; live updates flow anyway after this.
+      give_up = Clock::now() + std::max(timeout * 3, std::chrono::milliseconds(3000));
+    } else {
+      synced = true;
+    }
+  }
+
+  /// The next update within `deadline`, or an empty one.
+  StatusUpdate next(Clock::time_point deadline) {
+    while (true) {
+      if (synced && !held.empty()) {
+        auto u = std::move(held.front());
+        held.pop_front();
+        return u;
+      }
+      const auto now = Clock::now();
+      if (!synced && now >= give_up) {
+        synced = true;  // deliver what was held back
+        unsubscribe_request();
+        continue;
+      }
+      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::min(deadline, synced ? deadline : give_up) - now);
+      if (wait.count() < 0) wait = std::chrono::milliseconds(0);
+      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
+      zmq::poll(&item, 1, wait);
+      if (!(item.revents & ZMQ_POLLIN)) {
+        if (Clock::now() >= deadline) return {};
+        continue;
+      }
+      std::vector<zmq::message_t> frames;
+      while (true) {
+        zmq::message_t m;
+        if (!socket.recv(m, zmq::recv_flags::dontwait)) break;
+        const bool more = m.more();
+        frames.push_back(std::move(m));
+        if (!more) break;
+      }
+      if (auto u = take(frames)) {
+        if (synced) return std::move(*u);
+        held.push_back(std::move(*u));
+      }
+      if (Clock::now() >= deadline && !(synced && !held.empty())) return {};
+    }
+  }
+
+  /// Turns frames into an update under the masks, or nullopt when they do not concern us.
+  std::optional<StatusUpdate> take(std::vector<zmq::message_t>& frames) {
+    if (frames.size() < 2) return std::nullopt;
+    const auto topic = frame_text(frames[0]);
+    const std::uint64_t seq = frames.size() >= 3 ? st::parse_seq(frame_text(frames[2])).value_or(0) : 0;
+    StatusUpdate u;
+    u.seq = seq;
+    u.valid = true;
+    const auto body = frame_text(frames[1]);
+    rapidjson::Document doc;
+    doc.Parse(body.data(), body.size());
+    if (doc.HasParseError()) return std::nullopt;  // not ours to fix; never a crash
+
+    if (!request.empty() && topic == request) {
+      u.snapshot = true;
+      if (!doc.IsObject()) doc.SetObject();
+      u.value.value().CopyFrom(doc, u.value.allocator());
+      snapshot_seq = seq;
+      synced = true;
+      unsubscribe_request();
+      // Live updates the snapshot already reflects were delivered before it: drop them.
+      std::deque<StatusUpdate> later;
+      for (auto& h : held)
+        if (h.seq > snapshot_seq) later.push_back(std::move(h));
+      held.swap(later);
+      held.push_front(std::move(u));
+      auto first = std::move(held.front());
+      held.pop_front();
+      return first;
+    }
+    if (topic.substr(0, st::topic_prefix.size()) != st::topic_prefix) return std::nullopt;
+    st::Path path;
+    try {
+      path = st::split(topic.substr(st::topic_prefix.size()));
+    } catch (const std::invalid_argument&) {
+      return std::nullopt;
+    }
+    if (!st::cut(path, doc, normalized, u.value.value(), u.value.allocator())) return std::nullopt;
+    u.path = st::join(path);
+    return u;
+  }
+
+  void unsubscribe_request() {
+    if (request.empty()) return;
+    try {
+      socket.set(zmq::sockopt::unsubscribe, request);
+    } catch (const zmq::error_t&) {
+    }
+    request.clear();
+  }
+
+  std::vector<std::string> masks;
+  std::vector<st::Path> normalized;
+  std::chrono::milliseconds timeout;
+  zmq::context_t context{1};
+  zmq::socket_t socket;
+  std::string request;            // the snapshot request topic while it is outstanding
+  bool synced = false;            // snapshot received or given up on
+  std::uint64_t snapshot_seq = 0;
+  Clock::time_point give_up{};
+  std::deque<StatusUpdate> held;  // live updates that came before the snapshot
+};
+
+StatusSubscription::StatusSubscription(const Endpoints& endpoints, std::vector<std::string> masks,
+                                       std::chrono::milliseconds timeout, bool want_snapshot)
+    : impl_(std::make_unique<Impl>(endpoints, std::move(masks), timeout, want_snapshot)) {}
+StatusSubscription::~StatusSubscription() = default;
+StatusSubscription::StatusSubscription(StatusSubscription&&) noexcept = default;
+StatusSubscription& StatusSubscription::operator=(StatusSubscription&&) noexcept = default;
+
+StatusUpdate StatusSubscription::next(std::chrono::milliseconds timeout) {
+  return impl_->next(Clock::now() + timeout);
+}
+StatusUpdate StatusSubscription::next() { return next(impl_->timeout); }
+bool StatusSubscription::synced() const noexcept { return impl_->synced; }
+const std::vector<std::string>& StatusSubscription::masks() const noexcept { return impl_->masks; }
+
+StatusSubscription status_updates(const Endpoints& endpoints, std::vector<std::string> masks,
+                                  std::chrono::milliseconds timeout) {
+  return StatusSubscription(endpoints, std::move(masks), timeout);
+}
+
+}  // namespace roc
