@@ -1,0 +1,228 @@
+// roc::Client: calls objects through the broker — dynamically by name (ObjectHandle) or through
+// generated typed proxies (client.proxy<T>(id)).
+#pragma once
+
+#include "roc/endpoints.hpp"
+#include "roc/error.hpp"
+#include "roc/json.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <future>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace roc {
+
+/// How a client calls.
+struct ClientOptions {
+  /// Default timeout of every call; ObjectHandle::with_timeout overrides it per handle.
+  std::chrono::milliseconds timeout{2000};
+};
+
+class ObjectHandle;
+
+/// Generated code specializes this so that `client.proxy<lab::Camera>(id)` returns the proxy:
+///     template <> struct roc::ProxyFor<lab::Camera> { using type = lab::CameraProxy; };
+template <class T>
+struct ProxyFor;
+
+namespace detail {
+
+class ClientCore;
+
+/// Sends one JSON-RPC request and waits for its response; returns the whole response document
+/// when it holds a result, throws RemoteError (or a subclass) when it holds an error, TimeoutError
+/// when nothing came in time, ProtocolError when the reply is not a JSON-RPC response.
+/// `params` may be null (no params member).
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+          std::chrono::milliseconds timeout);
+
+/// Like call(), but returns at once; exactly one of the callbacks runs later, on the client's
+/// I/O thread (keep them short). `on_result` receives the response's result member.
+void call_async(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+                std::chrono::milliseconds timeout, std::function<void(const json::Value& result)> on_result,
+                std::function<void(std::exception_ptr)> on_error);
+
+/// Sends a notification (no id): nothing comes back, errors included.
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params);
+
+/// Encodes call arguments as a positional params array.
+template <class... A>
+void encode_params(json::Document& doc, const A&... args) {
+  doc.SetArray();
+  auto& a = doc.GetAllocator();
+  doc.Reserve(sizeof...(A), a);
+  auto push = [&](const auto& arg) {
+    json::Value v;
+    json::encode(arg, v, a);
+    doc.PushBack(v, a);
+  };
+  (push(args), ...);
+}
+
+template <class R>
+R result_as(const json::Value& result) {
+  if constexpr (std::is_void_v<R>) {
+    (void)result;
+  } else {
+    try {
+      return json::decode_as<R>(result);
+    } catch (const json::DecodeError& error) {
+      throw ProtocolError(std::string("the result does not fit the expected type: ") + error.what());
+    }
+  }
+}
+
+}  // namespace detail
+
+/// A named remote object. Cheap to copy; copies share the client. Thread-safe.
+/// Every call has a timeout (the client's default unless with_timeout() set another).
+class ObjectHandle {
+ public:
+  ObjectHandle(std::shared_ptr<detail::ClientCore> core, std::string id, std::chrono::milliseconds timeout)
+      : core_(std::move(core)), id_(std::move(id)), timeout_(timeout) {}
+
+  const std::string& id() const noexcept { return id_; }
+  std::chrono::milliseconds timeout() const noexcept { return timeout_; }
+  /// A handle to the same object whose calls use `timeout`.
+  ObjectHandle with_timeout(std::chrono::milliseconds timeout) const {
+    ObjectHandle copy = *this;
+    copy.timeout_ = timeout;
+    return copy;
+  }
+
+  /// Calls `method` with positional arguments and converts the result to R (roc::Json: as is).
+  /// Throws RemoteError (code, message, data), ObjectNotFound, TimeoutError, ProtocolError.
+  template <class R = Json, class... A>
+  R call(std::string_view method, const A&... args) const {
+    verify_signature();
+    json::Document params;
+    detail::encode_params(params, args...);
+    Json reply = detail::call(*core_, id_, method, &params, timeout_);
+    return detail::result_as<R>(reply.value()["result"]);
+  }
+
+  /// Calls with params given as JSON (an array for positional, an object for named ones).
+  Json call_json(std::string_view method, const Json& params) const {
+    verify_signature();
+    const json::Value* p = params.value().IsNull() ? nullptr : &params.value();
+    Json reply = detail::call(*core_, id_, method, p, timeout_);
+    return Json::from(reply.value()["result"]);
+  }
+
+  /// Like call(), without waiting: the future holds the result or the exception.
+  template <class R = Json, class... A>
+  std::future<R> call_async(std::string_view method, const A&... args) const {
+    auto promise = std::make_shared<std::promise<R>>();
+    auto future = promise->get_future();
+    try {
+      verify_signature();
+      json::Document params;
+      detail::encode_params(params, args...);
+      detail::call_async(
+          *core_, id_, method, &params, timeout_,
+          [promise](const json::Value& result) {
+            try {
+              if constexpr (std::is_void_v<R>) {
+                promise->set_value();
+              } else {
+                promise->set_value(detail::result_as<R>(result));
+              }
+            } catch (...) {
+              promise->set_exception(std::current_exception());
+            }
+          },
+          [promise](std::exception_ptr error) { promise->set_exception(error); });
+    } catch (...) {
+      promise->set_exception(std::current_exception());
+    }
+    return future;
+  }
+
+  /// One-way call: returns once sent; the method's result and errors are not reported.
+  template <class... A>
+  void notify(std::string_view method, const A&... args) const {
+    json::Document params;
+    detail::encode_params(params, args...);
+    detail::notify(*core_, id_, method, &params);
+  }
+
+  /// Reads property `name` (rpc.get).
+  template <class R = Json>
+  R get(std::string_view name) const {
+    return call<R>("rpc.get", name);
+  }
+  /// Writes property `name` (rpc.set); a read-only property throws RemoteError -32003.
+  template <class V>
+  void set(std::string_view name, const V& value) const {
+    call<void>("rpc.set", name, value);
+  }
+  /// The object's interface (rpc.describe).
+  Json describe() const { return call<Json>("rpc.describe"); }
+  /// Round trip through the broker to the object; throws like call().
+  void ping() const { call<void>("rpc.ping"); }
+
+  /// Makes this handle check, once, that the object's interface signature (rpc.signature) is
+  /// `hash`; a different one throws SignatureMismatch naming the object. Generated proxies call
+  /// it so a proxy built from an older header fails clearly instead of answering wrongly.
+  void expect_signature(std::string hash) {
+    signature_ = std::make_shared<SignatureCheck>();
+    signature_->expected = std::move(hash);
+  }
+
+ private:
+  struct SignatureCheck {
+    std::string expected;
+    std::atomic<bool> verified{false};
+  };
+  void verify_signature() const {
+    if (signature_ && !signature_->verified.load(std::memory_order_acquire)) check_signature();
+  }
+  void check_signature() const;
+
+  std::shared_ptr<detail::ClientCore> core_;
+  std::string id_;
+  std::chrono::milliseconds timeout_;
+  std::shared_ptr<SignatureCheck> signature_;
+};
+
+/// Calls objects through the broker. Thread-safe: share one client between threads; many calls
+/// may be in flight at once. After a broker restart the same client works again by itself.
+class Client {
+ public:
+  explicit Client(Endpoints broker = Endpoints::from_env(), ClientOptions options = {});
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  /// A dynamic handle to object `id` (no generated code needed). Does not contact the broker.
+  ObjectHandle object(std::string id) const;
+  ObjectHandle operator[](std::string id) const { return object(std::move(id)); }
+
+  /// The generated typed proxy for T, bound to object `id`.
+  template <class T>
+  typename ProxyFor<T>::type proxy(std::string id) const {
+    return typename ProxyFor<T>::type(object(std::move(id)));
+  }
+
+  /// Ids registered with the broker and their worker counts (8/MMI `mmi.objects`), as JSON:
+  /// `[{"id":"vnir","workers":1}]`.
+  Json objects() const;
+  /// Whether any worker serves `id` right now (8/MMI `mmi.service`).
+  bool exists(const std::string& id) const;
+
+  const Endpoints& broker() const noexcept;
+  std::chrono::milliseconds timeout() const noexcept { return options_.timeout; }
+
+ private:
+  std::string mmi(const std::string& service, const std::string& body) const;
+
+  ClientOptions options_;
+  std::shared_ptr<detail::ClientCore> core_;
+};
+
+}  // namespace roc

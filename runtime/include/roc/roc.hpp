@@ -1,0 +1,11 @@
+// The whole public API of roc in one include.
+#pragma once
+
+#include "roc/binding.hpp"
+#include "roc/broker.hpp"
+#include "roc/client.hpp"
+#include "roc/endpoints.hpp"
+#include "roc/error.hpp"
+#include "roc/json.hpp"
+#include "roc/server.hpp"
+#include "roc/version.hpp"

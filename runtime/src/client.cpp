@@ -1,0 +1,128 @@
+// roc::Client and the JSON-RPC side of calls: request bodies out, results or errors back.
+#include "roc/client.hpp"
+
+#include "client_core.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <fmt/format.h>
+
+namespace roc {
+namespace detail {
+namespace {
+
+// The request body; no id makes it a notification.
+std::string request_body(std::optional<std::int64_t> id, std::string_view method, const json::Value* params) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("jsonrpc");
+  w.String("2.0");
+  if (id) {
+    w.Key("id");
+    w.Int64(*id);
+  }
+  w.Key("method");
+  w.String(method.data(), static_cast<rapidjson::SizeType>(method.size()));
+  if (params != nullptr) {
+    w.Key("params");
+    params->Accept(w);
+  }
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+// Throws the error a response carries, or ProtocolError when it is no response at all.
+void check_response(const Json& reply, const std::string& object_id) {
+  const auto& v = reply.value();
+  if (!v.IsObject())
+    throw ProtocolError(fmt::format("object '{}' answered with something that is not a JSON-RPC response", object_id));
+  auto error = v.FindMember("error");
+  if (error != v.MemberEnd()) {
+    const auto& e = error->value;
+    if (!e.IsObject() || !e.HasMember("code") || !e["code"].IsInt() || !e.HasMember("message") ||
+        !e["message"].IsString())
+      throw ProtocolError(fmt::format("object '{}' answered with a malformed error object", object_id));
+    auto data = e.FindMember("data");
+    throw_remote_error(e["code"].GetInt(), e["message"].GetString(),
+                       data == e.MemberEnd() ? std::string() : json::to_string(data->value));
+  }
+  if (!v.HasMember("result"))
+    throw ProtocolError(fmt::format("object '{}' answered with neither a result nor an error", object_id));
+}
+
+}  // namespace
+
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+          std::chrono::milliseconds timeout) {
+  const auto id = core.next_id();
+  Json reply = core.request(object_id, request_body(id, method, params), id, timeout);
+  check_response(reply, object_id);
+  return reply;
+}
+
+void call_async(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+                std::chrono::milliseconds timeout, std::function<void(const json::Value& result)> on_result,
+                std::function<void(std::exception_ptr)> on_error) {
+  const auto id = core.next_id();
+  core.request_async(
+      object_id, request_body(id, method, params), id, timeout,
+      [object_id, on_result, on_error](Json&& reply) {
+        try {
+          check_response(reply, object_id);
+        } catch (...) {
+          on_error(std::current_exception());
+          return;
+        }
+        on_result(reply.value()["result"]);
+      },
+      on_error);
+}
+
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params) {
+  core.send(object_id, request_body(std::nullopt, method, params));
+}
+
+}  // namespace detail
+
+void ObjectHandle::check_signature() const {
+  Json reply = detail::call(*core_, id_, "rpc.signature", nullptr, timeout_);
+  const auto& actual = reply.value()["result"];
+  // An object bound by hand has no signature: nothing to compare, so it is accepted.
+  if (actual.IsString() && signature_->expected != actual.GetString())
+    throw SignatureMismatch(error_code::signature_mismatch,
+                            fmt::format("signature mismatch: object '{}' implements interface signature {}, but this "
+                                        "proxy was generated for {}; regenerate the proxy from the object's header "
+                                        "or IDL",
+                                        id_, actual.GetString(), signature_->expected));
+  signature_->verified.store(true, std::memory_order_release);
+}
+
+Client::Client(Endpoints broker, ClientOptions options)
+    : options_(options), core_(std::make_shared<detail::ClientCore>(std::move(broker))) {
+  if (options_.timeout.count() <= 0) throw std::invalid_argument("roc::ClientOptions: the timeout must be positive");
+}
+
+Client::~Client() = default;
+
+ObjectHandle Client::object(std::string id) const { return ObjectHandle(core_, std::move(id), options_.timeout); }
+
+std::string Client::mmi(const std::string& service, const std::string& body) const {
+  return core_->request_raw(service, body, options_.timeout);
+}
+
+Json Client::objects() const {
+  auto text = mmi("mmi.objects", "");
+  try {
+    return Json::parse(text);
+  } catch (const std::invalid_argument& error) {
+    throw ProtocolError(fmt::format("mmi.objects answered with something that is not JSON: {}", error.what()));
+  }
+}
+
+bool Client::exists(const std::string& id) const { return mmi("mmi.service", id) == "200"; }
+
+const Endpoints& Client::broker() const noexcept { return core_->broker(); }
+
+}  // namespace roc
