@@ -56,7 +56,7 @@ void encode_params(json::Document& doc, const A&... args) {
   doc.SetArray();
   auto& a = doc.GetAllocator();
   doc.Reserve(sizeof...(A), a);
-  auto push = [&](const auto& arg) {
+  [[maybe_unused]] auto push = [&](const auto& arg) {
     json::Value v;
     json::encode(arg, v, a);
     doc.PushBack(v, a);

@@ -1,0 +1,69 @@
+// The simulated camera's behaviour: value checks like a real driver's, synthetic pixels.
+#include "vnir_camera.hpp"
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <thread>
+
+namespace lab {
+
+void VnirCamera::open_shutter() { shutter_open_ = true; }
+void VnirCamera::close_shutter() { shutter_open_ = false; }
+bool VnirCamera::shutter_open() const { return shutter_open_; }
+
+double VnirCamera::fps() const { return fps_; }
+void VnirCamera::set_fps(double fps) {
+  if (!(fps > 0.0 && fps <= 400.0))
+    throw std::out_of_range("fps must be in (0, 400], got " + std::to_string(fps));
+  fps_ = fps;
+}
+
+std::chrono::microseconds VnirCamera::exposure() const { return exposure_; }
+void VnirCamera::set_exposure(std::chrono::microseconds exposure) {
+  if (exposure < std::chrono::microseconds(10) || exposure > std::chrono::seconds(10))
+    throw std::out_of_range("exposure must be between 10 us and 10 s, got " + std::to_string(exposure.count()) +
+                            " us");
+  exposure_ = exposure;
+}
+
+void VnirCamera::set_roi(const Roi& roi) {
+  if (roi.width == 0 || roi.height == 0) throw std::invalid_argument("the region of interest is empty");
+  if (roi.x + roi.width > sensor_width || roi.y + roi.height > sensor_height)
+    throw std::invalid_argument("the region of interest (" + std::to_string(roi.x) + "+" + std::to_string(roi.width) +
+                                ", " + std::to_string(roi.y) + "+" + std::to_string(roi.height) +
+                                ") leaves the 1024 x 768 sensor");
+  roi_ = roi;
+}
+Roi VnirCamera::roi() const { return roi_; }
+
+TriggerMode VnirCamera::trigger() const { return trigger_; }
+void VnirCamera::set_trigger(TriggerMode mode) { trigger_ = mode; }
+
+std::vector<std::uint16_t> VnirCamera::grab(std::uint32_t lines) {
+  if (lines == 0 || lines > 100000)
+    throw std::invalid_argument("lines must be between 1 and 100000, got " + std::to_string(lines));
+  std::vector<std::uint16_t> pixels(static_cast<std::size_t>(lines) * roi_.width);
+  std::uniform_int_distribution<int> noise(0, 15);
+  const double gain = shutter_open_ ? exposure_.count() / 5000.0 : 0.0;
+  for (std::uint32_t line = 0; line < lines; ++line)
+    for (std::uint32_t column = 0; column < roi_.width; ++column) {
+      // A smooth spectrum along the line plus sensor noise, clipped to 12 bits.
+      double signal = gain * 2000.0 * (1.0 + std::sin((roi_.x + column) * 0.01));
+      pixels[static_cast<std::size_t>(line) * roi_.width + column] =
+          static_cast<std::uint16_t>(std::min(4095.0, signal + 64 + noise(noise_)));
+    }
+  ++frames_;
+  return pixels;
+}
+
+double VnirCamera::expose(std::chrono::milliseconds duration) {
+  std::this_thread::sleep_for(duration);
+  return shutter_open_ ? 1000.0 : 64.0;
+}
+
+double VnirCamera::temperature() const { return 21.5 + 0.01 * static_cast<double>(frames_ % 100); }
+std::uint64_t VnirCamera::frames_grabbed() const { return frames_; }
+std::string VnirCamera::model() const { return "VNIR-1024 (simulated)"; }
+
+}  // namespace lab

@@ -1,0 +1,44 @@
+// vnir-client: calls the camera through the dynamic API — no generated code, names as strings.
+#include "print_calls.hpp"
+
+#include <roc/client.hpp>
+
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
+#include <vector>
+
+int main(int argc, char** argv) {
+  CLI::App app{"Calls a VNIR camera published by vnir-server, through the dynamic API."};
+  std::string broker;
+  std::string id = "vnir";
+  int timeout_ms = 2000;
+  app.add_option("-b,--broker", broker, "Broker address; default $ROC_BROKER or localhost:5555");
+  app.add_option("-i,--id", id, "Object id of the camera")->capture_default_str();
+  app.add_option("-t,--timeout-ms", timeout_ms, "Timeout of each call")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  auto endpoints = broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints{broker};
+  roc::Client client{endpoints, roc::ClientOptions{std::chrono::milliseconds(timeout_ms)}};
+  auto camera = client[id];
+  fmt::print("calling '{}' at {}\n", id, endpoints.address());
+
+  bool ok = sample::show("ping", [&] { camera.ping(); return std::string("pong"); });
+  if (!ok) return 2;
+  sample::show("get model", [&] { return camera.get<std::string>("model"); });
+  sample::show("open_shutter()", [&] { camera.call<void>("open_shutter"); return std::string("done"); });
+  sample::show("set fps = 50", [&] { camera.set("fps", 50.0); return std::string("done"); });
+  sample::show("get fps", [&] { return fmt::format("{}", camera.get<double>("fps")); });
+  sample::show("set_roi({x:0,y:0,width:8,height:4})", [&] {
+    camera.call_json("set_roi", roc::Json::parse(R"({"roi":{"x":0,"y":0,"width":8,"height":4}})"));
+    return std::string("done");
+  });
+  sample::show("grab(2)", [&] {
+    auto pixels = camera.call<std::vector<std::uint16_t>>("grab", 2);
+    return fmt::format("{} pixels, first {}", pixels.size(), pixels.empty() ? 0 : pixels.front());
+  });
+  sample::show("set fps = -1 (the camera refuses)", [&] { camera.set("fps", -1.0); return std::string("done"); });
+  sample::show("grab(0) (the camera refuses)", [&] { return camera.call("grab", 0).dump(); });
+  sample::show("frames_grabbed()", [&] { return camera.call("frames_grabbed").dump(); });
+  return 0;
+}
