@@ -25,7 +25,13 @@ void send_text(zmq::socket_t& s, std::string_view text, zmq::send_flags flags = 
   s.send(zmq::const_buffer(text.data(), text.size()), flags);
 }
 
+// An empty `body` still ends the message (with one empty frame): the frames before it were sent
+// with SNDMORE, and leaving the message open would glue it to the next one on the socket.
 void send_body(zmq::socket_t& s, Frames& body) {
+  if (body.empty()) {
+    s.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::none);
+    return;
+  }
   for (std::size_t i = 0; i < body.size(); ++i)
     s.send(body[i], i + 1 < body.size() ? zmq::send_flags::sndmore : zmq::send_flags::none);
 }

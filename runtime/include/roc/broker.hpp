@@ -1,0 +1,87 @@
+// roc's broker: routes 7/MDP calls from clients to the workers serving each object id, and
+// relays logs and status between publishers and subscribers (DESIGN §2, §3).
+#pragma once
+
+#include <roc/endpoints.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace roc {
+
+/// How a broker binds and how patient it is with its peers.
+struct BrokerOptions {
+  /// Address to bind, in any form roc::Endpoints accepts (`*:5555`, `127.0.0.1:0`, `ipc://path`).
+  /// Port 0 picks a free base port such that base, base+1 and base+2 all bind.
+  std::string bind = "*:5555";
+  /// How often the broker sends HEARTBEAT to each worker; also the unit of worker expiry.
+  std::chrono::milliseconds heartbeat_interval{2500};
+  /// A worker silent for heartbeat_interval × heartbeat_liveness is dropped.
+  int heartbeat_liveness = 3;
+  /// How long a request for an id nobody serves waits for a worker before it gets -32001.
+  std::chrono::milliseconds unknown_object_grace{1000};
+  /// Request bodies (all frames together) larger than this get an error reply naming both sizes.
+  /// Replies are not limited.
+  std::size_t max_request_bytes = std::size_t{64} << 20;
+};
+
+/// Counters for tests and tools; a snapshot, consistent per field only.
+struct BrokerStats {
+  std::uint64_t requests = 0;         ///< client requests received (MMI included)
+  std::uint64_t replies = 0;          ///< worker replies forwarded to clients
+  std::uint64_t dropped = 0;          ///< malformed or unexpected messages dropped or refused
+  std::uint64_t not_found = 0;        ///< -32001 replies sent after the grace
+  std::uint64_t gone = 0;             ///< -32002 replies sent for calls held by a lost worker
+  std::uint64_t expired_workers = 0;  ///< workers dropped for silence
+  std::uint64_t workers = 0;          ///< workers registered now
+  std::uint64_t queued = 0;           ///< requests waiting for a worker now
+};
+
+/// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)
+/// relay for logs and status, each relay in its own thread so calls are never slowed by logs.
+///
+/// A Broker is single-use: start() or run() once, stop() once (more stop() calls do nothing).
+/// To restart on the same port, make a new Broker bound to `endpoints().address()`'s port.
+/// It owns its own ZeroMQ context; several brokers can live in one process.
+class Broker {
+ public:
+  explicit Broker(BrokerOptions options = {});
+  /// Calls stop().
+  ~Broker();
+  Broker(const Broker&) = delete;
+  Broker& operator=(const Broker&) = delete;
+
+  /// Binds the three sockets and serves in a background thread. Returns once bound.
+  /// Throws roc::Error naming the address when binding fails, or when already started/stopped.
+  void start();
+
+  /// Binds and serves in the calling thread until stop() is called from another thread.
+  /// Returns at once when stop() was already called. Throws like start().
+  void run();
+
+  /// Orderly stop: answers held and queued calls with -32002, sends DISCONNECT to every worker,
+  /// closes the sockets (the ports are free again when it returns) and joins the threads.
+  /// Idempotent; safe from any thread except the one inside run().
+  void stop();
+
+  /// Where peers connect: the bound port (the picked one for port 0), with a wildcard host
+  /// (`*`, `0.0.0.0`) replaced by 127.0.0.1 and `[::]` by `[::1]`. Thread-safe.
+  Endpoints endpoints() const;
+
+  /// Counters; thread-safe.
+  BrokerStats stats() const;
+
+  /// Number of workers registered for each object id right now; thread-safe.
+  std::map<std::string, std::size_t> workers() const;
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace roc

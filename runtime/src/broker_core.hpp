@@ -1,0 +1,133 @@
+// The broker's routing state machine (7/MDP with roc's credit extension): which workers serve
+// which object ids, what each holds, what waits. It reads decoded frames and writes to the ROUTER
+// it is given; binding, threads and the poll loop live in broker.cpp.
+#pragma once
+
+#include "broker_log.hpp"
+#include "mdp.hpp"
+#include "roc/broker.hpp"
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace roc::detail {
+
+/// Routes calls between clients and workers on one ROUTER socket.
+///
+/// Thread safety: handle(), on_timer(), next_wakeup() and shutdown() must all be called from the
+/// thread that owns the ROUTER; stats() and worker_counts() may be called from any thread.
+/// Nothing here throws on bad input: malformed or unexpected messages are logged (rate-limited)
+/// and dropped or answered with an error.
+class BrokerCore {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  BrokerCore(zmq::socket_t& router, const BrokerOptions& options);
+
+  /// Handles one multipart message read from the ROUTER; the frames are consumed.
+  void handle(mdp::Frames& frames, Clock::time_point now);
+
+  /// Sends due heartbeats, drops silent workers and answers requests whose grace ran out.
+  void on_timer(Clock::time_point now);
+
+  /// When on_timer() next has work to do.
+  Clock::time_point next_wakeup() const noexcept { return std::min(next_heartbeat_, next_grace_check_); }
+
+  /// Orderly stop: answers every queued and held call with an error and sends DISCONNECT to
+  /// every worker. The core is empty afterwards.
+  void shutdown();
+
+  BrokerStats stats() const;
+  std::map<std::string, std::size_t> worker_counts() const;
+
+ private:
+  struct Service;
+
+  // A call sent to a worker and not answered yet. `body` shares the first body frame's buffer
+  // (zmq_msg_copy) so an error reply can name the request ids if the worker goes away.
+  struct InFlight {
+    zmq::message_t client;
+    zmq::message_t body;
+  };
+
+  // A call waiting for a worker with free credit.
+  struct Queued {
+    zmq::message_t client;
+    mdp::Frames body;
+    Clock::time_point enqueued;
+  };
+
+  struct Worker {
+    zmq::message_t identity;
+    Service* service = nullptr;
+    std::uint32_t credit = 1;
+    std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
+    Clock::time_point expiry;
+    std::uint64_t last_dispatch = 0;  // breaks ties between equally free workers (round robin)
+    std::size_t free_credit() const noexcept {
+      return in_flight.size() >= credit ? 0 : credit - in_flight.size();
+    }
+  };
+
+  struct Service {
+    std::string name;
+    std::vector<Worker*> workers;
+    std::deque<Queued> queue;
+    Clock::time_point no_workers_since;  // when the last worker left (or the service appeared)
+  };
+
+  using WorkerMap = std::unordered_map<std::string, Worker>;
+
+  void on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now);
+  void on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now);
+  void on_malformed(const mdp::Frames& frames, const std::string& error, Clock::time_point now);
+  void on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now);
+  void on_reply(Worker& worker, mdp::WorkerMessage& message);
+  void on_mmi(zmq::message_t& sender, mdp::ClientMessage& message);
+
+  Worker* pick_worker(Service& service);
+  void dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body);
+  void drain(Service& service);
+  void remove_worker(WorkerMap::iterator it, bool send_disconnect, std::string_view why,
+                     Clock::time_point now);
+  void refuse_unknown_worker(const zmq::message_t& sender, std::string_view what);
+  void expire_unserved(Clock::time_point now);
+
+  void reply_text(const zmq::message_t& client, std::string_view service, std::string_view text);
+  void publish_counts(const Service& service);
+
+  zmq::socket_t& router_;
+  BrokerOptions options_;
+  Clock::duration expiry_after_;
+  WorkerMap workers_;
+  std::unordered_map<std::string, Service> services_;
+  Clock::time_point next_heartbeat_;
+  Clock::time_point next_grace_check_ = Clock::time_point::max();
+  std::uint64_t dispatch_count_ = 0;
+  RateLimitedLog log_;
+
+  // Counters: written only by the loop thread (plain load+store, no locked increment on the
+  // hot path), read from anywhere.
+  struct Counter {
+    std::atomic<std::uint64_t> value{0};
+    void add(std::uint64_t n = 1) noexcept {
+      value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    void set(std::uint64_t n) noexcept { value.store(n, std::memory_order_relaxed); }
+    std::uint64_t get() const noexcept { return value.load(std::memory_order_relaxed); }
+  };
+  Counter requests_, replies_, dropped_, not_found_, gone_, expired_, workers_count_, queued_;
+
+  mutable std::mutex counts_mutex_;
+  std::map<std::string, std::size_t> counts_;  // id → workers; changes only on (un)registration
+};
+
+}  // namespace roc::detail

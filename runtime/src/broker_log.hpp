@@ -1,0 +1,55 @@
+// Rate-limited warnings for the broker: a peer flooding it with garbage must not flood the log.
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cstdint>
+#include <utility>
+
+namespace roc::detail {
+
+/// Lets at most `burst` warnings through per `window`; the rest are counted and summarized in
+/// one line when the next window opens. Not thread-safe: one per thread.
+class RateLimitedLog {
+ public:
+  explicit RateLimitedLog(int burst = 20, std::chrono::milliseconds window = std::chrono::seconds(1))
+      : burst_(burst), window_(window) {}
+
+  template <class... Args>
+  void warn(spdlog::format_string_t<Args...> format, Args&&... args) {
+    if (admit()) spdlog::warn(format, std::forward<Args>(args)...);
+  }
+
+  /// Warnings suppressed since this object was made.
+  std::uint64_t suppressed_total() const noexcept { return suppressed_total_; }
+
+ private:
+  bool admit() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now - window_start_ >= window_) {
+      if (suppressed_ > 0)
+        spdlog::warn("broker: {} more warnings suppressed in the last {} ms", suppressed_,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
+      window_start_ = now;
+      in_window_ = 0;
+      suppressed_ = 0;
+    }
+    if (in_window_ < burst_) {
+      ++in_window_;
+      return true;
+    }
+    ++suppressed_;
+    ++suppressed_total_;
+    return false;
+  }
+
+  int burst_;
+  std::chrono::milliseconds window_;
+  std::chrono::steady_clock::time_point window_start_{};
+  int in_window_ = 0;
+  std::uint64_t suppressed_ = 0;
+  std::uint64_t suppressed_total_ = 0;
+};
+
+}  // namespace roc::detail

@@ -1,0 +1,84 @@
+// XSUB/XPUB forwarding for logs and status, with hooks for the status cache (see relay.hpp).
+#include "relay.hpp"
+
+#include "broker_wakeup.hpp"
+
+#include <spdlog/spdlog.h>
+#include <zmq_addon.hpp>
+
+#include <iterator>
+
+namespace roc::detail {
+namespace {
+
+// Messages handled per socket before the other socket and the stop signal get a turn.
+constexpr int batch = 1000;
+constexpr std::chrono::milliseconds idle_poll{500};  // a fallback only: stop() wakes the poll
+
+}  // namespace
+
+Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
+             bool ipv6)
+    : context_(context),
+      xsub_(context, zmq::socket_type::xsub),
+      xpub_(context, zmq::socket_type::xpub),
+      wake_(context, zmq::socket_type::pull) {
+  for (auto* s : {&xsub_, &xpub_}) {
+    s->set(zmq::sockopt::linger, 0);
+    if (ipv6) s->set(zmq::sockopt::ipv6, 1);
+  }
+  xsub_.bind(publish_endpoint);
+  xpub_.bind(subscribe_endpoint);
+  wake_endpoint_ = bind_wakeup(wake_, "relay");
+}
+
+Relay::~Relay() { stop(); }
+
+void Relay::start() { thread_ = std::thread([this] { run(); }); }
+
+void Relay::stop() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  send_wakeup(context_, wake_endpoint_);
+  thread_.join();
+}
+
+void Relay::run() {
+  zmq::pollitem_t items[] = {{xsub_.handle(), 0, ZMQ_POLLIN, 0},
+                             {xpub_.handle(), 0, ZMQ_POLLIN, 0},
+                             {wake_.handle(), 0, ZMQ_POLLIN, 0}};
+  Frames message;
+  while (!stopping_) {
+    try {
+      zmq::poll(items, 3, idle_poll);
+      if (items[2].revents & ZMQ_POLLIN) break;
+      if (items[0].revents & ZMQ_POLLIN) {
+        for (int i = 0; i < batch; ++i) {
+          message.clear();
+          if (!zmq::recv_multipart(xsub_, std::back_inserter(message), zmq::recv_flags::dontwait)) break;
+          on_publication(message);
+          if (!message.empty()) zmq::send_multipart(xpub_, message, zmq::send_flags::dontwait);
+          publications_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+      if (items[1].revents & ZMQ_POLLIN) {
+        for (int i = 0; i < batch; ++i) {
+          zmq::message_t subscription;
+          if (!xpub_.recv(subscription, zmq::recv_flags::dontwait)) break;
+          on_subscription(subscription);
+          xsub_.send(subscription, zmq::send_flags::dontwait);
+          subscriptions_.fetch_add(1, std::memory_order_relaxed);
+        }
+      }
+    } catch (const zmq::error_t& e) {
+      // Nothing a peer sends can cause this; log and keep relaying rather than lose logs.
+      spdlog::error("broker relay: {}", e.what());
+    }
+  }
+}
+
+void Relay::on_publication(Frames&) {}
+
+void Relay::on_subscription(zmq::message_t&) {}
+
+}  // namespace roc::detail

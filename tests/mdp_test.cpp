@@ -1,0 +1,331 @@
+// The 7/MDP codec: every frame layout each side sends and reads, roc's credit frame, and every
+// malformed message the broker and its peers must reject with a reason instead of crashing.
+#include <doctest/doctest.h>
+
+#include "mdp.hpp"
+
+#include <zmq_addon.hpp>
+
+#include <initializer_list>
+#include <iterator>
+#include <string>
+
+using namespace roc::detail;
+using mdp::Command;
+using mdp::Frames;
+
+namespace {
+
+Frames frames(std::initializer_list<std::string> parts) {
+  Frames f;
+  for (const auto& p : parts) f.emplace_back(p.data(), p.size());
+  return f;
+}
+
+std::string str(const zmq::message_t& m) { return m.to_string(); }
+
+std::string byte(Command c) { return std::string(1, static_cast<char>(c)); }
+
+const std::string ready = byte(Command::ready);
+const std::string request = byte(Command::request);
+const std::string reply = byte(Command::reply);
+const std::string heartbeat = byte(Command::heartbeat);
+const std::string disconnect = byte(Command::disconnect);
+
+// A broker-side ROUTER and a peer DEALER joined over inproc, with receive timeouts.
+struct Pipe {
+  zmq::context_t context;
+  zmq::socket_t router{context, zmq::socket_type::router};
+  zmq::socket_t dealer{context, zmq::socket_type::dealer};
+  Pipe() {
+    for (auto* s : {&router, &dealer}) {
+      s->set(zmq::sockopt::linger, 0);
+      s->set(zmq::sockopt::rcvtimeo, 2000);
+    }
+    router.bind("inproc://mdp-test");
+    dealer.set(zmq::sockopt::routing_id, "peer");
+    dealer.connect("inproc://mdp-test");
+  }
+  static Frames read(zmq::socket_t& s) {
+    Frames f;
+    REQUIRE(zmq::recv_multipart(s, std::back_inserter(f)));
+    return f;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the broker decodes a client request: service, and every body frame in order") {
+  SUBCASE("one body frame") {
+    auto f = frames({"C", "", "MDPC01", "vnir", R"({"jsonrpc":"2.0","id":1,"method":"x"})"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(str(d.message->sender) == "C");
+    REQUIRE(d.message->client);
+    CHECK_FALSE(d.message->worker);
+    CHECK(d.message->client->service == "vnir");
+    REQUIRE(d.message->client->body.size() == 1);
+    CHECK(str(d.message->client->body[0]) == R"({"jsonrpc":"2.0","id":1,"method":"x"})");
+  }
+  SUBCASE("attachment frames follow the JSON frame") {
+    auto f = frames({"C", "", "MDPC01", "vnir", "{}", "bin1", ""});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    REQUIRE(d.message->client->body.size() == 3);
+    CHECK(str(d.message->client->body[1]) == "bin1");
+    CHECK(d.message->client->body[2].size() == 0);
+  }
+  SUBCASE("an empty body frame is a body") {
+    auto f = frames({"C", "", "MDPC01", "vnir", ""});
+    CHECK(mdp::decode_at_broker(f));
+  }
+}
+
+TEST_CASE("the broker decodes every worker command") {
+  SUBCASE("READY without a credit frame gets credit 1 (plain 7/MDP worker)") {
+    auto f = frames({"W", "", "MDPW01", ready, "vnir"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    REQUIRE(d.message->worker);
+    CHECK(d.message->worker->command == Command::ready);
+    CHECK(d.message->worker->service == "vnir");
+    CHECK(d.message->worker->credit == 1);
+    CHECK(str(d.message->sender) == "W");
+  }
+  SUBCASE("READY with a credit frame") {
+    auto f = frames({"W", "", "MDPW01", ready, "vnir", "64"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->worker->credit == 64);
+  }
+  SUBCASE("REPLY: client address, empty frame, body frames") {
+    auto f = frames({"W", "", "MDPW01", reply, "client-7", "", "result", "attachment"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    auto& w = *d.message->worker;
+    CHECK(w.command == Command::reply);
+    CHECK(str(w.client) == "client-7");
+    REQUIRE(w.body.size() == 2);
+    CHECK(str(w.body[0]) == "result");
+    CHECK(str(w.body[1]) == "attachment");
+  }
+  SUBCASE("HEARTBEAT and DISCONNECT") {
+    auto h = frames({"W", "", "MDPW01", heartbeat});
+    auto dh = mdp::decode_at_broker(h);
+    REQUIRE(dh);
+    CHECK(dh.message->worker->command == Command::heartbeat);
+    auto x = frames({"W", "", "MDPW01", disconnect});
+    auto dx = mdp::decode_at_broker(x);
+    REQUIRE(dx);
+    CHECK(dx.message->worker->command == Command::disconnect);
+  }
+}
+
+TEST_CASE("the broker rejects malformed messages with a reason and leaves the sender frame intact") {
+  auto rejects = [](Frames f, const char* reason_part) {
+    auto sender_before = f.empty() ? std::string() : str(f[0]);
+    auto d = mdp::decode_at_broker(f);
+    CHECK_FALSE(d);
+    CHECK_FALSE(d.message.has_value());
+    CHECK_MESSAGE(d.error.find(reason_part) != std::string::npos, d.error);
+    if (!f.empty()) CHECK(str(f[0]) == sender_before);  // the broker logs and looks it up
+  };
+  SUBCASE("too few frames") {
+    rejects(frames({}), "frames");
+    rejects(frames({"X"}), "frames");
+    rejects(frames({"X", ""}), "frames");
+  }
+  SUBCASE("no empty delimiter") { rejects(frames({"X", "MDPC01", "svc", "body"}), "not empty"); }
+  SUBCASE("unknown protocol") {
+    rejects(frames({"X", "", "MDPC02", "svc", "body"}), "unknown protocol");
+    rejects(frames({"X", "", "", "svc", "body"}), "unknown protocol");
+    rejects(frames({"X", "", std::string(1000, 'Z')}), "unknown protocol");
+  }
+  SUBCASE("client: no service, empty service, no body") {
+    rejects(frames({"X", "", "MDPC01"}), "service");
+    rejects(frames({"X", "", "MDPC01", "", "body"}), "service");
+    rejects(frames({"X", "", "MDPC01", "svc"}), "body");
+  }
+  SUBCASE("worker: no command, a command frame of the wrong size, an unknown command") {
+    rejects(frames({"X", "", "MDPW01"}), "command");
+    rejects(frames({"X", "", "MDPW01", ""}), "0 bytes");
+    rejects(frames({"X", "", "MDPW01", "\x01\x01", "svc"}), "2 bytes");
+    rejects(frames({"X", "", "MDPW01", std::string(1, '\0')}), "unknown MDPW01 command 0x00");
+    rejects(frames({"X", "", "MDPW01", "\x09"}), "0x09");
+  }
+  SUBCASE("worker: REQUEST goes broker → worker only") {
+    rejects(frames({"X", "", "MDPW01", request, "c", "", "body"}), "wrong direction");
+  }
+  SUBCASE("READY without a service, or with an empty one") {
+    rejects(frames({"X", "", "MDPW01", ready}), "service");
+    rejects(frames({"X", "", "MDPW01", ready, ""}), "service");
+  }
+  SUBCASE("READY with a credit that is not a number from 1 to 2^20") {
+    for (const char* credit : {"0", "-1", "abc", "12x", " 5", "", "99999999999", "1048577"})
+      rejects(frames({"X", "", "MDPW01", ready, "svc", credit}), "credit");
+  }
+  SUBCASE("REPLY without a client, with an empty client, without the delimiter, without a body") {
+    rejects(frames({"X", "", "MDPW01", reply}), "client address");
+    rejects(frames({"X", "", "MDPW01", reply, "c"}), "client address");
+    rejects(frames({"X", "", "MDPW01", reply, "", "", "body"}), "client address");
+    rejects(frames({"X", "", "MDPW01", reply, "c", "x", "body"}), "empty frame");
+    rejects(frames({"X", "", "MDPW01", reply, "c", ""}), "without a body");
+  }
+}
+
+TEST_CASE("the largest credit is accepted, one more is not") {
+  auto ok = frames({"W", "", "MDPW01", ready, "svc", "1048576"});
+  auto d = mdp::decode_at_broker(ok);
+  REQUIRE(d);
+  CHECK(d.message->worker->credit == 1048576u);
+}
+
+TEST_CASE("a worker decodes what the broker sends it and rejects the rest") {
+  SUBCASE("REQUEST") {
+    auto f = frames({"", "MDPW01", request, "client-1", "", "body", "att"});
+    auto d = mdp::decode_at_worker(f);
+    REQUIRE(d);
+    CHECK(d.message->command == Command::request);
+    CHECK(str(d.message->client) == "client-1");
+    REQUIRE(d.message->body.size() == 2);
+    CHECK(str(d.message->body[0]) == "body");
+  }
+  SUBCASE("HEARTBEAT and DISCONNECT") {
+    auto h = frames({"", "MDPW01", heartbeat});
+    CHECK(mdp::decode_at_worker(h).message->command == Command::heartbeat);
+    auto x = frames({"", "MDPW01", disconnect});
+    CHECK(mdp::decode_at_worker(x).message->command == Command::disconnect);
+  }
+  SUBCASE("READY and REPLY never go to a worker") {
+    auto r = frames({"", "MDPW01", ready, "svc"});
+    CHECK(mdp::decode_at_worker(r).error.find("READY") != std::string::npos);
+    auto p = frames({"", "MDPW01", reply, "c", "", "b"});
+    CHECK(mdp::decode_at_worker(p).error.find("wrong direction") != std::string::npos);
+  }
+  SUBCASE("a bad envelope") {
+    auto a = frames({"x", "MDPW01", heartbeat});
+    CHECK_FALSE(mdp::decode_at_worker(a));
+    auto b = frames({"", "MDPC01", heartbeat});
+    CHECK_FALSE(mdp::decode_at_worker(b));
+    auto c = frames({""});
+    CHECK_FALSE(mdp::decode_at_worker(c));
+    auto e = frames({"", "MDPW01", request, "c", ""});
+    CHECK_FALSE(mdp::decode_at_worker(e));
+  }
+}
+
+TEST_CASE("a client decodes the broker's reply and rejects the rest") {
+  auto ok = frames({"", "MDPC01", "vnir", "result"});
+  auto d = mdp::decode_at_client(ok);
+  REQUIRE(d);
+  CHECK(d.message->service == "vnir");
+  CHECK(str(d.message->body[0]) == "result");
+
+  auto wrong = frames({"", "MDPW01", "vnir", "result"});
+  CHECK_FALSE(mdp::decode_at_client(wrong));
+  auto no_body = frames({"", "MDPC01", "vnir"});
+  CHECK_FALSE(mdp::decode_at_client(no_body));
+  auto no_envelope = frames({"MDPC01", "vnir", "result"});
+  CHECK_FALSE(mdp::decode_at_client(no_envelope));
+  auto empty_service = frames({"", "MDPC01", "", "result"});
+  CHECK_FALSE(mdp::decode_at_client(empty_service));
+}
+
+TEST_CASE("the senders write exactly the 7/MDP frame layouts") {
+  Pipe pipe;
+  auto peer = zmq::message_t(std::string("peer"));
+
+  SUBCASE("client → broker: \"\" | MDPC01 | service | body") {
+    mdp::send_request(pipe.dealer, "vnir", zmq::message_t(std::string("{}")));
+    auto f = Pipe::read(pipe.router);
+    REQUIRE(f.size() == 5);
+    CHECK(str(f[0]) == "peer");
+    CHECK(str(f[1]).empty());
+    CHECK(str(f[2]) == "MDPC01");
+    CHECK(str(f[3]) == "vnir");
+    CHECK(str(f[4]) == "{}");
+  }
+  SUBCASE("broker → client: \"\" | MDPC01 | service | body frames") {
+    auto body = frames({"result", "att"});
+    mdp::send_to_client(pipe.router, peer, "vnir", body);
+    auto f = Pipe::read(pipe.dealer);
+    REQUIRE(f.size() == 5);
+    CHECK(str(f[0]).empty());
+    CHECK(str(f[1]) == "MDPC01");
+    CHECK(str(f[2]) == "vnir");
+    CHECK(str(f[3]) == "result");
+    CHECK(str(f[4]) == "att");
+  }
+  SUBCASE("an empty body still ends the message, so the next one is not glued to it") {
+    Frames none;
+    mdp::send_to_client(pipe.router, peer, "vnir", none);
+    auto next = frames({"second"});
+    mdp::send_to_client(pipe.router, peer, "vnir", next);
+    auto f = Pipe::read(pipe.dealer);
+    REQUIRE(f.size() == 4);
+    CHECK(str(f[3]).empty());
+    auto g = Pipe::read(pipe.dealer);
+    REQUIRE(g.size() == 4);
+    CHECK(str(g[3]) == "second");
+  }
+  SUBCASE("worker → broker READY with roc's credit frame") {
+    mdp::send_ready(pipe.dealer, "vnir", 16);
+    auto f = Pipe::read(pipe.router);
+    REQUIRE(f.size() == 6);
+    CHECK(str(f[1]).empty());
+    CHECK(str(f[2]) == "MDPW01");
+    CHECK(str(f[3]) == ready);
+    CHECK(str(f[4]) == "vnir");
+    CHECK(str(f[5]) == "16");
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->worker->credit == 16);
+  }
+  SUBCASE("worker → broker REPLY: client | \"\" | body") {
+    mdp::send_reply(pipe.dealer, zmq::message_t(std::string("client-9")), zmq::message_t(std::string("ok")));
+    auto f = Pipe::read(pipe.router);
+    REQUIRE(f.size() == 7);
+    CHECK(str(f[2]) == "MDPW01");
+    CHECK(str(f[3]) == reply);
+    CHECK(str(f[4]) == "client-9");
+    CHECK(str(f[5]).empty());
+    CHECK(str(f[6]) == "ok");
+  }
+  SUBCASE("broker → worker REQUEST: client | \"\" | body frames") {
+    auto body = frames({"call", "att"});
+    mdp::send_to_worker(pipe.router, peer, zmq::message_t(std::string("client-3")), body);
+    auto f = Pipe::read(pipe.dealer);
+    REQUIRE(f.size() == 7);
+    CHECK(str(f[0]).empty());
+    CHECK(str(f[1]) == "MDPW01");
+    CHECK(str(f[2]) == request);
+    CHECK(str(f[3]) == "client-3");
+    CHECK(str(f[4]).empty());
+    CHECK(str(f[5]) == "call");
+    CHECK(str(f[6]) == "att");
+    auto d = mdp::decode_at_worker(f);
+    REQUIRE(d);
+    CHECK(str(d.message->client) == "client-3");
+  }
+  SUBCASE("HEARTBEAT and DISCONNECT both ways") {
+    mdp::send_command(pipe.dealer, Command::heartbeat);
+    auto up = Pipe::read(pipe.router);
+    REQUIRE(up.size() == 4);
+    CHECK(str(up[3]) == heartbeat);
+    mdp::send_command(pipe.router, Command::disconnect, &peer);
+    auto down = Pipe::read(pipe.dealer);
+    REQUIRE(down.size() == 3);
+    CHECK(str(down[0]).empty());
+    CHECK(str(down[1]) == "MDPW01");
+    CHECK(str(down[2]) == disconnect);
+  }
+}
+
+TEST_CASE("command names for logs") {
+  CHECK(mdp::command_name(Command::ready) == "READY");
+  CHECK(mdp::command_name(Command::request) == "REQUEST");
+  CHECK(mdp::command_name(Command::reply) == "REPLY");
+  CHECK(mdp::command_name(Command::heartbeat) == "HEARTBEAT");
+  CHECK(mdp::command_name(Command::disconnect) == "DISCONNECT");
+  CHECK(mdp::command_name(static_cast<Command>(0x7f)) == "unknown");
+}
