@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "broker_oversize.hpp"
+#include "status_protocol.hpp"
 #include "support/test_support.hpp"
 
 #include <roc/broker.hpp>
@@ -715,4 +716,50 @@ TEST_CASE("the relay forwards publications XSUB → XPUB and subscriptions back"
   REQUIRE(got->size() == 2);
   CHECK(str((*got)[0]) == "log.info.node1");  // the status topic was filtered out upstream
   CHECK(str((*got)[1]) == R"({"msg":"hello"})");
+}
+
+TEST_CASE("the relay stamps status updates with sequence numbers and answers snapshot requests") {
+  Fixture fx;
+  const auto endpoints = fx.broker.endpoints();
+  zmq::socket_t sub(fx.context, zmq::socket_type::sub), pub(fx.context, zmq::socket_type::pub);
+  for (auto* s : {&sub, &pub}) s->set(zmq::sockopt::linger, 0);
+  sub.set(zmq::sockopt::subscribe, "status.system");
+  sub.connect(endpoints.subscribe());
+  pub.connect(endpoints.publish());
+
+  auto receive = [&](std::chrono::milliseconds timeout) -> std::optional<Frames> {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+    Frames f;
+    zmq::recv_multipart(sub, std::back_inserter(f));
+    return f;
+  };
+
+  // Publish until the subscription has made it through; each update carries the next number.
+  std::optional<Frames> got;
+  const auto deadline = Clock::now() + 5s;
+  while (!got && Clock::now() < deadline) {
+    pub.send(zmq::str_buffer("status.system.cpu"), zmq::send_flags::sndmore);
+    pub.send(zmq::str_buffer(R"({"load":0.5})"));
+    got = receive(20ms);
+  }
+  REQUIRE(got);
+  REQUIRE(got->size() == 3);
+  CHECK(str((*got)[0]) == "status.system.cpu");
+  const auto seq = std::stoull(str((*got)[2]));
+  CHECK(seq >= 1);
+
+  const auto topic = roc::detail::status::snapshot_request("t1", {"system"});
+  sub.set(zmq::sockopt::subscribe, topic);
+  std::optional<Frames> snapshot;
+  while (!snapshot && Clock::now() < deadline) {
+    auto f = receive(100ms);
+    if (f && str((*f)[0]) == topic) snapshot = std::move(f);
+  }
+  REQUIRE(snapshot);
+  REQUIRE(snapshot->size() == 3);
+  auto tree = json(str((*snapshot)[1]));
+  REQUIRE(tree.IsObject());
+  CHECK(tree.HasMember("system"));
+  CHECK(std::stoull(str((*snapshot)[2])) >= seq);
 }

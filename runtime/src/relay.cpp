@@ -29,6 +29,10 @@ Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const
   }
   xsub_.bind(publish_endpoint);
   xpub_.bind(subscribe_endpoint);
+  // The cache needs every status update even when no subscriber wants it yet; XSUB resends
+  // this to each publisher that connects, and refcounts it against subscribers' unsubscribes.
+  const std::string status_subscription = std::string(1, '\x01') + std::string(StatusCache::upstream_subscription);
+  xsub_.send(zmq::buffer(status_subscription));
   wake_endpoint_ = bind_wakeup(wake_, "relay");
 }
 
@@ -65,8 +69,7 @@ void Relay::run() {
         for (int i = 0; i < batch; ++i) {
           zmq::message_t subscription;
           if (!xpub_.recv(subscription, zmq::recv_flags::dontwait)) break;
-          on_subscription(subscription);
-          xsub_.send(subscription, zmq::send_flags::dontwait);
+          if (on_subscription(subscription)) xsub_.send(subscription, zmq::send_flags::dontwait);
           subscriptions_.fetch_add(1, std::memory_order_relaxed);
         }
       }
@@ -77,8 +80,15 @@ void Relay::run() {
   }
 }
 
-void Relay::on_publication(Frames&) {}
+void Relay::on_publication(Frames& message) { status_.on_publish(message); }
 
-void Relay::on_subscription(zmq::message_t&) {}
+bool Relay::on_subscription(zmq::message_t& subscription) {
+  if (auto snapshot = status_.on_subscription(subscription)) {
+    // Answered here, in stream order; no publisher sends on a snapshot topic.
+    zmq::send_multipart(xpub_, *snapshot, zmq::send_flags::dontwait);
+    return false;
+  }
+  return true;
+}
 
 }  // namespace roc::detail

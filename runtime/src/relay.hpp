@@ -2,6 +2,8 @@
 // subscribers' subscriptions XPUB → XSUB, in a thread of its own so calls never wait on logs.
 #pragma once
 
+#include "status_cache.hpp"
+
 #include <zmq.hpp>
 
 #include <atomic>
@@ -18,18 +20,15 @@ namespace roc::detail {
 /// start() and stop() are for the owning thread; the sockets are used only by the relay thread
 /// once started.
 ///
-/// ---- Where the status-tree cache goes ------------------------------------------------------
-/// Every publication passes through on_publication() in the relay thread, as whole multipart
-/// messages (topic frame, then JSON body). A status cache hooks in there:
-///   - for topics starting with `status.`, deep-merge the body into a tree and stamp the
-///     message with the next sequence number (e.g. append a frame, or rewrite the body)
-///     before it is forwarded;
-///   - serve snapshots of that tree from the same thread (add a socket to the poll set in
-///     run(), e.g. a ROUTER on its own inproc/tcp endpoint), or answer them as a broker
-///     service through BrokerCore's `mmi.` dispatch with a mutex around the tree.
-/// Subscriptions (first byte 1 = subscribe, 0 = unsubscribe, then the prefix) pass through
-/// on_subscription(). XPUB_VERBOSE is off: a repeated subscription to a prefix already
-/// subscribed is not seen here. Turn it on if the cache needs to greet every late subscriber.
+/// ---- The status-tree cache ---------------------------------------------------------------
+/// Every publication passes through on_publication() in the relay thread, as a whole multipart
+/// message (topic frame, JSON body); every subscription (first byte 1 = subscribe, 0 =
+/// unsubscribe, then the prefix) through on_subscription(). Both hand the message to
+/// StatusCache (status_cache.hpp), which stamps a sequence number on `status.*` updates, keeps
+/// the merged tree and answers snapshot-request subscriptions in the stream. The XSUB holds a
+/// subscription to `status.` for its whole life so publishers always send status updates to the
+/// cache. XPUB_VERBOSE is off: a repeated subscription to a prefix already subscribed is not
+/// seen here (snapshot requests carry unique tokens, so they always are).
 /// -------------------------------------------------------------------------------------------
 class Relay {
  public:
@@ -53,10 +52,9 @@ class Relay {
 
   void run();
   /// Called for each whole publication before it is forwarded; may change the frames.
-  /// Today it forwards as is. (Status cache hook: see the class comment.)
   void on_publication(Frames& message);
-  /// Called for each subscription message before it goes up to the publishers.
-  void on_subscription(zmq::message_t& subscription);
+  /// Called for each subscription message; returns whether it should go up to the publishers.
+  bool on_subscription(zmq::message_t& subscription);
 
   zmq::context_t& context_;
   zmq::socket_t xsub_;
@@ -67,6 +65,7 @@ class Relay {
   std::atomic<std::uint64_t> publications_{0};
   std::atomic<std::uint64_t> subscriptions_{0};
   std::thread thread_;
+  StatusCache status_;  // used only by the relay thread
 };
 
 }  // namespace roc::detail
