@@ -1,0 +1,245 @@
+// The JSON-RPC 2.0 side of a server, without sockets: every error case of the specification,
+// batches, notifications, ids, parameter binding and the system methods.
+#include "dispatcher.hpp"
+#include "support/test_device.hpp"
+
+#include <doctest/doctest.h>
+
+#include <roc/error.hpp>
+
+namespace {
+
+using roc::Json;
+
+struct Fixture {
+  testing_lab::Device device;
+  roc::detail::Dispatcher dispatcher{"dev", testing_lab::device_binding().table(), &device};
+
+  Json reply(const std::string& body) {
+    auto text = dispatcher.handle(body);
+    REQUIRE_MESSAGE(!text.empty(), "expected a reply to " << body);
+    return Json::parse(text);
+  }
+  Json result(const std::string& method, const std::string& params) {
+    auto r = reply(R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}");
+    INFO(r.dump());
+    REQUIRE(r.value().HasMember("result"));
+    return Json::from(r.value()["result"]);
+  }
+  // The error object of a single reply; checks the code.
+  Json error(const std::string& body, int code) {
+    auto r = reply(body);
+    INFO(r.dump());
+    REQUIRE(r.value().IsObject());
+    REQUIRE(r.value().HasMember("error"));
+    CHECK(r.value()["error"]["code"].GetInt() == code);
+    return Json::from(r.value()["error"]);
+  }
+  std::string call_error(const std::string& method, const std::string& params, int code) {
+    auto e = error(R"({"jsonrpc":"2.0","id":7,"method":")" + method + R"(","params":)" + params + "}", code);
+    return e.value()["message"].GetString();
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(Fixture, "params by position and by name reach the method") {
+  CHECK(result("add", "[42,23]").as<int>() == 65);
+  CHECK(result("add", R"({"b":23,"a":42})").as<int>() == 65);
+  SUBCASE("a trailing optional parameter may be left out, by position or by name") {
+    CHECK(result("greet", R"(["Ada"])").as<std::string>() == "hello, Ada");
+    CHECK(result("greet", R"({"name":"Ada"})").as<std::string>() == "hello, Ada");
+    CHECK(result("greet", R"(["Ada","hi"])").as<std::string>() == "hi, Ada");
+  }
+  SUBCASE("a method without parameters accepts no params member, [] and {}") {
+    CHECK(reply(R"({"jsonrpc":"2.0","id":1,"method":"tag"})").value()["result"] == "device");
+    CHECK(result("tag", "[]").as<std::string>() == "device");
+    CHECK(result("tag", "{}").as<std::string>() == "device");
+  }
+  SUBCASE("void results are null") { CHECK(result("reset", "[]").value().IsNull()); }
+}
+
+TEST_CASE_FIXTURE(Fixture, "wrong parameters get -32602 naming the parameter and what was expected") {
+  using roc::error_code::invalid_params;
+  CHECK(call_error("add", R"([1,"two"])", invalid_params) ==
+        "parameter 'b' of 'add': expected int32, got a string");
+  CHECK(call_error("add", "[1]", invalid_params) == "method 'add' needs parameter 'b' (int32)");
+  CHECK(call_error("add", "[1,2,3]", invalid_params) == "method 'add' takes 2 parameters, got 3");
+  CHECK(call_error("add", R"({"a":1,"c":2})", invalid_params) ==
+        "method 'add' has no parameter 'c' (its parameters: a, b)");
+  CHECK(call_error("add", "[1, 3000000000]", invalid_params).find("outside -2147483648..2147483647") !=
+        std::string::npos);
+  CHECK(call_error("echo_shape", R"([{"name":"s","points":[{"x":1,"y":"2"}]}])", invalid_params) ==
+        "parameter 'value' of 'echo_shape': expected double at 'points[0].y', got a string");
+  CHECK(call_error("echo_colour", R"(["purple"])", invalid_params).find("'purple', which is not one of its values") !=
+        std::string::npos);
+}
+
+TEST_CASE_FIXTURE(Fixture, "an exception thrown by the method becomes -32000 with its type and what()") {
+  auto e = error(R"({"jsonrpc":"2.0","id":1,"method":"fail","params":["runtime"]})", roc::error_code::method_threw);
+  CHECK(std::string(e.value()["message"].GetString()) == "'fail' threw std::runtime_error: the lamp is broken");
+  CHECK(std::string(e.value()["data"]["type"].GetString()) == "std::runtime_error");
+  CHECK(std::string(e.value()["data"]["what"].GetString()) == "the lamp is broken");
+
+  e = error(R"({"jsonrpc":"2.0","id":1,"method":"fail","params":["custom"]})", roc::error_code::method_threw);
+  CHECK(std::string(e.value()["data"]["type"].GetString()) == "testing_lab::CalibrationError");
+
+  SUBCASE("also when it is not a std::exception") {
+    e = error(R"({"jsonrpc":"2.0","id":1,"method":"fail","params":["int"]})", roc::error_code::method_threw);
+    CHECK(std::string(e.value()["message"].GetString()) == "'fail' threw int");
+    e = error(R"({"jsonrpc":"2.0","id":1,"method":"fail","params":["other"]})", roc::error_code::method_threw);
+    CHECK(std::string(e.value()["data"]["type"].GetString()) == "testing_lab::NotAStdException");
+  }
+  CHECK(result("add", "[1,1]").as<int>() == 2);  // and the next call works
+}
+
+TEST_CASE_FIXTURE(Fixture, "every error case of the JSON-RPC 2.0 specification") {
+  using namespace roc::error_code;
+  SUBCASE("a method that does not exist") {
+    auto e = error(R"({"jsonrpc":"2.0","method":"foobar","id":"1"})", method_not_found);
+    CHECK(std::string(e.value()["message"].GetString()) == "object 'dev' (testing_lab::Device) has no method 'foobar'");
+    CHECK(reply(R"({"jsonrpc":"2.0","method":"foobar","id":"1"})").value()["id"] == "1");
+  }
+  SUBCASE("invalid JSON: parse error with a null id") {
+    auto r = reply(R"({"jsonrpc":"2.0","method":"foobar,"params":"bar","baz])");
+    CHECK(r.value()["error"]["code"].GetInt() == parse_error);
+    CHECK(r.value()["id"].IsNull());
+  }
+  SUBCASE("an invalid request object") {
+    auto r = reply(R"({"jsonrpc":"2.0","method":1,"params":"bar"})");
+    CHECK(r.value()["error"]["code"].GetInt() == invalid_request);
+    CHECK(r.value()["id"].IsNull());
+  }
+  SUBCASE("a batch that is invalid JSON") {
+    auto r = reply(R"([{"jsonrpc":"2.0","method":"sum","params":[1,2,4],"id":"1"},{"jsonrpc":"2.0","method"])");
+    CHECK(r.value()["error"]["code"].GetInt() == parse_error);
+  }
+  SUBCASE("an empty batch is one invalid request") {
+    auto r = reply("[]");
+    REQUIRE(r.value().IsObject());
+    CHECK(r.value()["error"]["code"].GetInt() == invalid_request);
+  }
+  SUBCASE("a batch of non-requests answers each one") {
+    auto r = reply("[1]");
+    REQUIRE(r.value().IsArray());
+    CHECK(r.value().Size() == 1);
+    r = reply("[1,2,3]");
+    REQUIRE(r.value().Size() == 3);
+    for (const auto& e : r.value().GetArray()) CHECK(e["error"]["code"].GetInt() == invalid_request);
+  }
+  SUBCASE("other malformed requests") {
+    for (const char* body : {R"({"method":"add","id":1})", R"({"jsonrpc":"1.0","method":"add","id":1})",
+                             R"({"jsonrpc":"2.0","id":1})", R"({"jsonrpc":"2.0","method":"add","params":3,"id":1})",
+                             R"({"jsonrpc":"2.0","method":"add","id":{"a":1}})", R"("just a string")"}) {
+      CAPTURE(body);
+      error(body, invalid_request);
+    }
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "batches, notifications and ids of every kind") {
+  SUBCASE("a mixed batch answers requests, skips notifications, keeps each id") {
+    auto r = reply(R"([
+      {"jsonrpc":"2.0","method":"add","params":[1,2],"id":"1"},
+      {"jsonrpc":"2.0","method":"bump","params":[]},
+      {"jsonrpc":"2.0","method":"add","params":[42,23],"id":2},
+      {"foo":"boo"},
+      {"jsonrpc":"2.0","method":"foo.get","params":{"name":"myself"},"id":"5"},
+      {"jsonrpc":"2.0","method":"tag","id":-9.5},
+      {"jsonrpc":"2.0","method":"tag","id":null}])");
+    REQUIRE(r.value().IsArray());
+    REQUIRE(r.value().Size() == 6);
+    const auto& a = r.value();
+    CHECK(a[0]["id"] == "1");
+    CHECK(a[0]["result"] == 3);
+    CHECK(a[1]["result"] == 65);
+    CHECK(a[2]["error"]["code"] == roc::error_code::invalid_request);
+    CHECK(a[3]["error"]["code"] == roc::error_code::method_not_found);
+    CHECK(a[4]["id"].GetDouble() == -9.5);
+    CHECK(a[5]["id"].IsNull());
+    CHECK(a[5]["result"] == "device");
+    CHECK(device.counter == 1);  // the notification ran
+  }
+  SUBCASE("only notifications: an empty reply, even for failing ones") {
+    CHECK(dispatcher.handle(R"({"jsonrpc":"2.0","method":"bump"})").empty());
+    CHECK(dispatcher.handle(R"([{"jsonrpc":"2.0","method":"bump"},{"jsonrpc":"2.0","method":"nope"},
+                                {"jsonrpc":"2.0","method":"fail","params":["runtime"]}])")
+              .empty());
+    CHECK(device.counter == 2);
+  }
+  SUBCASE("a large integer id comes back exactly") {
+    CHECK(reply(R"({"jsonrpc":"2.0","method":"tag","id":9007199254740993})").value()["id"].GetInt64() ==
+          9007199254740993);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "properties: fields, getters, getter/setter pairs, read-only ones") {
+  using namespace roc::error_code;
+  CHECK(result("rpc.get", R"({"name":"counter"})").as<int>() == 0);
+  CHECK(result("rpc.set", R"({"name":"counter","value":5})").value().IsNull());
+  CHECK(device.counter == 5);
+  CHECK(result("rpc.set", R"(["level", 2.5])").value().IsNull());
+  CHECK(result("rpc.get", R"(["level"])").as<double>() == 2.5);
+  CHECK(result("rpc.get", R"(["serial"])").as<std::string>() == "SN-1");
+  CHECK(result("rpc.get", R"(["firmware"])").as<std::string>() == "1.2.3");
+
+  CHECK(call_error("rpc.set", R"(["firmware","2"])", read_only) == "property 'firmware' of object 'dev' is read-only");
+  CHECK(call_error("rpc.set", R"(["serial","2"])", read_only) == "property 'serial' of object 'dev' is read-only");
+  CHECK(call_error("rpc.set", R"(["level",-1])", method_threw).find("level must not be negative") != std::string::npos);
+  CHECK(call_error("rpc.set", R"(["counter","many"])", invalid_params) ==
+        "value of property 'counter': expected int64, got a string");
+  CHECK(device.counter == 5);  // a rejected value changes nothing
+  CHECK(call_error("rpc.get", R"(["colour"])", invalid_params) ==
+        "object 'dev' (testing_lab::Device) has no property 'colour'");
+  CHECK(call_error("rpc.get", "[]", invalid_params) == "rpc.get needs parameter 'name'");
+  CHECK(call_error("rpc.get", "[3]", invalid_params) == "parameter 'name' of rpc.get must be a string, got the integer 3");
+  CHECK(call_error("rpc.set", R"(["level"])", invalid_params) == "rpc.set needs parameter 'value'");
+}
+
+TEST_CASE_FIXTURE(Fixture, "system methods: ping, describe, signature") {
+  CHECK(result("rpc.ping", "[]").as<std::string>() == "pong");
+  CHECK(result("rpc.signature", "[]").value().IsNull());
+  auto d = result("rpc.describe", "[]");
+  const auto& v = d.value();
+  CHECK(v["name"] == "testing_lab::Device");
+  bool found_add = false;
+  for (const auto& m : v["methods"].GetArray())
+    if (m["name"] == "add") {
+      found_add = true;
+      CHECK(m["params"][0]["name"] == "a");
+      CHECK(m["params"][1]["type"] == "int32");
+      CHECK(m["returns"] == "int32");
+      CHECK(m["doc"] == "Adds two integers.");
+      CHECK(m["const"] == true);
+    }
+  CHECK(found_add);
+  bool found_firmware = false;
+  for (const auto& p : v["properties"].GetArray())
+    if (p["name"] == "firmware") {
+      found_firmware = true;
+      CHECK(p["readonly"] == true);
+      CHECK(p["type"] == "string");
+    }
+  CHECK(found_firmware);
+  CHECK(call_error("rpc.nothing", "[]", roc::error_code::method_not_found).find("not a system method") !=
+        std::string::npos);
+}
+
+TEST_CASE("a binding refuses mistakes when it is built") {
+  using testing_lab::Device;
+  CHECK_THROWS_WITH(roc::Binding<Device>("D").method("add", &Device::add, {"a"}),
+                    "binding of 'add' names 1 parameters, the method has 2");
+  CHECK_THROWS_WITH(roc::Binding<Device>("D").method("tag", &Device::tag).method("tag", &Device::tag),
+                    "binding of 'D': method 'tag' is bound twice");
+  CHECK_THROWS_WITH(roc::Binding<Device>("D").method("rpc.tag", &Device::tag),
+                    "binding of 'D': method name 'rpc.tag' is reserved (rpc.*)");
+}
+
+TEST_CASE("describe_as and signature come back verbatim") {
+  testing_lab::Device device;
+  auto binding = roc::Binding<testing_lab::Device>("D").method("tag", &testing_lab::Device::tag)
+                     .signature("abc123").describe_as(R"({"name":"D","custom":true})");
+  roc::detail::Dispatcher d("dev", binding.table(), &device);
+  CHECK(Json::parse(d.handle(R"({"jsonrpc":"2.0","id":1,"method":"rpc.describe"})")).value()["result"]["custom"] == true);
+  CHECK(Json::parse(d.handle(R"({"jsonrpc":"2.0","id":1,"method":"rpc.signature"})")).value()["result"] == "abc123");
+}
