@@ -1,0 +1,27 @@
+// How model slots are spelled in generated C++: value types, parameter declarations, qualified names.
+#pragma once
+
+#include "model/idl.hpp"
+
+#include <string>
+
+namespace roc::gen {
+
+/// The C++ type of a slot: the header's own spelling when the model has it (`cxx`), else the
+/// canonical mapping of the IDL type (see type_ref.hpp).
+std::string value_type(const std::string& idl_type, const std::string& cxx);
+
+/// A parameter declaration `T name` or `const T& name`, by the IDL type's cost to copy.
+std::string param_decl(const Param& p, const Document& doc);
+
+/// `::`-prefixed for use where a name could be shadowed inside a namespace.
+std::string global_name(const std::string& qualified);
+
+}  // namespace roc::gen
+
+namespace roc::gen {
+class Printer;
+/// `namespace a::b {` (nothing for the global namespace), and its closing line.
+void open_namespace(Printer& p, const std::string& ns);
+void close_namespace(Printer& p, const std::string& ns);
+}  // namespace roc::gen

@@ -1,0 +1,50 @@
+// IDL type spellings (`array<lab::Roi>`, `duration<int64,ms>`) parsed into a tree, validated,
+// and mapped to C++ types.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace roc::gen {
+
+struct Document;
+
+/// A parsed IDL type. Scalars, `void`, `json` and named types are leaves; `array`, `map`,
+/// `optional`, `tuple` and `duration` carry their arguments. `array<T,N>` has `size` N.
+struct TypeRef {
+  enum class Kind { scalar, void_, json, array, fixed_array, map, optional, tuple, duration, named };
+  Kind kind = Kind::scalar;
+  std::string name;            ///< scalar name (int32, string, ...), or qualified name for named
+  std::vector<TypeRef> args;   ///< element types; for duration, args[0] is the rep (a scalar)
+  unsigned long long size = 0; ///< fixed_array only
+  std::string unit;            ///< duration only: ns us ms s min h
+
+  /// The canonical spelling (what `parse` accepts; no spaces).
+  std::string str() const;
+};
+
+class TypeError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Parses an IDL type spelling. Throws TypeError saying what is wrong. Does not check that named
+/// types exist (see `check_names`).
+TypeRef parse_type(const std::string& spelling);
+
+/// Throws TypeError when `t` names a type `doc` does not declare.
+void check_names(const TypeRef& t, const Document& doc);
+
+/// True for the scalar names of the IDL (bool, int8..uint64, float, double, string).
+bool is_scalar_name(const std::string& name);
+
+/// The C++ type for `t`, from the IDL alone: std::vector, std::map<std::string,...>, std::tuple,
+/// std::chrono::duration, std::int32_t, ... Named types are written fully qualified.
+std::string cxx_type(const TypeRef& t);
+
+/// True when values of `t` are cheap to copy and best passed by value (arithmetic types, enums,
+/// durations); false when passed by const reference.
+bool pass_by_value(const TypeRef& t, const Document& doc);
+
+}  // namespace roc::gen
