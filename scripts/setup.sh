@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages roc builds with, when any is missing. Idempotent: on a machine
+# that has them all it only checks. Run as root (or with sudo available).
+set -euo pipefail
+
+packages=(
+  g++ cmake ninja-build pkg-config                 # toolchain
+  libzmq3-dev cppzmq-dev                           # ZeroMQ and its C++ binding
+  rapidjson-dev libfmt-dev libspdlog-dev libcli11-dev doctest-dev
+  clang-14 libclang-14-dev llvm-14-dev             # roc-gen's front end (Clang LibTooling)
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+((${#missing[@]} == 0)) && exit 0
+
+echo "roc setup: installing ${missing[*]}"
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "roc setup: run as root, or install sudo" >&2; exit 1; }
+  sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
