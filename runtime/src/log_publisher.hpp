@@ -34,8 +34,9 @@ struct PubMessage {
 /// the StatusUpdater uses to republish its tree to a restarted broker.
 ///
 /// try_push() is wait-free with respect to the network: it takes a mutex held only for queue
-/// operations, and drops (counting) when the queue holds `capacity` items. XPUB_NODROP turns a
-/// full socket pipe into a counted drop as well, instead of a silent one.
+/// operations, and drops (counting) when the queue holds `capacity` items. XPUB_NODROP makes a
+/// full socket pipe hold the thread (rather than lose messages silently), so the only place
+/// anything is dropped is the queue, and every drop is counted.
 template <class Item>
 class Publisher {
  public:
@@ -115,7 +116,8 @@ class Publisher {
     PubMessage message;
     while (true) {
       take_subscriptions(extra);
-      for (auto& m : extra) send(m);
+      for (auto& m : extra)  // rare (a (re)connection): a full pipe drops it
+        if (!send(m)) dropped_.fetch_add(1, std::memory_order_relaxed);
       extra.clear();
       {
         std::unique_lock<std::mutex> lock(mutex_);
@@ -136,9 +138,19 @@ class Publisher {
       for (auto& item : batch) {
         try {
           encode_(item, message);
-          send(message);
         } catch (...) {
           dropped_.fetch_add(1, std::memory_order_relaxed);
+          continue;
+        }
+        // A full socket pipe (slow or absent broker) holds this thread, not the callers: the
+        // queue keeps absorbing until it is full, and the drops are counted there.
+        while (!send(message)) {
+          if (stopping()) {
+            dropped_.fetch_add(1, std::memory_order_relaxed);
+            break;
+          }
+          take_subscriptions(extra);
+          std::this_thread::sleep_for(std::chrono::milliseconds(1));
         }
       }
       batch.clear();
@@ -162,17 +174,22 @@ class Publisher {
     }
   }
 
-  void send(const PubMessage& m) {
+  bool stopping() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return stop_;
+  }
+
+  /// False when the socket's pipe is full (XPUB_NODROP); a failure is counted and dropped.
+  bool send(const PubMessage& m) {
     try {
-      if (!socket_.send(zmq::buffer(m.topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
-        dropped_.fetch_add(1, std::memory_order_relaxed);
-        return;
-      }
+      if (!socket_.send(zmq::buffer(m.topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        return false;
       // Once the first frame is in, the second always goes (a message is atomic).
       socket_.send(zmq::buffer(m.body), zmq::send_flags::none);
     } catch (const zmq::error_t&) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
     }
+    return true;
   }
 
   const std::size_t capacity_;

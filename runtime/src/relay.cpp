@@ -27,6 +27,10 @@ Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const
     s->set(zmq::sockopt::linger, 0);
     if (ipv6) s->set(zmq::sockopt::ipv6, 1);
   }
+  // A status subscriber that loses an update holds a wrong tree until that value changes again,
+  // and the relay thread can outrun its own I/O thread in a burst: room for bursts per subscriber
+  // (at worst ~100k messages of a few hundred bytes each for a subscriber that stopped reading).
+  xpub_.set(zmq::sockopt::sndhwm, 100000);
   xsub_.bind(publish_endpoint);
   xpub_.bind(subscribe_endpoint);
   // The cache needs every status update even when no subscriber wants it yet; XSUB resends

@@ -2,6 +2,8 @@
 // relay, keeps the merged tree, and answers snapshot requests in the stream (DESIGN §3.3).
 #pragma once
 
+#include "status_protocol.hpp"
+
 #include <roc/status.hpp>
 
 #include <zmq.hpp>
@@ -18,8 +20,10 @@ namespace roc::detail {
 class StatusCache {
  public:
   /// The subscription the relay's XSUB must hold for as long as it runs, so publishers send
-  /// every status update to the broker even when no subscriber wants it yet.
-  static constexpr std::string_view upstream_subscription = "status.";
+  /// every status update to the broker even when no subscriber wants it yet. Deliberately
+  /// `status` without the dot: no subscriber's mask produces it, so a publisher seeing it knows
+  /// a broker has just (re)connected and republishes its whole tree (StatusUpdater).
+  static constexpr std::string_view upstream_subscription = status::cache_subscription;
 
   /// Call with each message read from the XSUB side before forwarding it. For `status.<path>`
   /// messages: assigns the next sequence number (appended as the third frame, replacing any

@@ -15,8 +15,9 @@ namespace roc::detail::status {
 /// Live update: [ "status.<path>", <subtree JSON>, <seq decimal> ]. Publishers send the first two
 /// frames; the broker appends the third.
 inline constexpr std::string_view topic_prefix = "status.";
-/// Everything a subscriber must hold for the root ("status." + first segment is narrower).
-inline constexpr std::string_view any_status = "status.";
+/// The broker cache's upstream subscription: every status topic, and distinct from any
+/// subscriber's prefix so publishers can tell a broker (re)connecting from a new subscriber.
+inline constexpr std::string_view cache_subscription = "status";
 
 /// A snapshot request is a subscription to `roc.snapshot.<token> <masks JSON array>`. The broker
 /// sees it on its XPUB in order after the same subscriber's mask subscriptions and answers at once

@@ -44,11 +44,9 @@ struct StatusSubscription::Impl {
     socket.connect(endpoints.subscribe());
     for (const auto& prefix : st::zmq_prefixes(normalized)) socket.set(zmq::sockopt::subscribe, prefix);
     if (want_snapshot) {
-      // After the mask subscriptions on the same socket, so the broker applies those first.
-      request = st::snapshot_request(random_token(), masks);
-      socket.set(zmq::sockopt::subscribe, request);
+      ask_snapshot();
       // A broker without a status cache never answers; live updates flow anyway after this.
-      give_up = Clock::now() + std::max(timeout * 3, std::chrono::milliseconds(3000));
+      give_up = Clock::now() + std::max(timeout * 10, std::chrono::milliseconds(10000));
     } else {
       synced = true;
     }
@@ -63,13 +61,14 @@ struct StatusSubscription::Impl {
         return u;
       }
       const auto now = Clock::now();
+      if (!synced && now >= retry_at) ask_snapshot();  // the answer may have been dropped (HWM)
       if (!synced && now >= give_up) {
         synced = true;  // deliver what was held back
         unsubscribe_request();
         continue;
       }
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::min(deadline, synced ? deadline : give_up) - now);
+          std::min(deadline, synced ? deadline : std::min(give_up, retry_at)) - now);
       if (wait.count() < 0) wait = std::chrono::milliseconds(0);
       zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
       zmq::poll(&item, 1, wait);
@@ -135,6 +134,15 @@ struct StatusSubscription::Impl {
     return u;
   }
 
+  /// Subscribes to a fresh snapshot request (after the mask subscriptions on the same socket,
+  /// so the broker has applied those when it sees this), replacing an unanswered one.
+  void ask_snapshot() {
+    unsubscribe_request();
+    request = st::snapshot_request(random_token(), masks);
+    socket.set(zmq::sockopt::subscribe, request);
+    retry_at = Clock::now() + std::chrono::milliseconds(1000);
+  }
+
   void unsubscribe_request() {
     if (request.empty()) return;
     try {
@@ -153,6 +161,7 @@ struct StatusSubscription::Impl {
   bool synced = false;            // snapshot received or given up on
   std::uint64_t snapshot_seq = 0;
   Clock::time_point give_up{};
+  Clock::time_point retry_at = Clock::time_point::max();
   std::deque<StatusUpdate> held;  // live updates that came before the snapshot
 };
 

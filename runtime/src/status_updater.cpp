@@ -24,11 +24,10 @@ std::string to_text(const rapidjson::Value& v) {
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-/// Whether a subscription covers every status topic: the broker's cache holds `status.`, so
-/// seeing it (again) means a broker has just connected.
-bool covers_all_status(std::string_view topic) {
-  return st::any_status.substr(0, topic.size()) == topic;
-}
+/// Whether a subscription is the broker cache's own (see StatusCache::upstream_subscription):
+/// seeing it (again) means a broker has just connected. Subscribers' `status.` prefixes never
+/// equal it, so a new subscriber does not cause a republish.
+bool is_broker_cache(std::string_view topic) { return topic == st::cache_subscription; }
 
 }  // namespace
 
@@ -38,7 +37,7 @@ struct StatusUpdater::Impl {
             endpoints, options.queue_capacity,
             [](detail::PubMessage& item, detail::PubMessage& out) { out = std::move(item); },
             [this](std::string_view topic, std::vector<detail::PubMessage>& out) {
-              if (covers_all_status(topic)) republish(out);
+              if (is_broker_cache(topic)) republish(out);
             }) {}
 
   /// The whole tree, one message per top-level member (emit() needs a non-empty path).

@@ -1,0 +1,309 @@
+// `roc`: the operator's command line — list, describe, call, get, set and ping objects through
+// the broker, follow logs, and show the status tree. Exit codes in roc_output.hpp.
+#include "roc_output.hpp"
+
+#include <roc/client.hpp>
+#include <roc/error.hpp>
+#include <roc/status.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <zmq.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using namespace roc::cli;
+using Clock = std::chrono::steady_clock;
+
+struct Globals {
+  std::string broker;
+  double timeout_s = 2.0;
+  bool json = false;
+
+  roc::Endpoints endpoints() const { return broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints(broker); }
+  std::chrono::milliseconds timeout() const {
+    return std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
+  }
+};
+
+/// A command-line argument that is not what it should be: exit code `usage`.
+struct UsageError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+roc::Json parse_json_argument(const std::string& text, const char* what) {
+  try {
+    return roc::Json::parse(text);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("{} is not valid JSON: {}", what, e.what()));
+  }
+}
+
+void print_json(const roc::Json& j, const Globals& g) { std::cout << (g.json ? j.dump() : j.pretty()) << '\n'; }
+
+int cmd_list(const Globals& g) {
+  roc::Client client(g.endpoints(), {g.timeout()});
+  const auto objects = client.objects();
+  if (g.json) {
+    std::cout << objects.dump() << '\n';
+    return exit_code::ok;
+  }
+  const Palette p(stdout_wants_colour());
+  std::cout << fmt::format("{}{:<24} {}{}\n", p.bold, "ID", "WORKERS", p.reset);
+  if (objects.value().IsArray())
+    for (const auto& o : objects.value().GetArray()) {
+      if (!o.IsObject() || !o.HasMember("id") || !o["id"].IsString()) continue;
+      const auto w = o.FindMember("workers");
+      std::cout << fmt::format("{:<24} {}\n", o["id"].GetString(),
+                               w != o.MemberEnd() && w->value.IsUint64() ? w->value.GetUint64() : 0);
+    }
+  return exit_code::ok;
+}
+
+int cmd_ping(const Globals& g, const std::string& id) {
+  roc::Client client(g.endpoints(), {g.timeout()});
+  const auto start = Clock::now();
+  client[id].ping();
+  const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  if (g.json)
+    std::cout << fmt::format(R"({{"id":"{}","ms":{:.3f}}})", id, ms) << '\n';
+  else
+    std::cout << fmt::format("pong from {} in {:.2f} ms\n", id, ms);
+  return exit_code::ok;
+}
+
+struct LogFilter {
+  std::string level;  // minimum level
+  std::string node;   // exact node
+};
+
+/// Prints log records: for --timeout without -f, until interrupted with it.
+int cmd_logs(const Globals& g, const LogFilter& f, bool follow) {
+  const int min_rank = f.level.empty() ? 0 : level_rank(f.level);
+  if (min_rank < 0) throw UsageError("--level must be one of trace, debug, info, warning, error, critical");
+  zmq::context_t context(1);
+  zmq::socket_t sub(context, zmq::socket_type::sub);
+  sub.set(zmq::sockopt::linger, 0);
+  sub.connect(g.endpoints().subscribe());
+  sub.set(zmq::sockopt::subscribe, "log.");
+  const Palette p(stdout_wants_colour());
+  const auto until = Clock::now() + g.timeout();
+  while (follow || Clock::now() < until) {
+    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
+    zmq::poll(&item, 1, follow ? std::chrono::milliseconds(1000) : std::max(left, std::chrono::milliseconds(0)));
+    if (!(item.revents & ZMQ_POLLIN)) continue;
+    std::vector<zmq::message_t> frames;
+    do {
+      frames.emplace_back();
+      if (!sub.recv(frames.back(), zmq::recv_flags::dontwait)) break;
+    } while (frames.back().more());
+    if (frames.size() < 2) continue;
+    rapidjson::Document d;
+    d.Parse(frames[1].data<char>(), frames[1].size());
+    if (d.HasParseError() || !d.IsObject()) continue;
+    const auto level = d.HasMember("level") && d["level"].IsString() ? std::string(d["level"].GetString()) : "";
+    const auto node = d.HasMember("node") && d["node"].IsString() ? std::string(d["node"].GetString()) : "";
+    if (level_rank(level) < min_rank || (!f.node.empty() && node != f.node)) continue;
+    if (g.json)
+      std::cout << frames[1].to_string_view() << '\n';
+    else
+      std::cout << format_log_line(d, p) << '\n';
+    std::cout.flush();
+  }
+  return exit_code::ok;
+}
+
+/// Prints the merged tree under the masks once, or keeps it refreshed with --watch.
+int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool watch) {
+  std::vector<std::string> checked = masks;
+  try {
+    for (const auto& m : checked) roc::split_status_path(m);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(e.what());
+  }
+  roc::StatusSubscription sub(g.endpoints(), checked, g.timeout());
+  roc::StatusTree tree;
+  const bool tty = stdout_wants_colour();
+  const auto deadline = Clock::now() + g.timeout();
+  auto show = [&] {
+    if (tty && watch) std::cout << "\033[H\033[2J";  // refresh in place
+    std::cout << (g.json ? tree.dump() : tree.pretty()) << '\n';
+    std::cout.flush();
+  };
+  // Wait for the snapshot: that is the current tree.
+  while (!sub.synced()) {
+    if (Clock::now() >= deadline) {
+      std::cerr << "roc: no status snapshot from the broker at " << g.endpoints().address() << " within "
+                << g.timeout_s << " s\n";
+      return exit_code::timeout;
+    }
+    auto u = sub.next(std::chrono::milliseconds(50));
+    if (u) tree.merge(u);
+  }
+  show();
+  if (!watch) return exit_code::ok;
+  auto last_shown = Clock::now();
+  bool dirty = false;
+  while (true) {
+    auto u = sub.next(std::chrono::milliseconds(100));
+    if (u) {
+      tree.merge(u);
+      dirty = true;
+    }
+    // At most ten refreshes a second, however fast updates come.
+    if (dirty && Clock::now() - last_shown >= std::chrono::milliseconds(100)) {
+      show();
+      dirty = false;
+      last_shown = Clock::now();
+    }
+  }
+}
+
+/// Runs `body` and turns roc's exceptions into exit codes with a message on stderr.
+template <class F>
+int guarded(F&& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    std::cerr << "roc: " << e.what() << '\n';
+    return exit_code::usage;
+  } catch (const roc::TimeoutError& e) {
+    std::cerr << "roc: timeout: " << e.what() << '\n';
+    return exit_code::timeout;
+  } catch (const roc::ObjectNotFound& e) {
+    std::cerr << "roc: not found: " << e.message() << '\n';
+    return exit_code::not_found;
+  } catch (const roc::RemoteError& e) {
+    std::cerr << fmt::format("roc: remote error {}: {}", e.code(), e.message());
+    if (!e.data_json().empty()) std::cerr << " " << e.data_json();
+    std::cerr << '\n';
+    return exit_code::remote_error;
+  } catch (const std::invalid_argument& e) {  // a malformed --broker address, for one
+    std::cerr << "roc: " << e.what() << '\n';
+    return exit_code::usage;
+  } catch (const std::exception& e) {
+    std::cerr << "roc: " << e.what() << '\n';
+    return exit_code::failure;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"roc — call remote objects, follow logs and status through a roc broker.\n"
+               "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error."};
+  app.require_subcommand(1);
+  app.fallthrough();  // global options also after the command: `roc list --json`
+  Globals g;
+  app.add_option("-b,--broker", g.broker, "Broker address: host, host:port or tcp://host:port (default: "
+                                          "$ROC_BROKER, else localhost:5555)");
+  app.add_option("-t,--timeout", g.timeout_s, "Seconds to wait for any answer")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--json", g.json, "Machine-readable output: compact JSON, one value per line");
+
+  std::string id, method, params, prop, value;
+  std::vector<std::string> masks;
+  bool follow = false, watch = false;
+  LogFilter filter;
+  int code = exit_code::ok;
+
+  auto* list = app.add_subcommand("list", "List the objects registered with the broker");
+  list->callback([&] { code = guarded([&] { return cmd_list(g); }); });
+
+  auto* describe = app.add_subcommand("describe", "Print an object's interface (its IDL JSON)");
+  describe->add_option("id", id, "Object id")->required();
+  describe->callback([&] {
+    code = guarded([&] {
+      roc::Client client(g.endpoints(), {g.timeout()});
+      print_json(client[id].describe(), g);
+      return exit_code::ok;
+    });
+  });
+
+  auto* call = app.add_subcommand("call", "Call a method; PARAMS is a JSON array (by position) or object (by name)");
+  call->add_option("id", id, "Object id")->required();
+  call->add_option("method", method, "Method name")->required();
+  call->add_option("params", params, "Parameters as JSON, e.g. '[1,2]' or '{\"x\":0}'");
+  call->callback([&] {
+    code = guarded([&] {
+      roc::Json p;
+      if (!params.empty()) {
+        p = parse_json_argument(params, "PARAMS");
+        if (!p.value().IsArray() && !p.value().IsObject()) {
+          // A lone value is the one positional argument.
+          roc::Json wrapped = roc::Json::parse("[]");
+          wrapped.value().PushBack(roc::json::Value(p.value(), wrapped.allocator()), wrapped.allocator());
+          p = std::move(wrapped);
+        }
+      }
+      roc::Client client(g.endpoints(), {g.timeout()});
+      print_json(client[id].call_json(method, p), g);
+      return exit_code::ok;
+    });
+  });
+
+  auto* get = app.add_subcommand("get", "Read a property");
+  get->add_option("id", id, "Object id")->required();
+  get->add_option("prop", prop, "Property name")->required();
+  get->callback([&] {
+    code = guarded([&] {
+      roc::Client client(g.endpoints(), {g.timeout()});
+      print_json(client[id].get(prop), g);
+      return exit_code::ok;
+    });
+  });
+
+  auto* set = app.add_subcommand("set", "Write a property; VALUE is JSON, or else taken as a string");
+  set->add_option("id", id, "Object id")->required();
+  set->add_option("prop", prop, "Property name")->required();
+  set->add_option("value", value, "New value, e.g. 20.5, true, '\"text\"' or plain text")->required();
+  set->callback([&] {
+    code = guarded([&] {
+      roc::Json v;
+      try {
+        v = roc::Json::parse(value);
+      } catch (const std::invalid_argument&) {
+        v.value().SetString(value.c_str(), static_cast<rapidjson::SizeType>(value.size()), v.allocator());
+      }
+      roc::Client client(g.endpoints(), {g.timeout()});
+      client[id].set(prop, v);
+      return exit_code::ok;
+    });
+  });
+
+  auto* ping = app.add_subcommand("ping", "Round trip to an object (rpc.ping)");
+  ping->add_option("id", id, "Object id")->required();
+  ping->callback([&] { code = guarded([&] { return cmd_ping(g, id); }); });
+
+  auto* logs = app.add_subcommand("logs", "Print log records as they arrive (for --timeout, or until Ctrl-C with -f)");
+  logs->add_flag("-f,--follow", follow, "Keep printing until interrupted");
+  logs->add_option("-l,--level", filter.level, "Minimum level: trace, debug, info, warning, error, critical");
+  logs->add_option("-n,--node", filter.node, "Only records from this node");
+  logs->callback([&] { code = guarded([&] { return cmd_logs(g, filter, follow); }); });
+
+  auto* status = app.add_subcommand("status", "Print the merged status tree under the masks (all when none)");
+  status->add_option("masks", masks, "Dotted paths, e.g. system vnir.temperature");
+  status->add_flag("-w,--watch", watch, "Keep the tree on screen, refreshed in place");
+  status->callback([&] { code = guarded([&] { return cmd_status(g, masks, watch); }); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_code::usage;
+  }
+  return code;
+}

@@ -1,0 +1,40 @@
+// Output helpers shared by the `roc` command: exit codes, colour only on a terminal, and the
+// one-line rendering of a log record.
+#pragma once
+
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+
+namespace roc::cli {
+
+/// Exit codes scripts can rely on (documented in docs/observability.md).
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int failure = 1;       ///< anything else: protocol error, I/O error, a bug
+inline constexpr int usage = 2;         ///< bad command line or bad JSON argument
+inline constexpr int timeout = 3;       ///< no answer within --timeout
+inline constexpr int not_found = 4;     ///< no such object (-32001)
+inline constexpr int remote_error = 5;  ///< the object answered with an error
+}  // namespace exit_code
+
+/// ANSI colours, or empty strings when stdout is not a terminal (or NO_COLOR is set).
+struct Palette {
+  explicit Palette(bool enabled);
+  std::string_view reset, dim, bold, red, yellow, green, cyan, magenta;
+  /// The colour of an spdlog level name.
+  std::string_view level(std::string_view name) const;
+};
+
+/// Whether stdout is a terminal and NO_COLOR is unset.
+bool stdout_wants_colour();
+
+/// `2024-05-01T12:00:00.123456Z INFO  node logger: message (file:line)` for a record body.
+std::string format_log_line(const rapidjson::Value& record, const Palette& p);
+
+/// The numeric order of an spdlog level name (trace 0 … critical 5, off 6); -1 when unknown.
+/// Accepts the short forms `warn` and `err` too.
+int level_rank(std::string_view name);
+
+}  // namespace roc::cli
