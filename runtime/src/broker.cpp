@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <iterator>
 #include <mutex>
 #include <optional>
@@ -128,6 +129,7 @@ class Broker::Impl {
     } else {
       bind_free_port(ipv6);
     }
+    watch_disconnects();
     wake_ = zmq::socket_t(context_, zmq::socket_type::pull);
     wake_endpoint_ = detail::bind_wakeup(wake_, "broker");
     core_ = std::make_unique<detail::BrokerCore>(*router_, options_);
@@ -136,6 +138,31 @@ class Broker::Impl {
     serving_ = true;
     spdlog::info("broker: calls on {}, publish on {}, subscribe on {}", bound_.calls(), bound_.publish(),
                  bound_.subscribe());
+  }
+
+  // A worker process that dies closes its TCP connection: the ROUTER's monitor reports that at
+  // once, so the calls it held get -32002 now rather than after interval × liveness.
+  void watch_disconnects() {
+    const std::string endpoint = "inproc://roc-broker-monitor";
+    if (zmq_socket_monitor(router_->handle(), endpoint.c_str(), ZMQ_EVENT_DISCONNECTED) != 0)
+      throw Error(fmt::format("the broker cannot monitor its socket: {}", zmq_strerror(zmq_errno())));
+    monitor_ = zmq::socket_t(context_, zmq::socket_type::pair);
+    monitor_.set(zmq::sockopt::linger, 0);
+    monitor_.connect(endpoint);
+  }
+
+  // Reads the monitor's pending events: [6 bytes: uint16 event, uint32 value (the fd)], [endpoint].
+  void read_disconnects() {
+    for (;;) {
+      detail::mdp::Frames event;
+      if (!zmq::recv_multipart(monitor_, std::back_inserter(event), zmq::recv_flags::dontwait)) return;
+      if (event.empty() || event[0].size() < 6) continue;
+      std::uint16_t id = 0;
+      std::uint32_t fd = 0;
+      std::memcpy(&id, event[0].data(), sizeof id);
+      std::memcpy(&fd, static_cast<const char*>(event[0].data()) + sizeof id, sizeof fd);
+      if (id == ZMQ_EVENT_DISCONNECTED) core_->on_peer_disconnected(static_cast<int>(fd), Clock::now());
+    }
   }
 
   // Throws roc::Error naming the endpoint that failed; on failure nothing stays bound.
@@ -176,7 +203,9 @@ class Broker::Impl {
   // The loop: read what arrives, run the timers, until stop(). Runs in the thread that
   // owns router_ (start()'s thread or run()'s caller).
   void serve() {
-    zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0}, {wake_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{router_->handle(), 0, ZMQ_POLLIN, 0},
+                               {wake_.handle(), 0, ZMQ_POLLIN, 0},
+                               {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
     detail::mdp::Frames frames;
     frames.reserve(8);
     while (!stop_requested_) {
@@ -185,8 +214,11 @@ class Broker::Impl {
         if (now >= core_->next_wakeup()) core_->on_timer(now);
         const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(core_->next_wakeup() - now);
         const auto timeout = std::clamp(until + std::chrono::milliseconds(1), std::chrono::milliseconds(0), max_poll);
-        zmq::poll(items, 2, timeout);
+        zmq::poll(items, 3, timeout);
         if (items[1].revents & ZMQ_POLLIN) break;
+        // Disconnects first: a descriptor number freed by one can be reused by a new peer whose
+        // messages are already waiting on the ROUTER.
+        if (items[2].revents & ZMQ_POLLIN) read_disconnects();
         if (!(items[0].revents & ZMQ_POLLIN)) continue;
         for (int i = 0; i < receive_batch; ++i) {
           frames.clear();
@@ -206,6 +238,8 @@ class Broker::Impl {
     {
       std::lock_guard lock(mutex_);
       last_stats_ = core_->stats();
+      zmq_socket_monitor(router_->handle(), nullptr, 0);
+      monitor_.close();
       router_.reset();
       wake_.close();
       serving_ = false;
@@ -227,6 +261,7 @@ class Broker::Impl {
   std::optional<zmq::socket_t> router_;
   zmq::socket_t wake_;
   std::string wake_endpoint_;
+  zmq::socket_t monitor_;  // PAIR reading the ROUTER's disconnect events
   std::unique_ptr<detail::Relay> relay_;
   std::unique_ptr<detail::BrokerCore> core_;
   std::thread thread_;

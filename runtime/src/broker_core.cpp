@@ -42,6 +42,10 @@ BrokerCore::BrokerCore(zmq::socket_t& router, const BrokerOptions& options)
       next_heartbeat_(Clock::now() + options.heartbeat_interval) {}
 
 void BrokerCore::handle(mdp::Frames& frames, Clock::time_point now) {
+  // The connection a message came on; only READY keeps it. (ZMQ_SRCFD is deprecated in favour
+  // of metadata, but metadata carries no descriptor and the monitor reports only descriptors.)
+  // Read from the last frame: the identity frame ROUTER makes after a poll() carries no descriptor.
+  const int fd = frames.empty() ? -1 : zmq_msg_get(frames.back().handle(), ZMQ_SRCFD);
   auto decoded = mdp::decode_at_broker(frames);
   if (!decoded) {
     on_malformed(frames, decoded.error, now);
@@ -51,7 +55,7 @@ void BrokerCore::handle(mdp::Frames& frames, Clock::time_point now) {
   if (in.client)
     on_client(in.sender, *in.client, now);
   else
-    on_worker(in.sender, *in.worker, now);
+    on_worker(in.sender, *in.worker, now, fd);
 }
 
 void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& error, Clock::time_point now) {
@@ -71,11 +75,6 @@ void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& erro
 
 void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now) {
   requests_.add();
-  if (is_mmi(message.service)) {
-    on_mmi(sender, message);
-    return;
-  }
-
   std::size_t size = 0;
   for (const auto& frame : message.body) size += frame.size();
   if (size > options_.max_request_bytes) {
@@ -84,6 +83,10 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
               peer_name(sender), options_.max_request_bytes);
     auto reply = oversize_reply(view(message.body.front()), size, options_.max_request_bytes);
     if (!reply.empty()) reply_text(sender, message.service, reply);
+    return;
+  }
+  if (is_mmi(message.service)) {
+    on_mmi(sender, message);
     return;
   }
 
@@ -111,9 +114,10 @@ void BrokerCore::on_mmi(zmq::message_t& sender, mdp::ClientMessage& message) {
 
 // ---- workers -------------------------------------------------------------------------------
 
-void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now) {
+void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now,
+                           int fd) {
   if (message.command == mdp::Command::ready) {
-    on_ready(sender, message, now);
+    on_ready(sender, message, now, fd);
     return;
   }
   auto it = workers_.find(std::string(view(sender)));
@@ -137,7 +141,8 @@ void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, 
   }
 }
 
-void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now) {
+void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now,
+                          int fd) {
   auto key = std::string(view(sender));
   if (auto it = workers_.find(key); it != workers_.end()) {
     dropped_.add();
@@ -162,6 +167,7 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   worker.identity = std::move(sender);
   worker.service = &service;
   worker.credit = message.credit;
+  worker.fd = fd;
   worker.expiry = now + expiry_after_;
   service.workers.push_back(&worker);
   workers_count_.set(workers_.size());
@@ -267,6 +273,20 @@ void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, std
     }
   } else {
     drain(service);  // the survivors may have credit for what waits
+  }
+}
+
+void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
+  if (fd < 0) return;
+  // Rare, so a scan. A descriptor is closed only after its event is queued, so a later
+  // connection reusing the number registers after this event is read — except when both land
+  // within one loop iteration; that worker is then dropped, and its next heartbeat gets DISCONNECT
+  // so it registers again.
+  for (auto it = workers_.begin(); it != workers_.end(); ++it) {
+    if (it->second.fd == fd) {
+      remove_worker(it, /*send_disconnect=*/false, "lost its connection", now);
+      return;
+    }
   }
 }
 

@@ -35,6 +35,11 @@ class BrokerCore {
   /// Handles one multipart message read from the ROUTER; the frames are consumed.
   void handle(mdp::Frames& frames, Clock::time_point now);
 
+  /// The TCP connection with file descriptor `fd` closed (from the ROUTER's socket monitor): the
+  /// worker on it, if any, is gone, and the calls it held are answered with -32002 at once
+  /// instead of after the heartbeat expiry.
+  void on_peer_disconnected(int fd, Clock::time_point now);
+
   /// Sends due heartbeats, drops silent workers and answers requests whose grace ran out.
   void on_timer(Clock::time_point now);
 
@@ -69,6 +74,7 @@ class BrokerCore {
     zmq::message_t identity;
     Service* service = nullptr;
     std::uint32_t credit = 1;
+    int fd = -1;  // the connection it registered on (ZMQ_SRCFD), to notice it closing
     std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
     Clock::time_point expiry;
     std::uint64_t last_dispatch = 0;  // breaks ties between equally free workers (round robin)
@@ -87,9 +93,9 @@ class BrokerCore {
   using WorkerMap = std::unordered_map<std::string, Worker>;
 
   void on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now);
-  void on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now);
+  void on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd);
   void on_malformed(const mdp::Frames& frames, const std::string& error, Clock::time_point now);
-  void on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now);
+  void on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd);
   void on_reply(Worker& worker, mdp::WorkerMessage& message);
   void on_mmi(zmq::message_t& sender, mdp::ClientMessage& message);
 
