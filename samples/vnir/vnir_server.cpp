@@ -1,11 +1,61 @@
 // vnir-server: publishes a simulated VNIR camera under an id until SIGINT/SIGTERM.
 #include "vnir_binding.hpp"
 
+#include <roc/client.hpp>
+#include <roc/log.hpp>
 #include <roc/server.hpp>
+#include <roc/status.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace {
+
+/// Emits `<id>.temperature` and `<id>.frames` every second until stopped. It asks the camera
+/// through the broker, so the reads run on the object's worker like any other call (no locking).
+class StatusLoop {
+ public:
+  StatusLoop(const roc::Endpoints& endpoints, std::string id)
+      : status_(endpoints), client_(endpoints), id_(std::move(id)), thread_([this] { run(); }) {}
+  ~StatusLoop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+
+ private:
+  void run() {
+    auto camera = client_[id_].with_timeout(std::chrono::milliseconds(900));
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      try {
+        status_.emit(id_ + ".temperature", camera.call<double>("temperature"));
+        status_.emit(id_ + ".frames", camera.call<std::uint64_t>("frames_grabbed"));
+      } catch (const roc::Error& error) {
+        spdlog::warn("status: cannot read the camera: {}", error.what());
+      }
+    }
+  }
+
+  roc::StatusUpdater status_;
+  roc::Client client_;
+  std::string id_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Publishes a simulated VNIR camera through a roc broker."};
@@ -20,9 +70,12 @@ int main(int argc, char** argv) {
     lab::VnirCamera camera;
     roc::Server server{endpoints};
     server.publish(id, camera);
+    roc::log::install(endpoints, id + "-server");  // every spdlog record also goes to the broker
+    StatusLoop status{endpoints, id};
     spdlog::info("publishing '{}' at broker {}; Ctrl-C stops", id, endpoints.address());
     server.run();
     spdlog::info("stopped");
+    roc::log::uninstall();
   } catch (const std::exception& error) {
     fmt::print(stderr, "vnir-server: {}\n", error.what());
     return 1;
