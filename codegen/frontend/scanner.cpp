@@ -276,14 +276,21 @@ class Extractor {
                                    qualified));
   }
 
-  /// True when a function named to_json is declared in the type's namespace or as its friend.
+  /// True when a `to_json` taking this type as its second parameter is declared in the type's
+  /// namespace or as its friend — what the runtime's ADL lookup will find.
   bool has_adl_to_json(const clang::CXXRecordDecl* r) const {
-    const clang::DeclContext* ns = r->getEnclosingNamespaceContext();
-    auto& id = ctx_.Idents.get("to_json");
-    clang::DeclarationName name(&id);
-    if (!ns->lookup(name).empty()) return true;
+    clang::QualType self = ctx_.getRecordType(r).getCanonicalType();
+    auto takes_self = [&](const clang::NamedDecl* nd) {
+      const auto* f = llvm::dyn_cast_or_null<clang::FunctionDecl>(nd);
+      return f != nullptr && f->getNumParams() >= 2 &&
+             f->getParamDecl(1)->getType().getNonReferenceType().getCanonicalType().getUnqualifiedType() == self;
+    };
+    clang::DeclarationName name(&ctx_.Idents.get("to_json"));
+    for (const clang::NamedDecl* nd : r->getEnclosingNamespaceContext()->lookup(name)) {
+      if (takes_self(nd)) return true;
+    }
     for (const clang::FriendDecl* f : r->friends()) {
-      if (const auto* nd = f->getFriendDecl(); nd != nullptr && nd->getName() == "to_json") return true;
+      if (takes_self(f->getFriendDecl())) return true;
     }
     return false;
   }

@@ -18,6 +18,13 @@ namespace {
 class ExtractAction : public clang::ASTFrontendAction {
  public:
   explicit ExtractAction(ScanResult& out) : out_(out) {}
+  // Declarations are all the scanner reads: skipping the bodies of inline functions (the user's
+  // and the standard library's) makes the parse markedly faster. Clang still parses bodies it
+  // needs, such as those of functions with deduced return types.
+  bool BeginInvocation(clang::CompilerInstance& ci) override {
+    ci.getFrontendOpts().SkipFunctionBodies = true;
+    return true;
+  }
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance&, llvm::StringRef) override {
     return detail::make_extractor(out_);
   }
