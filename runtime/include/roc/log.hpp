@@ -57,8 +57,9 @@ class Sink final : public spdlog::sinks::sink {
 /// Creates a Sink and adds it to the default logger and to every logger in spdlog's registry.
 /// Loggers created later do not get it by themselves: add `roc::log::sink()` to them. A second
 /// install() replaces the first sink. Throws std::invalid_argument when `node` is empty or holds
-/// a '.', roc::Error when the endpoint cannot be used. Thread-safe with respect to other install()
-/// and uninstall() calls, not to spdlog's own registry changes made at the same time.
+/// a '.'; zmq::error_t propagates when the endpoint cannot be used. Changes the loggers' sink
+/// lists, which spdlog does not guard: call it before other threads log (and uninstall() after
+/// they stop). Safe against concurrent install()/uninstall() calls.
 std::shared_ptr<Sink> install(const Endpoints& endpoints, std::string_view node, Options options = {});
 
 /// Removes the installed sink from every logger, waits up to `drain` for queued records to
