@@ -691,6 +691,15 @@ TEST_CASE("lifecycle: run() in a thread until stop(); ports are free again after
   second.stop();
   runner.join();
 
+  SUBCASE("an address that does not parse, or cannot be bound, throws roc::Error naming it") {
+    roc::BrokerOptions bad;
+    bad.bind = "127.0.0.1:notaport";
+    CHECK_THROWS_WITH_AS(roc::Broker{bad}, doctest::Contains("notaport"), roc::Error);
+    bad.bind = "ipc:///nonexistent-roc-dir/broker";
+    roc::Broker unbindable(bad);
+    CHECK_THROWS_WITH_AS(unbindable.start(), doctest::Contains("nonexistent-roc-dir"), roc::Error);
+    unbindable.stop();  // returns: nothing was left open
+  }
   SUBCASE("stop() before run() makes run() return at once") {
     roc::Broker third(fast_options());
     third.stop();

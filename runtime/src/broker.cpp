@@ -83,6 +83,12 @@ class Broker::Impl {
     if (relay_) relay_->stop();
     relay_.reset();
     core_.reset();
+    // The loop closed these when it ran; when a failed start() left them open, close them here,
+    // or closing the context would wait for them forever.
+    if (router_) zmq_socket_monitor(router_->handle(), nullptr, 0);
+    router_.reset();
+    monitor_.close();
+    wake_.close();
     context_.close();  // blocks until every socket is closed: the ports are free afterwards
   }
 

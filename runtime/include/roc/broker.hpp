@@ -49,6 +49,7 @@ struct BrokerStats {
 /// It owns its own ZeroMQ context; several brokers can live in one process.
 class Broker {
  public:
+  /// Binds nothing yet. Throws roc::Error naming `options.bind` when it is not an address.
   explicit Broker(BrokerOptions options = {});
   /// Calls stop().
   ~Broker();
