@@ -134,6 +134,18 @@ int main(int argc, char** argv) {
         throw Failure{fmt::format("{}: error: {}", input, e.what())};
       }
       options.from_idl = true;
+      // C++ spellings in an IDL document name the server's types, which need not exist here
+      // (an external type, an alias): a proxy made from IDL uses the IDL's own C++ mapping.
+      for (auto& o : doc.objects) {
+        for (auto& m : o.methods) {
+          m.returns_cxx.clear();
+          for (auto& p : m.params) p.cxx.clear();
+        }
+        for (auto& p : o.properties) p.cxx.clear();
+      }
+      for (auto& t : doc.types) {
+        for (auto& f : t.fields) f.cxx.clear();
+      }
     } else {
 #ifdef ROC_GEN_HAS_SCANNER
       roc::gen::ScanOptions scan_options{build_dir, compiler_flags};

@@ -9,13 +9,13 @@ namespace {
 
 bool has_codec(const TypeDecl& t) { return t.kind != TypeKind::external && !t.generated_elsewhere; }
 
-void struct_definition(const TypeDecl& t, Printer& p) {
+void struct_definition(const Document& doc, const TypeDecl& t, Printer& p) {
   print_doc(p, t.doc);
   p.print("struct $name$ {\n", {{"name", unqualified(t.name)}});
   p.indent();
   for (const auto& f : t.fields) {
     print_doc(p, f.doc);
-    p.print("$type$ $name${};\n", {{"type", value_type(f.type, f.cxx)}, {"name", f.name}});
+    p.print("$type$ $name${};\n", {{"type", value_type(f.type, f.cxx, doc)}, {"name", f.name}});
   }
   p.outdent();
   p.print("};\n");
@@ -82,7 +82,7 @@ void emit_type_definitions(const Document& doc, Printer& out) {
     first = false;
     std::string ns = namespace_of(t.name);
     open_namespace(out, ns);
-    if (t.kind == TypeKind::structure) struct_definition(t, out);
+    if (t.kind == TypeKind::structure) struct_definition(doc, t, out);
     if (t.kind == TypeKind::enumeration) enum_definition(t, out);
     close_namespace(out, ns);
   }

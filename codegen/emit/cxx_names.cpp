@@ -7,12 +7,12 @@
 
 namespace roc::gen {
 
-std::string value_type(const std::string& idl_type, const std::string& cxx) {
-  return cxx.empty() ? cxx_type(parse_type(idl_type)) : cxx;
+std::string value_type(const std::string& idl_type, const std::string& cxx, const Document& doc) {
+  return cxx.empty() ? cxx_type(parse_type(idl_type), &doc) : cxx;
 }
 
 std::string param_decl(const Param& p, const Document& doc) {
-  std::string type = value_type(p.type, p.cxx);
+  std::string type = value_type(p.type, p.cxx, doc);
   return pass_by_value(parse_type(p.type), doc) ? fmt::format("{} {}", type, p.name)
                                                 : fmt::format("const {}& {}", type, p.name);
 }

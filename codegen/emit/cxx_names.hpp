@@ -9,7 +9,7 @@ namespace roc::gen {
 
 /// The C++ type of a slot: the header's own spelling when the model has it (`cxx`), else the
 /// canonical mapping of the IDL type (see type_ref.hpp).
-std::string value_type(const std::string& idl_type, const std::string& cxx);
+std::string value_type(const std::string& idl_type, const std::string& cxx, const Document& doc);
 
 /// A parameter declaration `T name` or `const T& name`, by the IDL type's cost to copy.
 std::string param_decl(const Param& p, const Document& doc);

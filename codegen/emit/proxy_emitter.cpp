@@ -23,7 +23,7 @@ std::string arg_list(const Method& m) {
 
 void methods(const Document& doc, const Object& o, Printer& p, bool async) {
   for (const auto& m : o.methods) {
-    std::string ret = value_type(m.returns, m.returns_cxx);
+    std::string ret = value_type(m.returns, m.returns_cxx, doc);
     Printer::Vars vars{{"ret", ret},
                        {"name", m.name},
                        {"params", param_list(m, doc)},
@@ -49,7 +49,7 @@ void methods(const Document& doc, const Object& o, Printer& p, bool async) {
 
 void properties(const Document& doc, const Object& o, Printer& p) {
   for (const auto& prop : o.properties) {
-    std::string type = value_type(prop.type, prop.cxx);
+    std::string type = value_type(prop.type, prop.cxx, doc);
     bool by_value = pass_by_value(parse_type(prop.type), doc);
     Printer::Vars vars{{"type", type},
                        {"name", prop.name},

@@ -191,7 +191,7 @@ void check_names(const TypeRef& t, const Document& doc) {
   for (const auto& a : t.args) check_names(a, doc);
 }
 
-std::string cxx_type(const TypeRef& t) {
+std::string cxx_type(const TypeRef& t, const Document* doc) {
   switch (t.kind) {
     case TypeRef::Kind::scalar:
       if (t.name == "bool" || t.name == "float" || t.name == "double") return t.name;
@@ -199,19 +199,22 @@ std::string cxx_type(const TypeRef& t) {
       return fmt::format("std::{}_t", t.name);
     case TypeRef::Kind::void_: return "void";
     case TypeRef::Kind::json: return "roc::json::Json";  // owns a copy of any JSON value
-    case TypeRef::Kind::named: return t.name;
-    case TypeRef::Kind::array: return fmt::format("std::vector<{}>", cxx_type(t.args[0]));
-    case TypeRef::Kind::fixed_array: return fmt::format("std::array<{}, {}>", cxx_type(t.args[0]), t.size);
-    case TypeRef::Kind::map: return fmt::format("std::map<std::string, {}>", cxx_type(t.args[0]));
-    case TypeRef::Kind::optional: return fmt::format("std::optional<{}>", cxx_type(t.args[0]));
+    case TypeRef::Kind::named: {
+      const TypeDecl* decl = doc != nullptr ? doc->find_type(t.name) : nullptr;
+      return decl != nullptr && decl->kind == TypeKind::external ? "roc::Json" : t.name;
+    }
+    case TypeRef::Kind::array: return fmt::format("std::vector<{}>", cxx_type(t.args[0], doc));
+    case TypeRef::Kind::fixed_array: return fmt::format("std::array<{}, {}>", cxx_type(t.args[0], doc), t.size);
+    case TypeRef::Kind::map: return fmt::format("std::map<std::string, {}>", cxx_type(t.args[0], doc));
+    case TypeRef::Kind::optional: return fmt::format("std::optional<{}>", cxx_type(t.args[0], doc));
     case TypeRef::Kind::tuple: {
       std::string out;
-      for (const auto& a : t.args) out += (out.empty() ? "" : ", ") + cxx_type(a);
+      for (const auto& a : t.args) out += (out.empty() ? "" : ", ") + cxx_type(a, doc);
       return fmt::format("std::tuple<{}>", out);
     }
     case TypeRef::Kind::duration:
       for (const auto& u : units) {
-        if (t.unit == u.idl) return fmt::format("std::chrono::duration<{}, {}>", cxx_type(t.args[0]), u.cxx);
+        if (t.unit == u.idl) return fmt::format("std::chrono::duration<{}, {}>", cxx_type(t.args[0], doc), u.cxx);
       }
       break;
   }

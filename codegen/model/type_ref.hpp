@@ -40,8 +40,9 @@ void check_names(const TypeRef& t, const Document& doc);
 bool is_scalar_name(const std::string& name);
 
 /// The C++ type for `t`, from the IDL alone: std::vector, std::map<std::string,...>, std::tuple,
-/// std::chrono::duration, std::int32_t, ... Named types are written fully qualified.
-std::string cxx_type(const TypeRef& t);
+/// std::chrono::duration, std::int32_t, ... Named types are written fully qualified, except that
+/// external types of `doc` (whose C++ definition the IDL does not carry) become roc::Json.
+std::string cxx_type(const TypeRef& t, const Document* doc = nullptr);
 
 /// True when values of `t` are cheap to copy and best passed by value (arithmetic types, enums,
 /// durations); false when passed by const reference.
