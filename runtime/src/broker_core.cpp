@@ -241,32 +241,35 @@ void BrokerCore::drain(Service& service) {
 
 void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, std::string_view why,
                                Clock::time_point now) {
-  Worker& worker = it->second;
-  Service& service = *worker.service;
-  if (!worker.in_flight.empty()) {
-    const auto message = fmt::format(
-        "object '{}' went away while holding this call (its worker {}); the call may or may not have run",
-        service.name, why);
-    for (auto& held : worker.in_flight) {
-      gone_.add();
-      auto reply = jsonrpc::error_reply_for(view(held.body), error_code::object_gone, message);
-      if (!reply.empty()) reply_text(held.client, service.name, reply);
-    }
-    spdlog::warn("broker: answered {} call(s) held by worker {} of '{}' with -32002 (it {})",
-                 worker.in_flight.size(), peer_name(worker.identity), service.name, why);
-  }
-  if (send_disconnect) mdp::send_command(router_, mdp::Command::disconnect, &worker.identity);
-
-  service.workers.erase(std::find(service.workers.begin(), service.workers.end(), &worker));
-  spdlog::info("broker: worker {} of '{}' removed (it {}; {} worker(s) left)", peer_name(worker.identity),
-               service.name, why, service.workers.size());
+  // Unregister first, so that anyone who sees an error reply below also sees the worker gone.
+  Service& service = *it->second.service;
+  const std::string name = service.name;  // the service may be erased below
+  auto held = std::move(it->second.in_flight);
+  auto identity = std::move(it->second.identity);
+  service.workers.erase(std::find(service.workers.begin(), service.workers.end(), &it->second));
   workers_.erase(it);
   workers_count_.set(workers_.size());
   publish_counts(service);
+  spdlog::info("broker: worker {} of '{}' removed (it {}; {} worker(s) left)", peer_name(identity), name, why,
+               service.workers.size());
+
+  if (!held.empty()) {
+    const auto message = fmt::format(
+        "object '{}' went away while holding this call (its worker {}); the call may or may not have run",
+        name, why);
+    gone_.add(held.size());
+    for (auto& call : held) {
+      auto reply = jsonrpc::error_reply_for(view(call.body), error_code::object_gone, message);
+      if (!reply.empty()) reply_text(call.client, name, reply);
+    }
+    spdlog::warn("broker: answered {} call(s) held by worker {} of '{}' with -32002 (it {})", held.size(),
+                 peer_name(identity), name, why);
+  }
+  if (send_disconnect) mdp::send_command(router_, mdp::Command::disconnect, &identity);
 
   if (service.workers.empty()) {
     if (service.queue.empty()) {
-      services_.erase(std::string(service.name));  // a copy: the key dies with the element
+      services_.erase(name);
     } else {
       service.no_workers_since = now;
       next_grace_check_ = std::min(next_grace_check_, now + options_.unknown_object_grace);
