@@ -1,5 +1,5 @@
 // vnir-server: publishes a simulated VNIR camera under an id until SIGINT/SIGTERM.
-#include "vnir_binding.hpp"
+#include "vnir_skeleton.hpp"
 
 #include <roc/client.hpp>
 #include <roc/log.hpp>
