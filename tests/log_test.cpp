@@ -15,6 +15,7 @@
 #include <chrono>
 #include <map>
 #include <set>
+#include <vector>
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
@@ -93,15 +94,19 @@ TEST_CASE("logging while the broker is down neither blocks nor throws, and resum
   logger->sinks().push_back(sink);
 
   constexpr int n = 20000;
-  auto worst = Clock::duration::zero();
+  std::vector<Clock::duration> took;
+  took.reserve(n);
   for (int i = 0; i < n; ++i) {
     const auto t0 = Clock::now();
     logger->info("while the broker is down {}", i);
-    worst = std::max(worst, Clock::now() - t0);
+    took.push_back(Clock::now() - t0);
   }
+  std::sort(took.begin(), took.end());
   CHECK(sink->dropped() >= n - options.queue_capacity);
-  // Generous against a loaded CI machine; a blocking send would take the 500 ms linger or forever.
-  CHECK(worst < 50ms);
+  // A call that waited on the network would take the reconnect interval (100 ms) or forever.
+  // The bounds are generous so that a preempted thread on a loaded CI machine does not fail.
+  CHECK(took[n * 999 / 1000] < 1ms);
+  CHECK(took.back() < 250ms);
   CHECK_FALSE(sink->drain(50ms));
 
   SUBCASE("a broker on that port receives what comes next") {

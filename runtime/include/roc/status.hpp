@@ -89,7 +89,9 @@ struct StatusUpdaterOptions {
 /// bounded queue drained by a background thread that owns the socket. The updater also keeps
 /// the merged tree of everything it emitted and republishes it whenever the broker (re)connects,
 /// so the broker's cache is whole again after a restart and nothing emitted before the
-/// connection was up is lost. Thread-safe. Destruction flushes for up to `linger`.
+/// connection was up is lost. Thread-safe. Destruction waits up to 0.5 s for queued updates to
+/// reach the broker and up to 0.5 s more for the socket to hand them over (so about 1 s at most
+/// when the broker is down).
 class StatusUpdater {
  public:
   explicit StatusUpdater(const Endpoints& endpoints, StatusUpdaterOptions options = {});
