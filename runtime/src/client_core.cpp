@@ -32,11 +32,9 @@ std::string_view text_of(const zmq::message_t& m) { return {static_cast<const ch
                                  service, send_timeout_ms));
 }
 
-// Reads one reply from `socket`; returns its body, or nullopt when the frames are not a 7/MDP
-// client message (logged and dropped) or the body is empty (a notification's acknowledgement).
-std::optional<zmq::message_t> receive_body(zmq::socket_t& socket) {
-  mdp::Frames frames;
-  if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) return std::nullopt;
+// The body of a reply, or nullopt when the frames are not a 7/MDP client message (logged and
+// dropped) or the body is empty (a notification's acknowledgement).
+std::optional<zmq::message_t> body_of(mdp::Frames& frames) {
   auto decoded = mdp::decode_at_client(frames);
   if (!decoded) {
     spdlog::warn("roc client: dropped a malformed reply from the broker: {}", decoded.error);
@@ -105,7 +103,9 @@ Json ClientCore::request(const std::string& service, std::string_view body, std:
     zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, remaining);
     if (!(item.revents & ZMQ_POLLIN)) continue;  // the deadline check above ends the wait
-    auto reply_body = receive_body(socket);
+    mdp::Frames frames;
+    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) continue;
+    auto reply_body = body_of(frames);
     if (!reply_body) continue;
     Json reply = parse_reply(*reply_body);
     if (response_id_matches(reply.value(), id)) return reply;
@@ -208,11 +208,11 @@ void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
 }
 
 void ClientCore::io_receive(zmq::socket_t& socket) {
-  // Drain everything that is there: one wake-up serves a whole burst of replies.
+  // Drain what is there without polling again: one wake-up serves a whole burst of replies.
   for (int i = 0; i < 1000; ++i) {
-    zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
-    if (i > 0 && zmq::poll(&item, 1, std::chrono::milliseconds(0)) == 0) return;
-    auto body = receive_body(socket);
+    mdp::Frames frames;
+    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
+    auto body = body_of(frames);
     if (!body) continue;
     Json reply;
     try {

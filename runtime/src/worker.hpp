@@ -2,6 +2,7 @@
 #pragma once
 
 #include "dispatcher.hpp"
+#include "mdp.hpp"
 #include "roc/server.hpp"
 
 #include <zmq.hpp>
@@ -41,6 +42,8 @@ class Worker {
  private:
   using Clock = std::chrono::steady_clock;
   void run();
+  /// Acts on one message from the broker; runs a request with `lock` released.
+  void handle(mdp::Frames& frames, std::unique_lock<std::mutex>& lock);
   void connect();     // needs socket_mutex_
   void disconnect();  // needs socket_mutex_
   void send_heartbeat(Clock::time_point now);  // needs socket_mutex_

@@ -17,7 +17,9 @@ using namespace roc::bench;
 
 namespace {
 
-/// The raw echo: a proxy thread and an echo worker thread, driven by a DEALER client.
+/// The raw echo: a proxy thread and an echo worker thread, driven by a DEALER client. Client,
+/// proxy and worker each have their own context (and so their own I/O thread), as the separate
+/// processes they stand for would — and as roc's client, broker and server do here.
 class RawEcho {
  public:
   RawEcho() {
@@ -32,9 +34,9 @@ class RawEcho {
       }
     });
     worker_ = std::thread([this, back] {
-      zmq::socket_t rep(context_, zmq::socket_type::rep);
+      zmq::socket_t rep(worker_context_, zmq::socket_type::rep);
       rep.connect(back);
-      zmq::socket_t stop(context_, zmq::socket_type::sub);
+      zmq::socket_t stop(worker_context_, zmq::socket_type::sub);
       stop.connect("inproc://raw-stop-worker");
       stop.set(zmq::sockopt::subscribe, "");
       zmq::pollitem_t items[] = {{static_cast<void*>(rep), 0, ZMQ_POLLIN, 0}, {static_cast<void*>(stop), 0, ZMQ_POLLIN, 0}};
@@ -70,18 +72,21 @@ class RawEcho {
   }
 
  private:
-  zmq::context_t context_{1};
+  zmq::context_t context_{1};  // the proxy's
+  zmq::context_t worker_context_{1};
+  zmq::context_t client_context_{1};
   zmq::socket_t frontend_{context_, zmq::socket_type::router};
   zmq::socket_t backend_{context_, zmq::socket_type::dealer};
   zmq::socket_t control_pub_ = bound(zmq::socket_type::pub, "inproc://raw-control");
   zmq::socket_t control_sub_ = connected_sub("inproc://raw-control");
-  zmq::socket_t stop_pub_ = bound(zmq::socket_type::pub, "inproc://raw-stop-worker");
-  zmq::socket_t client_{context_, zmq::socket_type::dealer};
+  zmq::socket_t stop_pub_ = bound_in(worker_context_, zmq::socket_type::pub, "inproc://raw-stop-worker");
+  zmq::socket_t client_{client_context_, zmq::socket_type::dealer};
   std::string payload_ = std::string(64, 'p');
   std::thread proxy_, worker_;
 
-  zmq::socket_t bound(zmq::socket_type type, const char* endpoint) {
-    zmq::socket_t s(context_, type);
+  zmq::socket_t bound(zmq::socket_type type, const char* endpoint) { return bound_in(context_, type, endpoint); }
+  static zmq::socket_t bound_in(zmq::context_t& context, zmq::socket_type type, const char* endpoint) {
+    zmq::socket_t s(context, type);
     s.bind(endpoint);
     return s;
   }
