@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <zmq.hpp>
 
 #include <chrono>
@@ -133,10 +134,19 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   roc::StatusTree tree;
   const bool tty = stdout_wants_colour();
   const auto deadline = Clock::now() + g.timeout();
+  std::string shown;
   auto show = [&] {
-    if (tty && watch) std::cout << "\033[H\033[2J";  // refresh in place
-    std::cout << (g.json ? tree.dump() : tree.pretty()) << '\n';
+    auto text = g.json ? tree.dump() : tree.pretty();
+    if (text == shown) return;  // an update that changed nothing: no flicker, no duplicate line
+    if (tty && watch) {
+      const Palette p(true);
+      std::cout << "\033[H\033[2J"  // refresh in place
+                << p.dim << "roc status " << fmt::format("{}", fmt::join(masks, " ")) << " @ "
+                << g.endpoints().address() << p.reset << '\n';
+    }
+    std::cout << text << '\n';
     std::cout.flush();
+    shown = std::move(text);
   };
   // Wait for the snapshot: that is the current tree.
   while (!sub.synced()) {
