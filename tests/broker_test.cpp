@@ -3,6 +3,7 @@
 // oversized requests, orderly stop and the log/status relay.
 #include <doctest/doctest.h>
 
+#include "broker_log.hpp"
 #include "broker_oversize.hpp"
 #include "status_protocol.hpp"
 #include "support/test_support.hpp"
@@ -781,4 +782,10 @@ TEST_CASE("the relay stamps status updates with sequence numbers and answers sna
   REQUIRE(tree.IsObject());
   CHECK(tree.HasMember("system"));
   CHECK(std::stoull(str((*snapshot)[2])) >= seq);
+}
+
+TEST_CASE("a flood of warnings is cut to a burst per window and counted") {
+  roc::detail::RateLimitedLog log(3, std::chrono::hours(1));
+  for (int i = 0; i < 10; ++i) log.warn("warning {}", i);
+  CHECK(log.suppressed_total() == 7);
 }

@@ -14,7 +14,7 @@ namespace roc::detail {
 class RateLimitedLog {
  public:
   explicit RateLimitedLog(int burst = 20, std::chrono::milliseconds window = std::chrono::seconds(1))
-      : burst_(burst), window_(window) {}
+      : burst_(burst), window_(window), window_start_(std::chrono::steady_clock::now()) {}
 
   template <class... Args>
   void warn(spdlog::format_string_t<Args...> format, Args&&... args) {
@@ -46,7 +46,7 @@ class RateLimitedLog {
 
   int burst_;
   std::chrono::milliseconds window_;
-  std::chrono::steady_clock::time_point window_start_{};
+  std::chrono::steady_clock::time_point window_start_;
   int in_window_ = 0;
   std::uint64_t suppressed_ = 0;
   std::uint64_t suppressed_total_ = 0;
