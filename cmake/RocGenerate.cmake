@@ -5,11 +5,10 @@
 #   roc_generate(<target>
 #                HEADERS <header>...            # annotated headers (relative to the current source dir)
 #                [OUTPUT_DIR <dir>]             # default: ${CMAKE_CURRENT_BINARY_DIR}/roc_generated/<target>
-#                [IDL]                          # also write <name>.idl.json next to each output
 #                [OUT_VAR <var>])               # receives the list of generated files
 #
-# For each `name.hpp` it writes `name.roc.hpp` (skeleton, proxy, struct/enum codecs) into the
-# output directory, adds it to <target>'s sources (marked GENERATED) and the directory to its
+# For each `name.hpp` it writes `name.roc.hpp` (skeleton, proxy, struct/enum codecs) and
+# `name.idl.json` (the interface, as rpc.describe serves it) into the output directory, adds it to <target>'s sources (marked GENERATED) and the directory to its
 # include path (PUBLIC, so users of a library target can include the proxy too). roc-gen parses
 # the header with <target>'s own include directories, compile definitions and C++ standard, read
 # through generator expressions at build time. Generation re-runs when the header or roc-gen
@@ -17,7 +16,7 @@
 include_guard(GLOBAL)
 
 function(roc_generate target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "IDL" "OUTPUT_DIR;OUT_VAR" "HEADERS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "OUTPUT_DIR;OUT_VAR" "HEADERS")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "roc_generate: unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
@@ -58,19 +57,18 @@ function(roc_generate target)
     get_filename_component(_name "${_abs}" NAME_WLE)
     get_filename_component(_file "${_abs}" NAME)
     set(_out "${ARG_OUTPUT_DIR}/${_name}.roc.hpp")
-    set(_byproducts "${_out}")
-    set(_idl_args)
-    if(ARG_IDL)
-      list(APPEND _byproducts "${ARG_OUTPUT_DIR}/${_name}.idl.json")
-      set(_idl_args --idl "${ARG_OUTPUT_DIR}/${_name}.idl.json")
-    endif()
+    set(_idl "${ARG_OUTPUT_DIR}/${_name}.idl.json")
+    # roc-gen leaves an unchanged file untouched. Listing the IDL as a BYPRODUCT makes the Ninja
+    # generator mark the rule `restat`, so an unchanged result recompiles nothing.
     add_custom_command(
-      OUTPUT ${_byproducts}
-      COMMAND "$<TARGET_FILE:roc::gen>" "${_abs}" -o "${_out}" ${_idl_args} -- ${_flags}
+      OUTPUT "${_out}"
+      BYPRODUCTS "${_idl}"
+      COMMAND "$<TARGET_FILE:roc::gen>" "${_abs}" -o "${_out}" --idl "${_idl}" -- ${_flags}
       DEPENDS "${_abs}" ${_roc_gen_dep}
       COMMENT "roc-gen ${_file}"
       COMMAND_EXPAND_LISTS
       VERBATIM)
+    set(_byproducts "${_out}" "${_idl}")
     list(APPEND _outputs ${_byproducts})
   endforeach()
 
