@@ -78,7 +78,7 @@ class Peer {
     zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
     Frames f;
-    zmq::recv_multipart(socket_, std::back_inserter(f));
+    REQUIRE(zmq::recv_multipart(socket_, std::back_inserter(f)));
     return f;
   }
 
@@ -728,7 +728,7 @@ TEST_CASE("the relay forwards publications XSUB → XPUB and subscriptions back"
     zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, 20ms) > 0) {
       Frames f;
-      zmq::recv_multipart(sub, std::back_inserter(f));
+      REQUIRE(zmq::recv_multipart(sub, std::back_inserter(f)));
       got = std::move(f);
     }
   }
@@ -751,7 +751,7 @@ TEST_CASE("the relay stamps status updates with sequence numbers and answers sna
     zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
     if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
     Frames f;
-    zmq::recv_multipart(sub, std::back_inserter(f));
+    REQUIRE(zmq::recv_multipart(sub, std::back_inserter(f)));
     return f;
   };
 
