@@ -1,0 +1,65 @@
+// Per-call cost of a generated proxy against the dynamic ObjectHandle it wraps: the same method,
+// through the same in-process broker, alternating rounds so both see the same machine load.
+// A program, run by hand: bench_codegen_proxy [calls-per-round] [rounds]
+#include "device.roc.hpp"
+
+#include <roc/broker.hpp>
+#include <roc/client.hpp>
+#include <roc/server.hpp>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+namespace {
+
+template <class F>
+double per_call_us(int calls, F&& f) {
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < calls; ++i) f(i);
+  std::chrono::duration<double, std::micro> elapsed = std::chrono::steady_clock::now() - start;
+  return elapsed.count() / calls;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const int calls = argc > 1 ? std::atoi(argv[1]) : 5000;
+  const int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
+  roc::Broker broker{roc::BrokerOptions{"127.0.0.1:0"}};
+  broker.start();
+  e2e::Device device;
+  roc::Server server{broker.endpoints()};
+  server.publish("dev", device);
+  server.start();
+  roc::Client client{broker.endpoints()};
+  while (!client.exists("dev")) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+  auto proxy = client.proxy<e2e::Device>("dev");
+  auto handle = client.object("dev");
+  e2e::Outer outer;
+  outer.items.resize(8);
+  std::vector<double> proxy_scalar, dynamic_scalar, proxy_struct, dynamic_struct;
+  for (int r = 0; r < rounds; ++r) {
+    dynamic_scalar.push_back(per_call_us(calls, [&](int i) { (void)handle.call<double>("scale", 1.5f, double(i)); }));
+    proxy_scalar.push_back(per_call_us(calls, [&](int i) { (void)proxy.scale(1.5f, double(i)); }));
+    dynamic_struct.push_back(per_call_us(calls, [&](int) { (void)handle.call<e2e::Outer>("grow", outer); }));
+    proxy_struct.push_back(per_call_us(calls, [&](int) { (void)proxy.grow(outer); }));
+  }
+  fmt::print("median of {} rounds x {} sync calls, us/call\n", rounds, calls);
+  fmt::print("  scale(float, double) -> double   dynamic {:7.2f}   proxy {:7.2f}\n", median(dynamic_scalar),
+             median(proxy_scalar));
+  fmt::print("  grow(Outer) -> Outer (8 items)   dynamic {:7.2f}   proxy {:7.2f}\n", median(dynamic_struct),
+             median(proxy_struct));
+  server.stop();
+  broker.stop();
+}
