@@ -339,6 +339,14 @@ void check_document(const Document& doc) {
       if (parse_type(p.type).kind == TypeRef::Kind::void_) {
         throw IdlError(fmt::format("property {}::{} cannot be void", o.name, p.name));
       }
+      // The proxy spells a property as `name()` and `set_name(value)`: neither may be a method too.
+      for (const std::string& accessor : {p.name, "set_" + p.name}) {
+        if (names.count(accessor) != 0 && (accessor == p.name || !p.readonly)) {
+          throw IdlError(fmt::format("{}: method '{}' clashes with the proxy's accessor of property '{}'; rename "
+                                     "one (ROC_METHOD_AS / ROC_PROPERTY_AS)",
+                                     o.name, accessor, p.name));
+        }
+      }
     }
   }
 }

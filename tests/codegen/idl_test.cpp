@@ -49,6 +49,15 @@ TEST_CASE("documents that break the schema are rejected with the path of the bad
          "type 'lab::Nope' is not declared");
 }
 
+TEST_CASE("a method may not take the name of a property's proxy accessor") {
+  Document d = test::sample_document();
+  d.objects[0].methods[1].name = "set_speed";
+  CHECK_THROWS_WITH_AS(check_document(d), doctest::Contains("clashes with the proxy's accessor of property 'speed'"),
+                       IdlError);
+  d.objects[0].methods[1].name = "set_model";  // model is read-only: no setter in the proxy
+  CHECK_NOTHROW(check_document(d));
+}
+
 TEST_CASE("a hand-edited interface no longer matches its signature") {
   Document d = test::sample_document();
   d.objects[0].methods[0].returns = "array<int64>";
