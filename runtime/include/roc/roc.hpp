@@ -7,5 +7,7 @@
 #include "roc/endpoints.hpp"
 #include "roc/error.hpp"
 #include "roc/json.hpp"
+#include "roc/log.hpp"
 #include "roc/server.hpp"
+#include "roc/status.hpp"
 #include "roc/version.hpp"
