@@ -64,7 +64,8 @@ class Broker {
   /// Returns at once when stop() was already called. Throws like start().
   void run();
 
-  /// Orderly stop: answers held and queued calls with -32002, sends DISCONNECT to every worker,
+  /// Orderly stop: answers held and queued calls with -32002 (queued calls for an id nobody
+  /// serves with -32001), sends DISCONNECT to every worker,
   /// closes the sockets (the ports are free again when it returns) and joins the threads.
   /// Idempotent; safe from any thread except the one inside run().
   void stop();
