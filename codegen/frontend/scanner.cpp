@@ -395,6 +395,11 @@ class Extractor {
         if (auto wire = annotation(m, property_tag)) ok &= getter_property(object, m, *wire, declared_in, o, wire_names);
       } else if (const auto* f = llvm::dyn_cast<clang::FieldDecl>(member)) {
         if (auto wire = annotation(f, property_tag)) ok &= field_property(f, *wire, declared_in, o, wire_names);
+      } else if (const auto* v = llvm::dyn_cast<clang::VarDecl>(member)) {
+        if (annotation(v, property_tag)) {
+          error(v, fmt::format("'{}' is static; a property belongs to the published object", v->getNameAsString()));
+          ok = false;
+        }
       } else if (const auto* t = llvm::dyn_cast<clang::FunctionTemplateDecl>(member)) {
         if (annotation(t->getTemplatedDecl(), method_tag) || annotation(t->getTemplatedDecl(), property_tag)) {
           error(t, fmt::format("'{}' is a template; a remote method needs one concrete signature", t->getNameAsString()));

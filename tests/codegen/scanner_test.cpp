@@ -217,6 +217,8 @@ TEST_CASE("unsupported constructs are errors at their declaration") {
       {"struct member of an unmapped type",
        "struct ROC_STRUCT S { long double v; };\nclass ROC_OBJECT A {\n public:\n  ROC_METHOD S f();\n};\n", 1, 35,
        "member 'v' of 'S' has type 'long double', which has no JSON mapping"},
+      {"static property", "class ROC_OBJECT A {\n public:\n  ROC_PROPERTY static inline int count = 0;\n};\n", 3,
+       34, "'count' is static"},
       {"private method", "class ROC_OBJECT A {\n  ROC_METHOD void f();\n};\n", 2, 19, "method 'f' is not public"},
       {"getter that is not const", "class ROC_OBJECT A {\n public:\n  ROC_PROPERTY int g();\n};\n", 3, 20,
        "needs a const getter"},
