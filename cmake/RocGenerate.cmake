@@ -8,11 +8,12 @@
 #                [OUT_VAR <var>])               # receives the list of generated files
 #
 # For each `name.hpp` it writes `name.roc.hpp` (skeleton, proxy, struct/enum codecs) and
-# `name.idl.json` (the interface, as rpc.describe serves it) into the output directory, adds it to <target>'s sources (marked GENERATED) and the directory to its
-# include path (PUBLIC, so users of a library target can include the proxy too). roc-gen parses
-# the header with <target>'s own include directories, compile definitions and C++ standard, read
-# through generator expressions at build time. Generation re-runs when the header or roc-gen
-# changes; an unchanged output keeps its timestamp, so nothing recompiles.
+# `name.idl.json` (the interface, as rpc.describe serves it) into the output directory, adds them
+# to <target>'s sources (marked GENERATED) and the directory to its include path (PUBLIC, so users
+# of a library target can include the proxy too). roc-gen parses the header with <target>'s own
+# include directories, compile definitions and C++ standard, read through generator expressions
+# at build time. Generation re-runs when the header, a header it includes (Ninja: through a
+# depfile) or roc-gen changes; an unchanged output keeps its timestamp, so nothing recompiles.
 include_guard(GLOBAL)
 
 function(roc_generate target)
@@ -51,6 +52,11 @@ function(roc_generate target)
     "$<$<BOOL:${_incs}>:-I$<JOIN:${_incs},$<SEMICOLON>-I>>"
     "$<$<BOOL:${_defs}>:-D$<JOIN:${_defs},$<SEMICOLON>-D>>")
 
+  # Depfile paths are absolute; CMP0116 NEW (3.20+) keeps CMake from warning about the old behaviour.
+  cmake_policy(PUSH)
+  if(POLICY CMP0116)
+    cmake_policy(SET CMP0116 NEW)
+  endif()
   set(_outputs)
   foreach(_header IN LISTS ARG_HEADERS)
     get_filename_component(_abs "${_header}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
@@ -60,17 +66,28 @@ function(roc_generate target)
     set(_idl "${ARG_OUTPUT_DIR}/${_name}.idl.json")
     # roc-gen leaves an unchanged file untouched. Listing the IDL as a BYPRODUCT makes the Ninja
     # generator mark the rule `restat`, so an unchanged result recompiles nothing.
+    # With Ninja, a depfile also re-runs roc-gen when a header included by the annotated one
+    # changes (the Makefile generators support DEPFILE only from CMake 3.20).
+    set(_depfile_args)
+    if(CMAKE_GENERATOR MATCHES "Ninja")
+      set(_depfile_args DEPFILE "${ARG_OUTPUT_DIR}/${_name}.roc.d")
+      set(_depfile_flag --depfile "${ARG_OUTPUT_DIR}/${_name}.roc.d")
+    else()
+      set(_depfile_flag)
+    endif()
     add_custom_command(
       OUTPUT "${_out}"
       BYPRODUCTS "${_idl}"
-      COMMAND "$<TARGET_FILE:roc::gen>" "${_abs}" -o "${_out}" --idl "${_idl}" -- ${_flags}
+      COMMAND "$<TARGET_FILE:roc::gen>" "${_abs}" -o "${_out}" --idl "${_idl}" ${_depfile_flag} -- ${_flags}
       DEPENDS "${_abs}" ${_roc_gen_dep}
+      ${_depfile_args}
       COMMENT "roc-gen ${_file}"
       COMMAND_EXPAND_LISTS
       VERBATIM)
     set(_byproducts "${_out}" "${_idl}")
     list(APPEND _outputs ${_byproducts})
   endforeach()
+  cmake_policy(POP)
 
   set_source_files_properties(${_outputs} PROPERTIES GENERATED TRUE)
   target_sources(${target} PRIVATE ${_outputs})

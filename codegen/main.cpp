@@ -108,6 +108,9 @@ int main(int argc, char** argv) {
   app.add_option("--idl", idl_output, "the IDL JSON to write (header input only)");
   app.add_option("-p,--build-dir", build_dir,
                  "directory with compile_commands.json giving the header's flags (else: flags after --)");
+  std::string depfile;
+  app.add_option("--depfile", depfile,
+                 "also write the headers the input includes, as a Makefile rule for the output (header input)");
   app.add_option("--include-as", include_as,
                  "how the generated header includes the input header (default: its absolute path)");
   app.add_option("--source-name", source_name, "name of the input in the banner (default: its file name)");
@@ -150,6 +153,11 @@ int main(int argc, char** argv) {
 #ifdef ROC_GEN_HAS_SCANNER
       roc::gen::ScanOptions scan_options{build_dir, compiler_flags};
       if (build_dir.empty() && compiler_flags.empty()) scan_options.args = {"-std=c++17"};
+      if (!depfile.empty()) {
+        // Clang writes it while parsing (user headers only: -MMD), naming the generated file as
+        // the target, so the build re-runs roc-gen when any of them changes.
+        scan_options.extra_args = {"-MMD", "-MF", depfile, "-MT", output.empty() ? idl_output : output};
+      }
       std::string header = fs::absolute(input).lexically_normal().string();
       if (!fs::exists(header)) throw Failure{fmt::format("{}: error: no such file", input)};
       roc::gen::ScanResult scan = roc::gen::scan_file(header, scan_options);

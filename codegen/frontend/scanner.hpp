@@ -32,6 +32,8 @@ struct ScanOptions {
   std::string build_dir;
   /// Compiler flags (`-std=c++17 -Iinclude ...`) used when `build_dir` is empty.
   std::vector<std::string> args;
+  /// Flags added after the others in both cases (e.g. `-MMD -MF deps.d` for a depfile).
+  std::vector<std::string> extra_args;
 };
 
 /// Scans `header`. Only declarations in `header` itself become objects and codecs; annotated

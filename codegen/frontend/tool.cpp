@@ -96,6 +96,10 @@ ScanResult scan_file(const std::string& header, const ScanOptions& options) {
   clang::tooling::ClangTool tool(*db, {header});
   tool.clearArgumentsAdjusters();
   tool.appendArgumentsAdjuster(roc_adjuster());
+  if (!options.extra_args.empty()) {
+    tool.appendArgumentsAdjuster(clang::tooling::getInsertArgumentAdjuster(
+        options.extra_args, clang::tooling::ArgumentInsertPosition::END));
+  }
   ExtractFactory factory(result);
   int status = tool.run(&factory);
   if (status != 0) result.compile_failed = true;  // Clang's errors are already on stderr
