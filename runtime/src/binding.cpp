@@ -6,6 +6,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <set>
+
 namespace roc::detail {
 namespace {
 
@@ -42,8 +47,64 @@ const PropertyEntry* InterfaceTable::find_property(std::string_view property) co
   return it == property_index.end() ? nullptr : &properties[it->second];
 }
 
+namespace {
+
+// Named types (struct, enum, external) inside an IDL type spelling such as `map<array<lab::Roi>>`.
+void collect_named(std::string_view type, std::set<std::string>& named) {
+  static const std::set<std::string_view> words = {
+      "bool",  "int8",   "int16",  "int32",  "int64",    "uint8",    "uint16", "uint32", "uint64",
+      "float", "double", "string", "void",   "json",     "array",    "map",    "optional",
+      "tuple", "duration", "ns",   "us",     "ms",       "s",        "min",    "h"};
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= type.size(); ++i) {
+    if (i < type.size() && type[i] != '<' && type[i] != '>' && type[i] != ',') continue;
+    auto word = type.substr(start, i - start);
+    if (!word.empty() && words.count(word) == 0 && !std::isdigit(static_cast<unsigned char>(word.front())))
+      named.emplace(word);
+    start = i + 1;
+  }
+}
+
+}  // namespace
+
+std::set<std::string> InterfaceTable::named_types() const {
+  std::set<std::string> named;
+  for (const auto& m : methods) {
+    for (const auto& p : m.params) collect_named(p.type, named);
+    collect_named(m.result_type, named);
+  }
+  for (const auto& p : properties) collect_named(p.type, named);
+  return named;
+}
+
+// The text and hash of idl/README.md's "Signature" section. A hand-written binding does not know
+// the fields of the structs it converts, so its named types count as external.
+std::string InterfaceTable::computed_signature() const {
+  std::vector<std::string> lines;
+  for (const auto& m : methods) {
+    std::string params;
+    for (const auto& p : m.params) params += (params.empty() ? "" : ",") + p.type;
+    lines.push_back(fmt::format("method {}({})->{}", m.name, params, m.result_type));
+  }
+  for (const auto& p : properties)
+    lines.push_back(fmt::format("property {}:{}{}", p.name, p.type, p.set ? "" : " readonly"));
+  std::sort(lines.begin(), lines.end());
+  std::string text = fmt::format("object {}\n", name);
+  for (const auto& line : lines) text += line + '\n';
+  for (const auto& type : named_types()) text += fmt::format("external {}\n", type);
+
+  std::uint64_t hash = 14695981039346656037ull;  // 64-bit FNV-1a
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return fmt::format("{:016x}", hash);
+}
+
 std::string InterfaceTable::describe() const {
   if (!describe_json.empty()) return describe_json;
+  // The IDL v1 document (idl/README.md) with this one object, so that `roc describe` output of a
+  // hand-bound object feeds roc-gen like a generated server's does.
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
   auto text = [&](const char* key, const std::string& value) {
@@ -51,9 +112,14 @@ std::string InterfaceTable::describe() const {
     w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
   };
   w.StartObject();
+  w.Key("roc_idl");
+  w.Int(1);
+  w.Key("objects");
+  w.StartArray();
+  w.StartObject();
   text("name", name);
+  text("signature", signature.empty() ? computed_signature() : signature);
   if (!doc.empty()) text("doc", doc);
-  if (!signature.empty()) text("signature", signature);
   w.Key("methods");
   w.StartArray();
   for (const auto& m : methods) {
@@ -69,8 +135,10 @@ std::string InterfaceTable::describe() const {
     }
     w.EndArray();
     text("returns", m.result_type);
-    w.Key("const");
-    w.Bool(m.is_const);
+    if (m.is_const) {
+      w.Key("const");
+      w.Bool(true);
+    }
     if (!m.doc.empty()) text("doc", m.doc);
     w.EndObject();
   }
@@ -84,6 +152,17 @@ std::string InterfaceTable::describe() const {
     w.Key("readonly");
     w.Bool(!p.set);
     if (!p.doc.empty()) text("doc", p.doc);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  w.EndArray();
+  w.Key("types");
+  w.StartArray();
+  for (const auto& type : named_types()) {
+    w.StartObject();
+    text("name", type);
+    text("kind", "external");
     w.EndObject();
   }
   w.EndArray();

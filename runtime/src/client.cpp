@@ -89,8 +89,9 @@ void notify(ClientCore& core, const std::string& object_id, std::string_view met
 void ObjectHandle::check_signature() const {
   Json reply = detail::call(*core_, id_, "rpc.signature", nullptr, timeout_);
   const auto& actual = reply.value()["result"];
-  // An object bound by hand has no signature: nothing to compare, so it is accepted.
-  if (actual.IsString() && signature_->expected != actual.GetString())
+  if (!actual.IsString())
+    throw ProtocolError(fmt::format("object '{}' answered rpc.signature with something that is not a string", id_));
+  if (signature_->expected != actual.GetString())
     throw SignatureMismatch(error_code::signature_mismatch,
                             fmt::format("signature mismatch: object '{}' implements interface signature {}, but this "
                                         "proxy was generated for {}; regenerate the proxy from the object's header "

@@ -98,10 +98,8 @@ class Dispatcher::Call {
         throw CallError{error_code::internal_error, "the object's interface description is not valid JSON", {}};
       result.CopyFrom(doc, a_);
     } else if (r_.method == "rpc.signature") {
-      if (table.signature.empty())
-        result.SetNull();
-      else
-        result.SetString(table.signature.c_str(), static_cast<rapidjson::SizeType>(table.signature.size()), a_);
+      const auto signature = table.signature.empty() ? table.computed_signature() : table.signature;
+      result.SetString(signature.c_str(), static_cast<rapidjson::SizeType>(signature.size()), a_);
     } else if (r_.method == "rpc.get") {
       const PropertyEntry& property = find_property(system_param(r_.params, 0, "name", r_.method));
       guarded(property.name, [&] { property.get(d_.object_, result, a_); });

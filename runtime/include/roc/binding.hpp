@@ -7,6 +7,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -69,8 +70,13 @@ struct InterfaceTable {
   void add_property(PropertyEntry entry);
   const MethodEntry* find_method(std::string_view name) const;
   const PropertyEntry* find_property(std::string_view name) const;
-  /// The interface as JSON (DESIGN §3.2 rpc.describe): describe_json when set, else built.
+  /// The interface as an IDL v1 document (idl/README.md; what rpc.describe returns):
+  /// describe_json when set, else built from the table, with named types as `external`.
   std::string describe() const;
+  /// The signature hash of what describe() builds (idl/README.md, "Signature").
+  std::string computed_signature() const;
+  /// Named (struct, enum, external) types the methods and properties use.
+  std::set<std::string> named_types() const;
 };
 
 // -- member-function traits (const and noexcept variants) --
@@ -235,7 +241,8 @@ class Binding {
     return *this;
   }
 
-  /// The interface's signature hash (generated code passes one); served by rpc.signature.
+  /// The interface's signature hash (generated code passes one); served by rpc.signature and
+  /// written into rpc.describe. Without it, both use the hash of the binding's own description.
   Binding& signature(std::string hash) {
     table_->signature = std::move(hash);
     return *this;
