@@ -93,7 +93,7 @@ TEST_CASE("the generated header from a header matches its golden file") {
   EmitOptions options;
   options.source_name = "motor.hpp";
   options.include_header = "lab/motor.hpp";
-  check_golden("motor.roc.hpp", emit_header(test::sample_document(), options));
+  check_golden("motor.roc.hpp.golden", emit_header(test::sample_document(), options));
 }
 
 TEST_CASE("the generated header from IDL declares the types and has no skeleton") {
@@ -104,5 +104,5 @@ TEST_CASE("the generated header from IDL declares the types and has no skeleton"
   CHECK(out.find("roc::Skeleton") == std::string::npos);
   CHECK(out.find("roc::ProxyFor") == std::string::npos);
   CHECK(out.find("enum class Direction {") != std::string::npos);
-  check_golden("motor_from_idl.roc.hpp", out);
+  check_golden("motor_from_idl.roc.hpp.golden", out);
 }
