@@ -94,6 +94,30 @@ zmq::socket_t& ClientCore::thread_socket() {
 
 Json ClientCore::request(const std::string& service, std::string_view body, std::int64_t id,
                          std::chrono::milliseconds timeout) {
+  Json reply;
+  exchange(service, body, timeout, [&](mdp::ClientMessage& message) {
+    auto& reply_body = message.body.front();
+    if (reply_body.size() == 0) return false;  // a notification's acknowledgement
+    reply = parse_reply(reply_body);
+    // A different id is the late reply of an earlier call from this thread that timed out.
+    return response_id_matches(reply.value(), id);
+  });
+  return reply;
+}
+
+std::string ClientCore::request_raw(const std::string& service, std::string_view body,
+                                    std::chrono::milliseconds timeout) {
+  std::string reply;
+  exchange(service, body, timeout, [&](mdp::ClientMessage& message) {
+    if (message.service != service) return false;
+    reply = std::string(text_of(message.body.front()));
+    return true;
+  });
+  return reply;
+}
+
+void ClientCore::exchange(const std::string& service, std::string_view body, std::chrono::milliseconds timeout,
+                          const std::function<bool(mdp::ClientMessage&)>& accept) {
   auto& socket = thread_socket();
   const auto deadline = Clock::now() + timeout;
   if (!mdp::send_request(socket, service, zmq::message_t(body.data(), body.size()))) throw_unsent(service);
@@ -105,30 +129,12 @@ Json ClientCore::request(const std::string& service, std::string_view body, std:
     if (!(item.revents & ZMQ_POLLIN)) continue;  // the deadline check above ends the wait
     mdp::Frames frames;
     if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) continue;
-    auto reply_body = body_of(frames);
-    if (!reply_body) continue;
-    Json reply = parse_reply(*reply_body);
-    if (response_id_matches(reply.value(), id)) return reply;
-    // else: the late reply of an earlier call from this thread that timed out; skip it.
-  }
-}
-
-std::string ClientCore::request_raw(const std::string& service, std::string_view body,
-                                    std::chrono::milliseconds timeout) {
-  auto& socket = thread_socket();
-  const auto deadline = Clock::now() + timeout;
-  if (!mdp::send_request(socket, service, zmq::message_t(body.data(), body.size()))) throw_unsent(service);
-  for (;;) {
-    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (remaining.count() < 0) throw_timeout(service, timeout);
-    zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, remaining);
-    if (!(item.revents & ZMQ_POLLIN)) continue;
-    mdp::Frames frames;
-    if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) continue;
     auto decoded = mdp::decode_at_client(frames);
-    if (decoded && decoded.message->service == service)
-      return std::string(text_of(decoded.message->body.front()));
+    if (!decoded) {
+      spdlog::warn("roc client: dropped a malformed reply from the broker: {}", decoded.error);
+      continue;
+    }
+    if (accept(*decoded.message)) return;
   }
 }
 

@@ -3,6 +3,7 @@
 // async calls go through one I/O thread.
 #pragma once
 
+#include "mdp.hpp"
 #include "roc/endpoints.hpp"
 #include "roc/json.hpp"
 
@@ -71,6 +72,10 @@ class ClientCore {
   };
 
   zmq::socket_t& thread_socket();
+  /// Sends `body` on the calling thread's socket, then hands each reply to `accept` until it
+  /// returns true. Throws TimeoutError when the deadline passes first.
+  void exchange(const std::string& service, std::string_view body, std::chrono::milliseconds timeout,
+                const std::function<bool(mdp::ClientMessage&)>& accept);
   zmq::socket_t make_socket();
   void io_loop();
   void io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket);

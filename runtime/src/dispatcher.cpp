@@ -172,12 +172,9 @@ std::string Dispatcher::handle(std::string_view body) {
                                    fmt::format("the request body is not valid JSON (error at offset {})",
                                                doc.GetErrorOffset()));
 
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
   auto& allocator = doc.GetAllocator();
-
   // Returns whether a response was written (notifications get none, even when they fail).
-  auto handle_one = [&](const rapidjson::Value& message) -> bool {
+  return jsonrpc::respond(doc, [&](const rapidjson::Value& message, Writer& w) -> bool {
     jsonrpc::Request request;
     if (auto why = jsonrpc::validate(message, request); !why.empty()) {
       jsonrpc::write_error(w, request.id, error_code::invalid_request, "invalid JSON-RPC 2.0 request: " + why);
@@ -200,20 +197,7 @@ std::string Dispatcher::handle(std::string_view body) {
     result.Accept(w);
     jsonrpc::end_response(w);
     return true;
-  };
-
-  if (!doc.IsArray()) {
-    if (!handle_one(doc)) return {};
-  } else if (doc.Empty()) {
-    jsonrpc::write_error(w, nullptr, error_code::invalid_request, "invalid JSON-RPC 2.0 request: empty batch");
-  } else {
-    w.StartArray();
-    bool any = false;
-    for (const auto& message : doc.GetArray()) any = handle_one(message) || any;
-    w.EndArray();
-    if (!any) return {};
-  }
-  return {buffer.GetString(), buffer.GetSize()};
+  });
 }
 
 }  // namespace roc::detail

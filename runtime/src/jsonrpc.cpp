@@ -91,30 +91,16 @@ std::string error_reply_for(std::string_view request_body, int code, std::string
   if (doc.HasParseError())
     return error_response(nullptr, error_code::parse_error, "the request body is not valid JSON");
 
-  rapidjson::StringBuffer buffer;
-  Writer w(buffer);
-  // Returns whether it wrote a response: notifications get none.
-  auto reply_to = [&](const rapidjson::Value& request) {
+  return respond(doc, [&](const rapidjson::Value& request, Writer& w) {
     const rapidjson::Value* id = nullptr;
     if (request.IsObject()) {
       auto member = request.FindMember("id");
-      if (member == request.MemberEnd()) return false;
+      if (member == request.MemberEnd()) return false;  // a notification gets no reply
       id = &member->value;
     }
     write_error(w, id, code, message);
     return true;
-  };
-
-  if (!doc.IsArray() || doc.Empty()) {
-    if (!reply_to(doc)) return {};
-    return {buffer.GetString(), buffer.GetSize()};
-  }
-  w.StartArray();
-  bool any = false;
-  for (const auto& request : doc.GetArray()) any = reply_to(request) || any;
-  w.EndArray();
-  if (!any) return {};
-  return {buffer.GetString(), buffer.GetSize()};
+  });
 }
 
 }  // namespace roc::detail::jsonrpc

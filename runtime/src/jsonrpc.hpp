@@ -2,6 +2,8 @@
 // sockets or of the objects behind the methods.
 #pragma once
 
+#include "roc/error.hpp"
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -36,6 +38,28 @@ void write_error(Writer& w, const rapidjson::Value* id, int code, std::string_vi
 /// A whole error response body for one id, as a string.
 std::string error_response(const rapidjson::Value* id, int code, std::string_view message,
                            std::string_view data_json = {});
+
+/// Runs `respond_to(request, writer)` on the body — once, or on each element of a batch — and
+/// returns the reply body: one response, an array of responses, or an empty string when nothing
+/// was written (only notifications). `respond_to` returns whether it wrote a response. An empty
+/// batch gets a single invalid-request error, as the specification says.
+template <class RespondTo>
+std::string respond(const rapidjson::Value& body, RespondTo&& respond_to) {
+  rapidjson::StringBuffer buffer;
+  Writer w(buffer);
+  if (!body.IsArray()) {
+    if (!respond_to(body, w)) return {};
+  } else if (body.Empty()) {
+    write_error(w, nullptr, error_code::invalid_request, "invalid JSON-RPC 2.0 request: empty batch");
+  } else {
+    w.StartArray();
+    bool any = false;
+    for (const auto& request : body.GetArray()) any = respond_to(request, w) || any;
+    w.EndArray();
+    if (!any) return {};
+  }
+  return {buffer.GetString(), buffer.GetSize()};
+}
 
 /// The reply a broker or worker gives when it cannot run `request_body` at all (the object is
 /// unknown, or its worker died): one error for each request in the body that has an id (a batch

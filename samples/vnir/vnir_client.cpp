@@ -1,5 +1,5 @@
 // vnir-client: calls the camera through the dynamic API — no generated code, names as strings.
-#include "print_calls.hpp"
+#include "sample_support.hpp"
 
 #include <roc/client.hpp>
 
@@ -10,16 +10,13 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Calls a VNIR camera published by vnir-server, through the dynamic API."};
-  std::string broker;
-  std::string id = "vnir";
-  int timeout_ms = 2000;
-  app.add_option("-b,--broker", broker, "Broker address; default $ROC_BROKER or localhost:5555");
-  app.add_option("-i,--id", id, "Object id of the camera")->capture_default_str();
-  app.add_option("-t,--timeout-ms", timeout_ms, "Timeout of each call")->capture_default_str();
+  sample::ClientArgs args;
+  args.add_to(app);
   CLI11_PARSE(app, argc, argv);
 
-  auto endpoints = broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints{broker};
-  roc::Client client{endpoints, roc::ClientOptions{std::chrono::milliseconds(timeout_ms)}};
+  const auto endpoints = args.endpoints();
+  const auto& id = args.id;
+  roc::Client client{endpoints, args.client_options()};
   auto camera = client[id];
   fmt::print("calling '{}' at {}\n", id, endpoints.address());
 

@@ -1,6 +1,6 @@
 // vnir-demo: the whole of roc in one process — an embedded broker, the camera published by a
 // server, and a client calling it over real TCP sockets on the loopback.
-#include "print_calls.hpp"
+#include "sample_support.hpp"
 #include "vnir_skeleton.hpp"
 
 #include <roc/roc.hpp>

@@ -1,0 +1,47 @@
+// Shared by the sample programs: the options every client takes, and printing each call.
+#pragma once
+
+#include <roc/client.hpp>
+#include <roc/error.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+namespace sample {
+
+/// The options of a sample client: which broker, which object, how long each call may take.
+struct ClientArgs {
+  std::string broker;
+  std::string id = "vnir";
+  int timeout_ms = 2000;
+
+  void add_to(CLI::App& app) {
+    app.add_option("-b,--broker", broker, "Broker address; default $ROC_BROKER or localhost:5555");
+    app.add_option("-i,--id", id, "Object id of the camera")->capture_default_str();
+    app.add_option("-t,--timeout-ms", timeout_ms, "Timeout of each call")->capture_default_str();
+  }
+  roc::Endpoints endpoints() const { return broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints{broker}; }
+  roc::ClientOptions client_options() const { return roc::ClientOptions{std::chrono::milliseconds(timeout_ms)}; }
+};
+
+/// Prints `what`, runs `call` and prints its result (a string) or the error it threw.
+/// Returns whether it succeeded.
+template <class F>
+bool show(std::string_view what, F&& call) {
+  fmt::print("  {:<44} ", what);
+  try {
+    fmt::print("-> {}\n", call());
+    return true;
+  } catch (const roc::RemoteError& error) {
+    fmt::print("-> error {}: {}\n", error.code(), error.message());
+  } catch (const std::exception& error) {
+    fmt::print("-> {}\n", error.what());
+  }
+  return false;
+}
+
+}  // namespace sample
