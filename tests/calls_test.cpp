@@ -1,7 +1,7 @@
 // End to end over real TCP sockets on 127.0.0.1: broker, server and client as users run them,
 // including the failures — timeouts, unknown objects, throwing methods, garbage, a broker
 // restart, a server killed mid-call, long calls past the heartbeat expiry, large replies.
-#include "log_test_support.hpp"
+#include "support/process.hpp"
 #include "support/test_device.hpp"
 #include "support/test_support.hpp"
 

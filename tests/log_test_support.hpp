@@ -1,5 +1,8 @@
-// Process and subscription helpers for the logging, status and CLI tests.
+// Subscription helpers for the logging, status and CLI tests (and process helpers, through
+// support/process.hpp).
 #pragma once
+
+#include "support/process.hpp"
 
 #include <roc/endpoints.hpp>
 
@@ -11,37 +14,6 @@
 #include <vector>
 
 namespace roc::test {
-
-/// A child process started with posix_spawn; killed (SIGKILL) and reaped if still running
-/// when destroyed.
-class Child {
- public:
-  /// Starts `argv[0]` with `argv`; stdout and stderr go to `output_file` when not empty.
-  explicit Child(const std::vector<std::string>& argv, const std::string& output_file = {});
-  ~Child();
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  /// The exit code once it exits within `timeout`; nullopt otherwise (it keeps running).
-  /// A process ended by a signal reports 128 + the signal number.
-  std::optional<int> wait(std::chrono::milliseconds timeout);
-  void terminate();  // SIGTERM
-
- private:
-  int pid_ = -1;
-  std::optional<int> status_;
-};
-
-/// Runs a command to completion and returns its exit code (or -1 on a timeout) and its output.
-struct RunResult {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout = std::chrono::seconds(20));
-
-/// Directory of the running test executable (where the helper programs are built).
-std::string executable_dir();
 
 /// Reads the next multipart message from `socket` within `timeout`; empty when none came.
 std::vector<zmq::message_t> receive(zmq::socket_t& socket, std::chrono::milliseconds timeout);
