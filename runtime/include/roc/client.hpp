@@ -192,6 +192,11 @@ class ObjectHandle {
 
 /// Calls objects through the broker. Thread-safe: share one client between threads; many calls
 /// may be in flight at once. After a broker restart the same client works again by itself.
+///
+/// Sync calls go out on a socket of the calling thread (made on its first call, kept for the
+/// client's lifetime and reused when the system reuses the thread's id), so they cost no thread
+/// hop; async calls and their callbacks run on one I/O thread. Destroy the client only after
+/// every call made through it has returned; pending futures then fail with roc::Error.
 class Client {
  public:
   explicit Client(Endpoints broker = Endpoints::from_env(), ClientOptions options = {});
