@@ -1,13 +1,16 @@
 // Per-call cost of a generated proxy against the dynamic ObjectHandle it wraps: the same method,
 // through the same in-process broker, alternating rounds so both see the same machine load.
-// A program, run by hand: bench_codegen_proxy [calls-per-round] [rounds]
+// A program, run by hand (bench_codegen_proxy --help); pinned to one CPU like bench_calls.
+#include "bench_support.hpp"
 #include "device.roc.hpp"
 
 #include <roc/broker.hpp>
 #include <roc/client.hpp>
 #include <roc/server.hpp>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <chrono>
@@ -33,8 +36,18 @@ double median(std::vector<double> v) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int calls = argc > 1 ? std::atoi(argv[1]) : 5000;
-  const int rounds = argc > 2 ? std::atoi(argv[2]) : 7;
+  CLI::App app{"Per-call cost of a generated proxy against the dynamic handle it wraps."};
+  int calls = 5000;
+  int rounds = 7;
+  int cpu = 0;
+  bool no_pin = false;
+  app.add_option("-n,--calls", calls, "Sync calls per round")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("-r,--rounds", rounds, "Rounds (the median is reported)")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--cpu", cpu, "CPU to pin the whole benchmark to")->capture_default_str();
+  app.add_flag("--no-pin", no_pin, "Do not pin to one CPU");
+  CLI11_PARSE(app, argc, argv);
+  if (!no_pin && !roc::bench::pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
+  spdlog::set_level(spdlog::level::warn);
   roc::Broker broker{roc::BrokerOptions{"127.0.0.1:0"}};
   broker.start();
   e2e::Device device;
