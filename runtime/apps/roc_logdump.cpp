@@ -1,5 +1,6 @@
 // roc-logdump: subscribes to the broker's log records and writes them to disk as JSON lines,
 // rotating by size and by day. A broker restart needs nothing: ZeroMQ reconnects and resubscribes.
+#include "log_levels.hpp"
 #include "logdump_writer.hpp"
 
 #include <roc/endpoints.hpp>
@@ -17,15 +18,6 @@ namespace {
 
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
-
-int level_rank(std::string_view name) {
-  static constexpr std::string_view names[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};
-  for (int i = 0; i < 7; ++i)
-    if (names[i] == name) return i;
-  if (name == "warn") return 3;
-  if (name == "err") return 4;
-  return -1;
-}
 
 std::string_view string_member(const rapidjson::Value& v, const char* name) {
   const auto it = v.FindMember(name);

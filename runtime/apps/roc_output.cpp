@@ -38,15 +38,6 @@ bool stdout_wants_colour() {
   return isatty(STDOUT_FILENO) && !(no_colour && *no_colour);
 }
 
-int level_rank(std::string_view name) {
-  static constexpr std::string_view names[] = {"trace", "debug", "info", "warning", "error", "critical", "off"};
-  for (int i = 0; i < 7; ++i)
-    if (names[i] == name) return i;
-  if (name == "warn") return 3;
-  if (name == "err") return 4;
-  return -1;
-}
-
 namespace {
 
 std::string_view member(const rapidjson::Value& v, const char* name) {

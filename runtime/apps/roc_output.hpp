@@ -2,6 +2,8 @@
 // one-line rendering of a log record.
 #pragma once
 
+#include "log_levels.hpp"
+
 #include <rapidjson/document.h>
 
 #include <string>
@@ -32,9 +34,5 @@ bool stdout_wants_colour();
 
 /// `2024-05-01T12:00:00.123456Z INFO  node logger: message (file:line)` for a record body.
 std::string format_log_line(const rapidjson::Value& record, const Palette& p);
-
-/// The numeric order of an spdlog level name (trace 0 … critical 5, off 6); -1 when unknown.
-/// Accepts the short forms `warn` and `err` too.
-int level_rank(std::string_view name);
 
 }  // namespace roc::cli
