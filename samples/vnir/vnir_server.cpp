@@ -38,8 +38,10 @@ class StatusLoop {
     std::unique_lock<std::mutex> lock(mutex_);
     while (!wake_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
       try {
-        status_.emit(id_ + ".temperature", camera.call<double>("temperature"));
-        status_.emit(id_ + ".frames", camera.call<std::uint64_t>("frames_grabbed"));
+        // Both values in one update, so a reader never sees one without the other.
+        const double temperature = camera.call<double>("temperature");
+        const std::uint64_t frames = camera.call<std::uint64_t>("frames_grabbed");
+        status_.emit_json(id_, fmt::format(R"({{"temperature":{},"frames":{}}})", temperature, frames));
       } catch (const roc::Error& error) {
         spdlog::warn("status: cannot read the camera: {}", error.what());
       }
