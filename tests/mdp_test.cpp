@@ -160,6 +160,13 @@ TEST_CASE("the broker rejects malformed messages with a reason and leaves the se
     rejects(frames({"X", "", "MDPW01", ready}), "service");
     rejects(frames({"X", "", "MDPW01", ready, ""}), "service");
   }
+  SUBCASE("READY with an id that is not printable UTF-8 of at most 255 bytes") {
+    for (std::string id : {std::string("bad\xff"), std::string("\xc0\xaf"), std::string("tab\there"),
+                           std::string("\xed\xa0\x80"), std::string("cut\xe2\x82"), std::string(256, 'a')})
+      rejects(frames({"X", "", "MDPW01", ready, id}), "printable UTF-8");
+    auto ok = frames({"X", "", "MDPW01", ready, "caméra-\xe2\x82\xac-\xf0\x9f\x93\xb7"});
+    CHECK(mdp::decode_at_broker(ok));
+  }
   SUBCASE("READY with a credit that is not a number from 1 to 2^20") {
     for (const char* credit : {"0", "-1", "abc", "12x", " 5", "", "99999999999", "1048577"})
       rejects(frames({"X", "", "MDPW01", ready, "svc", credit}), "credit");

@@ -51,6 +51,36 @@ void send_command_byte(zmq::socket_t& s, Command c, zmq::send_flags flags) {
   s.send(zmq::const_buffer(&byte, 1), flags);
 }
 
+// Object ids end up in JSON (mmi.objects, error messages) and in logs: a worker may only
+// register one that is valid UTF-8 without control characters, at most 255 bytes long.
+bool printable_utf8(std::string_view text) {
+  if (text.size() > 255) return false;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return false;
+      ++i;
+      continue;
+    }
+    // Lead byte → sequence length and the smallest code point it may encode (no overlong forms).
+    std::size_t length = 0;
+    std::uint32_t code = 0, minimum = 0;
+    if ((c & 0xe0) == 0xc0) length = 2, code = c & 0x1f, minimum = 0x80;
+    else if ((c & 0xf0) == 0xe0) length = 3, code = c & 0x0f, minimum = 0x800;
+    else if ((c & 0xf8) == 0xf0) length = 4, code = c & 0x07, minimum = 0x10000;
+    else return false;
+    if (i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto follow = static_cast<unsigned char>(text[i + k]);
+      if ((follow & 0xc0) != 0x80) return false;
+      code = (code << 6) | (follow & 0x3f);
+    }
+    if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
+    i += length;
+  }
+  return true;
+}
+
 // Frames from `first` on are the body; at least one is required.
 bool take_body(Frames& frames, std::size_t first, Frames& body) {
   if (frames.size() <= first) return false;
@@ -74,6 +104,8 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
       if (!from_worker) return fail<WorkerMessage>("READY sent to a worker");
       if (frames.size() <= next || frames[next].size() == 0)
         return fail<WorkerMessage>("READY without a service name");
+      if (!printable_utf8(view(frames[next])))
+        return fail<WorkerMessage>("READY with a service name that is not printable UTF-8 of at most 255 bytes");
       m.service = std::string(view(frames[next]));
       if (frames.size() > next + 1) {
         auto text = view(frames[next + 1]);
