@@ -170,6 +170,7 @@ class ObjectHandle {
   /// `hash`; a different one throws SignatureMismatch naming the object. Generated proxies call
   /// it so a proxy built from an older header fails clearly instead of answering wrongly.
   void expect_signature(std::string hash) {
+    if (signature_ && signature_->expected == hash) return;  // copies share one check
     signature_ = std::make_shared<SignatureCheck>();
     signature_->expected = std::move(hash);
   }
