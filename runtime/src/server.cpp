@@ -74,7 +74,7 @@ void Server::publish_erased(std::string id, std::shared_ptr<const detail::Interf
 
 void Server::start() {
   std::lock_guard<std::mutex> lock(impl_->mutex);
-  if (impl_->started) return;
+  if (impl_->started || impl_->stopped) return;  // a stopped server stays stopped
   impl_->started = true;
   for (const auto& p : impl_->published) impl_->start_workers(p);
   impl_->keeper = std::thread([this] { impl_->keep_alive_loop(); });

@@ -63,7 +63,8 @@ class Server {
   void publish_erased(std::string id, std::shared_ptr<const detail::InterfaceTable> table, void* object,
                       PublishOptions options);
 
-  /// Starts the workers in background threads and returns.
+  /// Starts the workers in background threads and returns. Does nothing when already started,
+  /// or after stop(): a Server is single-use.
   void start();
   /// Sends DISCONNECT for every worker, waits for calls in progress to finish and joins the
   /// threads. Idempotent.
