@@ -177,10 +177,11 @@ class Broker::Impl {
     try {
       zmq::socket_t router(context_, zmq::socket_type::router);
       router.set(zmq::sockopt::linger, router_linger_ms);
+      router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.max_message_bytes));
       if (ipv6) router.set(zmq::sockopt::ipv6, 1);
       router.bind(calls);
       failed = publish + " or " + subscribe;
-      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6);
+      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_.max_message_bytes);
       router_ = std::move(router);
     } catch (const zmq::error_t& e) {
       last_errno_ = e.num();

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <cstddef>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,9 +34,10 @@ namespace roc::detail {
 class Relay {
  public:
   /// Binds XSUB on `publish_endpoint` (publishers connect here) and XPUB on
-  /// `subscribe_endpoint` (subscribers connect here). `ipv6` enables IPv6 on both sockets.
+  /// `subscribe_endpoint` (subscribers connect here). `ipv6` enables IPv6 on both sockets; a
+  /// peer sending a frame over `max_message_bytes` is disconnected before it is allocated.
   Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
-        bool ipv6 = false);
+        bool ipv6 = false, std::size_t max_message_bytes = std::size_t{1} << 30);
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;

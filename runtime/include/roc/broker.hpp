@@ -27,6 +27,10 @@ struct BrokerOptions {
   /// Request bodies (all frames together) larger than this get an error reply naming both sizes.
   /// Replies are not limited.
   std::size_t max_request_bytes = std::size_t{64} << 20;
+  /// Any single frame larger than this, from any peer, makes ZeroMQ drop that peer's connection
+  /// before it allocates the frame: a stray TCP client's garbage cannot make the broker reserve
+  /// gigabytes. It also caps worker replies, so keep it above the largest reply you send.
+  std::size_t max_message_bytes = std::size_t{1} << 30;
 };
 
 /// Counters for tests and tools; a snapshot, consistent per field only.
