@@ -92,10 +92,10 @@ zmq::socket_t& ClientCore::thread_socket() {
   return *slot;
 }
 
-Json ClientCore::request(const std::string& service, std::string_view body, std::int64_t id,
+Json ClientCore::request(const std::string& service, std::string body, std::int64_t id,
                          std::chrono::milliseconds timeout) {
   Json reply;
-  exchange(service, body, timeout, [&](mdp::ClientMessage& message) {
+  exchange(service, std::move(body), timeout, [&](mdp::ClientMessage& message) {
     auto& reply_body = message.body.front();
     if (reply_body.size() == 0) return false;  // a notification's acknowledgement
     reply = parse_reply(reply_body);
@@ -108,7 +108,7 @@ Json ClientCore::request(const std::string& service, std::string_view body, std:
 std::string ClientCore::request_raw(const std::string& service, std::string_view body,
                                     std::chrono::milliseconds timeout) {
   std::string reply;
-  exchange(service, body, timeout, [&](mdp::ClientMessage& message) {
+  exchange(service, std::string(body), timeout, [&](mdp::ClientMessage& message) {
     if (message.service != service) return false;
     reply = std::string(text_of(message.body.front()));
     return true;
@@ -116,11 +116,11 @@ std::string ClientCore::request_raw(const std::string& service, std::string_view
   return reply;
 }
 
-void ClientCore::exchange(const std::string& service, std::string_view body, std::chrono::milliseconds timeout,
+void ClientCore::exchange(const std::string& service, std::string body, std::chrono::milliseconds timeout,
                           const std::function<bool(mdp::ClientMessage&)>& accept) {
   auto& socket = thread_socket();
   const auto deadline = Clock::now() + timeout;
-  if (!mdp::send_request(socket, service, zmq::message_t(body.data(), body.size()))) throw_unsent(service);
+  if (!mdp::send_request(socket, service, mdp::frame_from(std::move(body)))) throw_unsent(service);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) throw_timeout(service, timeout);
@@ -138,8 +138,8 @@ void ClientCore::exchange(const std::string& service, std::string_view body, std
   }
 }
 
-void ClientCore::send(const std::string& service, std::string_view body) {
-  if (!mdp::send_request(thread_socket(), service, zmq::message_t(body.data(), body.size()))) throw_unsent(service);
+void ClientCore::send(const std::string& service, std::string body) {
+  if (!mdp::send_request(thread_socket(), service, mdp::frame_from(std::move(body)))) throw_unsent(service);
 }
 
 void ClientCore::request_async(const std::string& service, std::string body, std::int64_t id,
@@ -198,7 +198,7 @@ void ClientCore::io_loop() {
 void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
   const auto now = Clock::now();
   for (auto& o : batch) {
-    if (!mdp::send_request(socket, o.service, zmq::message_t(o.body.data(), o.body.size()))) {
+    if (!mdp::send_request(socket, o.service, mdp::frame_from(std::move(o.body)))) {
       try {
         throw_unsent(o.service);
       } catch (...) {

@@ -39,7 +39,7 @@ class ClientCore {
   /// Sends `body` to `service` and waits for the reply whose id is `id` (or whose id is null:
   /// a parse error about this very body). Replies to earlier, timed-out calls are skipped.
   /// Throws TimeoutError, ProtocolError (reply not JSON).
-  Json request(const std::string& service, std::string_view body, std::int64_t id,
+  Json request(const std::string& service, std::string body, std::int64_t id,
                std::chrono::milliseconds timeout);
 
   /// Sends `body` and returns the first reply's raw body (for 8/MMI services, whose replies are
@@ -47,7 +47,7 @@ class ClientCore {
   std::string request_raw(const std::string& service, std::string_view body, std::chrono::milliseconds timeout);
 
   /// Sends without waiting for anything (notifications; the empty reply is dropped later).
-  void send(const std::string& service, std::string_view body);
+  void send(const std::string& service, std::string body);
 
   /// Queues the request for the I/O thread; exactly one handler runs later on that thread.
   void request_async(const std::string& service, std::string body, std::int64_t id,
@@ -74,7 +74,7 @@ class ClientCore {
   zmq::socket_t& thread_socket();
   /// Sends `body` on the calling thread's socket, then hands each reply to `accept` until it
   /// returns true. Throws TimeoutError when the deadline passes first.
-  void exchange(const std::string& service, std::string_view body, std::chrono::milliseconds timeout,
+  void exchange(const std::string& service, std::string body, std::chrono::milliseconds timeout,
                 const std::function<bool(mdp::ClientMessage&)>& accept);
   zmq::socket_t make_socket();
   void io_loop();

@@ -157,6 +157,14 @@ Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at) {
 
 }  // namespace
 
+zmq::message_t frame_from(std::string&& text) {
+  constexpr std::size_t copy_below = 4096;
+  if (text.size() < copy_below) return zmq::message_t(text.data(), text.size());
+  auto* owned = new std::string(std::move(text));
+  return zmq::message_t(
+      owned->data(), owned->size(), [](void*, void* hint) { delete static_cast<std::string*>(hint); }, owned);
+}
+
 std::string_view command_name(Command command) {
   switch (command) {
     case Command::ready: return "READY";

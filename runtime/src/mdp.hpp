@@ -65,6 +65,10 @@ Decoded<WorkerMessage> decode_at_worker(Frames& frames);
 /// Decodes frames read by a client's DEALER: ["", "MDPC01", service, body...].
 Decoded<ClientMessage> decode_at_client(Frames& frames);
 
+/// A frame holding `text`. Large texts are handed over without a copy (the frame owns them
+/// until ZeroMQ has sent them); small ones are copied, which is cheaper than the bookkeeping.
+zmq::message_t frame_from(std::string&& text);
+
 // Senders. Each writes one whole multipart message; bodies are moved, not copied. Each returns
 // false when the socket refused the message (its send timeout expired at the high-water mark).
 // The DEALER-side senders write the empty envelope frame a REQ socket would.

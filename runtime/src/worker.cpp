@@ -117,7 +117,7 @@ void Worker::handle(mdp::Frames& frames, std::unique_lock<std::mutex>& lock) {
       lock.lock();
       busy_ = false;
       // An empty reply (notifications only) still goes back: it returns the broker's credit.
-      if (!mdp::send_reply(*socket_, message.client, zmq::message_t(reply.data(), reply.size())))
+      if (!mdp::send_reply(*socket_, message.client, mdp::frame_from(std::move(reply))))
         spdlog::warn("roc worker '{}': the broker did not take a reply within {} ms; dropped it", object_id_,
                      send_timeout_ms);
       last_sent_ = Clock::now();
