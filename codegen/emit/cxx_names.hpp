@@ -6,6 +6,11 @@
 #include <string>
 
 namespace roc::gen {
+// The generator works on the IDL model (roc_idl) throughout.
+using namespace ::roc::idl;
+}  // namespace roc::gen
+
+namespace roc::gen {
 
 /// The C++ type of a slot: the header's own spelling when the model has it (`cxx`), else the
 /// canonical mapping of the IDL type (see type_ref.hpp).

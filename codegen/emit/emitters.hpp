@@ -7,6 +7,11 @@
 #include <string>
 
 namespace roc::gen {
+// The generator works on the IDL model (roc_idl) throughout.
+using namespace ::roc::idl;
+}  // namespace roc::gen
+
+namespace roc::gen {
 
 /// The codegen ABI the emitted code is written against; the generated version guard compares it
 /// with ROC_CODEGEN_ABI from <roc/version.hpp>. Bump it whenever generated code needs a different

@@ -512,7 +512,11 @@ class Extractor {
         continue;
       }
       if (mapped->idl == "void") continue;  // unreachable: void parameters do not exist
-      out.params.push_back(Param{pname, mapped->idl, mapped->cxx});
+      Param param;
+      param.name = pname;
+      param.type = mapped->idl;
+      param.cxx = mapped->cxx;
+      out.params.push_back(std::move(param));
     }
     clang::QualType rt = m->getReturnType();
     if (rt->isLValueReferenceType() && !rt.getNonReferenceType().isConstQualified()) {

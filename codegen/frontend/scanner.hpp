@@ -8,6 +8,11 @@
 #include <vector>
 
 namespace roc::gen {
+// The generator works on the IDL model (roc_idl) throughout.
+using namespace ::roc::idl;
+}  // namespace roc::gen
+
+namespace roc::gen {
 
 /// One problem found in a header, reported like a compiler's `file:line:col: error: message`.
 struct Diagnostic {

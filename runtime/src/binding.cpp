@@ -1,14 +1,12 @@
 // The type-erased interface table behind roc::Binding: lookup, parameter checks, rpc.describe.
 #include "roc/binding.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
+#include "model/idl_json.hpp"
+#include "model/signature.hpp"
+#include "model/type_ref.hpp"
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cctype>
-#include <cstdint>
 #include <set>
 
 namespace roc::detail {
@@ -49,20 +47,14 @@ const PropertyEntry* InterfaceTable::find_property(std::string_view property) co
 
 namespace {
 
-// Named types (struct, enum, external) inside an IDL type spelling such as `map<array<lab::Roi>>`.
-void collect_named(std::string_view type, std::set<std::string>& named) {
-  static const std::set<std::string_view> words = {
-      "bool",  "int8",   "int16",  "int32",  "int64",    "uint8",    "uint16", "uint32", "uint64",
-      "float", "double", "string", "void",   "json",     "array",    "map",    "optional",
-      "tuple", "duration", "ns",   "us",     "ms",       "s",        "min",    "h"};
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= type.size(); ++i) {
-    if (i < type.size() && type[i] != '<' && type[i] != '>' && type[i] != ',') continue;
-    auto word = type.substr(start, i - start);
-    if (!word.empty() && words.count(word) == 0 && !std::isdigit(static_cast<unsigned char>(word.front())))
-      named.emplace(word);
-    start = i + 1;
-  }
+// Named types (struct, enum, external) inside a type spelling such as `map<array<lab::Roi>>`.
+void collect_named(const idl::TypeRef& type, std::set<std::string>& named) {
+  if (type.kind == idl::TypeRef::Kind::named) named.insert(type.name);
+  for (const auto& arg : type.args) collect_named(arg, named);
+}
+
+void collect_named(const std::string& type, std::set<std::string>& named) {
+  collect_named(idl::parse_type(type), named);
 }
 
 }  // namespace
@@ -77,97 +69,61 @@ std::set<std::string> InterfaceTable::named_types() const {
   return named;
 }
 
-// The text and hash of idl/README.md's "Signature" section. A hand-written binding does not know
-// the fields of the structs it converts, so its named types count as external.
-std::string InterfaceTable::computed_signature() const {
-  std::vector<std::string> lines;
-  for (const auto& m : methods) {
-    std::string params;
-    for (const auto& p : m.params) params += (params.empty() ? "" : ",") + p.type;
-    lines.push_back(fmt::format("method {}({})->{}", m.name, params, m.result_type));
-  }
-  for (const auto& p : properties)
-    lines.push_back(fmt::format("property {}:{}{}", p.name, p.type, p.set ? "" : " readonly"));
-  std::sort(lines.begin(), lines.end());
-  std::string text = fmt::format("object {}\n", name);
-  for (const auto& line : lines) text += line + '\n';
-  for (const auto& type : named_types()) text += fmt::format("external {}\n", type);
+namespace {
 
-  std::uint64_t hash = 14695981039346656037ull;  // 64-bit FNV-1a
-  for (unsigned char c : text) {
-    hash ^= c;
-    hash *= 1099511628211ull;
+// The IDL v1 document of this one object (idl/README.md), so that `roc describe` output of a
+// hand-bound object feeds roc-gen like a generated server's does. A hand-written binding does not
+// know the fields of the structs it converts, so its named types are `external`.
+idl::Document idl_document(const InterfaceTable& table) {
+  idl::Document doc;
+  idl::Object object;
+  object.name = table.name;
+  object.doc = table.doc;
+  for (const auto& m : table.methods) {
+    idl::Method method;
+    method.name = m.name;
+    for (const auto& p : m.params) {
+      idl::Param param;
+      param.name = p.name;
+      param.type = p.type;
+      param.inout = p.inout;
+      param.default_value = p.default_json;
+      method.params.push_back(std::move(param));
+    }
+    method.returns = m.result_type;
+    method.is_const = m.is_const;
+    method.doc = m.doc;
+    object.methods.push_back(std::move(method));
   }
-  return fmt::format("{:016x}", hash);
+  for (const auto& p : table.properties) {
+    idl::Property property;
+    property.name = p.name;
+    property.type = p.type;
+    property.readonly = !p.set;
+    property.doc = p.doc;
+    object.properties.push_back(std::move(property));
+  }
+  for (const auto& type : table.named_types()) {
+    idl::TypeDecl decl;
+    decl.kind = idl::TypeKind::external;
+    decl.name = type;
+    doc.types.push_back(std::move(decl));
+  }
+  object.signature = table.signature.empty() ? idl::compute_signature(object, doc) : table.signature;
+  doc.objects.push_back(std::move(object));
+  return doc;
+}
+
+}  // namespace
+
+std::string InterfaceTable::computed_signature() const {
+  idl::Document doc = idl_document(*this);
+  return idl::compute_signature(doc.objects.front(), doc);
 }
 
 std::string InterfaceTable::describe() const {
   if (!describe_json.empty()) return describe_json;
-  // The IDL v1 document (idl/README.md) with this one object, so that `roc describe` output of a
-  // hand-bound object feeds roc-gen like a generated server's does.
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  auto text = [&](const char* key, const std::string& value) {
-    w.Key(key);
-    w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
-  };
-  w.StartObject();
-  w.Key("roc_idl");
-  w.Int(1);
-  w.Key("objects");
-  w.StartArray();
-  w.StartObject();
-  text("name", name);
-  text("signature", signature.empty() ? computed_signature() : signature);
-  if (!doc.empty()) text("doc", doc);
-  w.Key("methods");
-  w.StartArray();
-  for (const auto& m : methods) {
-    w.StartObject();
-    text("name", m.name);
-    w.Key("params");
-    w.StartArray();
-    for (const auto& p : m.params) {
-      w.StartObject();
-      text("name", p.name);
-      text("type", p.type);
-      w.EndObject();
-    }
-    w.EndArray();
-    text("returns", m.result_type);
-    if (m.is_const) {
-      w.Key("const");
-      w.Bool(true);
-    }
-    if (!m.doc.empty()) text("doc", m.doc);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.Key("properties");
-  w.StartArray();
-  for (const auto& p : properties) {
-    w.StartObject();
-    text("name", p.name);
-    text("type", p.type);
-    w.Key("readonly");
-    w.Bool(!p.set);
-    if (!p.doc.empty()) text("doc", p.doc);
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  w.EndArray();
-  w.Key("types");
-  w.StartArray();
-  for (const auto& type : named_types()) {
-    w.StartObject();
-    text("name", type);
-    text("kind", "external");
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return {buffer.GetString(), buffer.GetSize()};
+  return idl::write_idl(idl_document(*this));
 }
 
 void check_params_shape(const json::Value* params, const std::vector<ParamInfo>& infos,

@@ -9,8 +9,8 @@
 TEST_CASE("a hand-bound object's rpc.describe is a valid IDL v1 document with a matching signature") {
   const auto table = testing_lab::device_binding().table();
   const auto document = table->describe();
-  roc::gen::Document idl;
-  REQUIRE_NOTHROW(idl = roc::gen::read_idl(document, "device"));
+  roc::idl::Document idl;
+  REQUIRE_NOTHROW(idl = roc::idl::read_idl(document, "device"));
   REQUIRE(idl.objects.size() == 1);
   CHECK(idl.objects[0].name == "testing_lab::Device");
   CHECK(idl.objects[0].signature == table->computed_signature());

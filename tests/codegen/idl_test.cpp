@@ -9,7 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-using namespace roc::gen;
+using namespace roc::idl;
 
 TEST_CASE("IDL documents round-trip through JSON unchanged") {
   Document d = test::sample_document();

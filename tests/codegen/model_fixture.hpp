@@ -4,7 +4,7 @@
 #include "model/idl.hpp"
 #include "model/signature.hpp"
 
-namespace roc::gen::test {
+namespace roc::idl::test {
 
 inline Document sample_document() {
   Document d;
@@ -48,4 +48,4 @@ inline Document sample_document() {
   return d;
 }
 
-}  // namespace roc::gen::test
+}  // namespace roc::idl::test

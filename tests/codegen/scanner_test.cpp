@@ -7,7 +7,7 @@
 #include <algorithm>
 #include <string>
 
-using roc::gen::Document;
+using roc::idl::Document;
 using roc::gen::ScanResult;
 using roc::gen::scan_code;
 
@@ -32,14 +32,14 @@ std::string errors_of(const ScanResult& r) {
   return out;
 }
 
-const roc::gen::Method& method(const Document& d, const std::string& name) {
+const roc::idl::Method& method(const Document& d, const std::string& name) {
   const auto& ms = d.objects.at(0).methods;
   auto it = std::find_if(ms.begin(), ms.end(), [&](const auto& m) { return m.name == name; });
   REQUIRE(it != ms.end());
   return *it;
 }
 
-const roc::gen::Property& property(const Document& d, const std::string& name) {
+const roc::idl::Property& property(const Document& d, const std::string& name) {
   const auto& ps = d.objects.at(0).properties;
   auto it = std::find_if(ps.begin(), ps.end(), [&](const auto& p) { return p.name == name; });
   REQUIRE(it != ps.end());
@@ -182,7 +182,7 @@ class ROC_OBJECT Camera { public: ROC_METHOD Pixel at(int x); };
   INFO(errors_of(r));
   REQUIRE(r.ok());
   REQUIRE(r.doc.types.size() == 1);
-  CHECK(r.doc.types[0].kind == roc::gen::TypeKind::external);
+  CHECK(r.doc.types[0].kind == roc::idl::TypeKind::external);
   CHECK(r.doc.objects[0].methods[0].returns == "lab::Pixel");
 }
 

@@ -23,6 +23,10 @@ struct ParamInfo {
   std::string name;
   std::string type;  ///< IDL spelling, e.g. "int32", "lab::Roi"
   bool optional = false;
+  /// A non-const lvalue reference: its value travels back in the result (idl/README.md).
+  bool inout = false;
+  /// JSON text of the value a call that leaves the parameter out gets; empty when none.
+  std::string default_json;
 };
 
 namespace detail {
@@ -265,7 +269,7 @@ class Binding {
     std::vector<ParamInfo> infos;
     auto name = names.begin();
     (infos.push_back(ParamInfo{*name++, json::type_name<std::tuple_element_t<I, Args>>(),
-                               json::detail::is_optional<detail::decayed<std::tuple_element_t<I, Args>>>::value}),
+                               json::detail::is_optional<detail::decayed<std::tuple_element_t<I, Args>>>::value, false, {}}),
      ...);
     return infos;
   }

@@ -6,7 +6,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace roc::gen {
+namespace roc::idl {
 
 /// A document that does not follow the schema, or whose types do not resolve. The message names
 /// the JSON path of the offending value and what was expected.
@@ -33,4 +33,4 @@ Document read_idl(const std::string& json, const std::string& origin = "<idl>");
 /// type is declared. Throws IdlError naming the object and member.
 void check_document(const Document& doc);
 
-}  // namespace roc::gen
+}  // namespace roc::idl

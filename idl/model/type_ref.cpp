@@ -9,7 +9,7 @@
 #include <cctype>
 #include <utility>
 
-namespace roc::gen {
+namespace roc::idl {
 namespace {
 
 constexpr std::array<const char*, 12> scalar_names = {"bool",   "int8",   "int16",  "int32",
@@ -233,4 +233,4 @@ bool pass_by_value(const TypeRef& t, const Document& doc) {
   }
 }
 
-}  // namespace roc::gen
+}  // namespace roc::idl

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace roc::gen {
+namespace roc::idl {
 
 /// Where a declaration is in its header; line 0 means unknown (e.g. read from IDL without locations).
 struct Location {
@@ -20,6 +20,13 @@ struct Param {
   std::string name;
   std::string type;
   std::string cxx;
+  /// Passed by non-const reference: the value travels to the object and back (idl/README.md).
+  bool inout = false;
+  /// JSON text of the value a call that leaves this parameter out gets; empty when it has none.
+  std::string default_value;
+  /// The default as a C++ expression valid at namespace scope (`true`, `::lab::Mode::fast`, `{}`),
+  /// for the proxy's parameter list; empty: derived from `default_value`, or none.
+  std::string default_cxx;
 };
 
 struct Method {
@@ -30,8 +37,15 @@ struct Method {
   std::string returns = "void";
   std::string returns_cxx;
   bool is_const = false;
+  /// The C++ method returns the object itself (a builder's `Device& set_x(...)`): the wire result
+  /// is null and the proxy returns itself, so chained calls read as they do on the device.
+  bool returns_self = false;
   std::string doc;
   Location location;
+  /// The member function pointer type that picks this method out of a C++ overload set
+  /// (`bool (::lab::Dev::*)(std::string&) const`); empty when the name is not overloaded.
+  /// The scanner fills it for the skeleton; it is not part of the IDL.
+  std::string pointer_type;
 
   const std::string& member_name() const { return cxx_name.empty() ? name : cxx_name; }
 };
@@ -103,4 +117,4 @@ std::string unqualified(const std::string& qualified);
 /// Namespace part of a qualified name: `lab::cams::Vnir` → `lab::cams`; empty when global.
 std::string namespace_of(const std::string& qualified);
 
-}  // namespace roc::gen
+}  // namespace roc::idl

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace roc::gen {
+namespace roc::idl {
 
 struct Document;
 
@@ -48,4 +48,4 @@ std::string cxx_type(const TypeRef& t, const Document* doc = nullptr);
 /// durations); false when passed by const reference.
 bool pass_by_value(const TypeRef& t, const Document& doc);
 
-}  // namespace roc::gen
+}  // namespace roc::idl

@@ -11,11 +11,12 @@
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <functional>
 #include <set>
 
-namespace roc::gen {
+namespace roc::idl {
 namespace {
 
 using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
@@ -24,6 +25,12 @@ void put(Writer& w, const char* key, const std::string& value, bool even_if_empt
   if (value.empty() && !even_if_empty) return;
   w.Key(key);
   w.String(value.c_str(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void put_flag(Writer& w, const char* key, bool value) {
+  if (!value) return;
+  w.Key(key);
+  w.Bool(true);
 }
 
 void put_location(Writer& w, const Location& loc) {
@@ -63,15 +70,19 @@ void write_object(Writer& w, const Object& o) {
       put(w, "name", p.name);
       put(w, "type", p.type);
       put(w, "cxx", p.cxx);
+      put_flag(w, "inout", p.inout);
+      if (!p.default_value.empty()) {
+        w.Key("default");
+        w.RawValue(p.default_value.c_str(), p.default_value.size(), rapidjson::kObjectType);
+      }
+      put(w, "default_cxx", p.default_cxx);
       w.EndObject();
     }
     w.EndArray();
     put(w, "returns", m.returns);
     put(w, "returns_cxx", m.returns_cxx);
-    if (m.is_const) {
-      w.Key("const");
-      w.Bool(true);
-    }
+    put_flag(w, "const", m.is_const);
+    put_flag(w, "returns_self", m.returns_self);
     put(w, "doc", m.doc);
     put_location(w, m.location);
     w.EndObject();
@@ -175,6 +186,13 @@ const rapidjson::Value& array(const rapidjson::Value& v, const char* key) {
   return it == v.MemberEnd() ? empty : it->value;
 }
 
+std::string json_text(const rapidjson::Value& v) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  v.Accept(w);
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
 Object read_object(const rapidjson::Value& v) {
   Object o;
   o.name = str(v, "name");
@@ -187,11 +205,19 @@ Object read_object(const rapidjson::Value& v) {
     m.cxx_name = str(mv, "cxx_name");
     m.declared_in = str(mv, "declared_in");
     for (const auto& pv : mv["params"].GetArray()) {
-      m.params.push_back(Param{str(pv, "name"), str(pv, "type"), str(pv, "cxx")});
+      Param p;
+      p.name = str(pv, "name");
+      p.type = str(pv, "type");
+      p.cxx = str(pv, "cxx");
+      p.inout = flag(pv, "inout");
+      if (auto d = pv.FindMember("default"); d != pv.MemberEnd()) p.default_value = json_text(d->value);
+      p.default_cxx = str(pv, "default_cxx");
+      m.params.push_back(std::move(p));
     }
     m.returns = str(mv, "returns");
     m.returns_cxx = str(mv, "returns_cxx");
     m.is_const = flag(mv, "const");
+    m.returns_self = flag(mv, "returns_self");
     m.doc = str(mv, "doc");
     m.location = location(mv);
     o.methods.push_back(std::move(m));
@@ -374,4 +400,4 @@ Document read_idl(const std::string& json, const std::string& origin) {
   return doc;
 }
 
-}  // namespace roc::gen
+}  // namespace roc::idl

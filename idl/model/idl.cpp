@@ -1,7 +1,7 @@
 // Small queries on the IDL model.
 #include "model/idl.hpp"
 
-namespace roc::gen {
+namespace roc::idl {
 
 const TypeDecl* Document::find_type(const std::string& name) const {
   for (const auto& t : types) {
@@ -20,4 +20,4 @@ std::string namespace_of(const std::string& qualified) {
   return pos == std::string::npos ? std::string{} : qualified.substr(0, pos);
 }
 
-}  // namespace roc::gen
+}  // namespace roc::idl

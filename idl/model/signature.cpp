@@ -10,7 +10,7 @@
 #include <cstdint>
 #include <set>
 
-namespace roc::gen {
+namespace roc::idl {
 namespace {
 
 // Named types reachable from `t`, including through struct fields.
@@ -31,7 +31,7 @@ std::string signature_text(const Object& object, const Document& doc) {
   for (const auto& m : object.methods) {
     std::string params;
     for (const auto& p : m.params) {
-      params += (params.empty() ? "" : ",") + parse_type(p.type).str();
+      params += (params.empty() ? "" : ",") + (p.inout ? "inout " + p.name + ":" : "") + parse_type(p.type).str();
       collect(parse_type(p.type), doc, named);
     }
     collect(parse_type(m.returns), doc, named);
@@ -74,4 +74,4 @@ std::string compute_signature(const Object& object, const Document& doc) {
   return fmt::format("{:016x}", h);
 }
 
-}  // namespace roc::gen
+}  // namespace roc::idl
