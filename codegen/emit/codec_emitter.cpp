@@ -2,7 +2,11 @@
 #include "emit/cxx_names.hpp"
 #include "emit/emitters.hpp"
 
+#include "model/type_ref.hpp"
+
 #include <fmt/format.h>
+
+#include <set>
 
 namespace roc::gen {
 namespace {
@@ -72,7 +76,60 @@ void enum_names(const TypeDecl& t, Printer& p) {
   p.print("};\n");
 }
 
+// Named types reachable from `t`, through struct fields too.
+void collect_named(const TypeRef& t, const Document& doc, std::set<std::string>& seen) {
+  if (t.kind == TypeRef::Kind::named && seen.insert(t.name).second) {
+    if (const TypeDecl* decl = doc.find_type(t.name)) {
+      for (const auto& f : decl->fields) collect_named(parse_type(f.type), doc, seen);
+    }
+  }
+  for (const auto& a : t.args) collect_named(a, doc, seen);
+}
+
+// The named types this file's code touches: through its objects, and through the codecs it emits.
+std::set<std::string> used_types(const Document& doc) {
+  std::set<std::string> used;
+  auto visit = [&](const std::string& spelling) { collect_named(parse_type(spelling), doc, used); };
+  for (const auto& o : doc.objects) {
+    for (const auto& m : o.methods) {
+      for (const auto& p : m.params) visit(p.type);
+      visit(m.returns);
+    }
+    for (const auto& p : o.properties) visit(p.type);
+  }
+  for (const auto& t : doc.types) {
+    if (t.kind != TypeKind::structure || !has_codec(t)) continue;
+    for (const auto& f : t.fields) visit(f.type);
+  }
+  return used;
+}
+
+// `dir/mode.hpp` → `mode.hpp`: generated files name headers without the build machine's paths.
+std::string file_name(const std::string& path) {
+  auto slash = path.find_last_of("/\\");
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+// What to include for `e`'s EnumNames: the `.roc.hpp` roc_generate makes from its header.
+std::string enum_advice(const TypeDecl& e) {
+  std::string header = file_name(e.location.file);
+  if (header.empty()) return "include the .roc.hpp generated from its header";
+  auto dot = header.rfind('.');
+  std::string stem = dot == std::string::npos || dot == 0 ? header : header.substr(0, dot);
+  return fmt::format("include {}.roc.hpp (generated from {})", stem, header);
+}
+
 }  // namespace
+
+void emit_enum_checks(const Document& doc, Printer& out) {
+  std::set<std::string> used = used_types(doc);
+  for (const auto& t : doc.types) {
+    if (t.kind != TypeKind::enumeration || used.count(t.name) == 0) continue;
+    out.print("static_assert(::roc::json::has_enum_names_v<$t$>,\n"
+              "              \"$name$ is a ROC_ENUM: $advice$ before this file, or it would travel as an integer\");\n",
+              {{"t", global_name(t.name)}, {"name", t.name}, {"advice", cxx_string_literal(enum_advice(t))}});
+  }
+}
 
 void emit_type_definitions(const Document& doc, Printer& out) {
   bool first = true;

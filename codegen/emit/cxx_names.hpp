@@ -19,6 +19,11 @@ std::string value_type(const std::string& idl_type, const std::string& cxx, cons
 /// A parameter declaration `T name` or `const T& name`, by the IDL type's cost to copy.
 std::string param_decl(const Param& p, const Document& doc);
 
+/// The default of a proxy parameter as C++: `default_cxx`, else a literal derived from the JSON
+/// default and the IDL type (bool, number, string, enumerator, `std::nullopt` for null, `{}` for
+/// an empty array or object); empty when there is none or it cannot be derived.
+std::string proxy_default(const Param& p, const Document& doc);
+
 /// `::`-prefixed for use where a name could be shadowed inside a namespace.
 std::string global_name(const std::string& qualified);
 

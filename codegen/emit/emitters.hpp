@@ -36,6 +36,10 @@ void emit_type_definitions(const Document& doc, Printer& out);
 /// marked generated_elsewhere, and roc::json::TypeName specializations naming them.
 void emit_codecs(const Document& doc, Printer& out);
 
+/// For each enum the objects or the codecs use, including enums generated elsewhere, a
+/// static_assert that its EnumNames are visible: without them it would travel as an integer.
+void emit_enum_checks(const Document& doc, Printer& out);
+
 /// `roc::Skeleton<T>` for each object: a Binding of its methods and properties, its signature
 /// and its rpc.describe document.
 void emit_skeletons(const Document& doc, Printer& out);

@@ -9,40 +9,79 @@
 namespace roc::gen {
 namespace {
 
+bool has_inout(const Method& m) {
+  for (const auto& p : m.params) {
+    if (p.inout) return true;
+  }
+  return false;
+}
+
+// `T& name` for an in/out parameter (the call writes the object's value back into it), else by
+// the type's cost to copy. A default only where every later parameter has one too, as C++
+// requires; never on an in/out parameter, which must name the caller's variable.
 std::string param_list(const Method& m, const Document& doc) {
+  std::vector<std::string> decls(m.params.size());
+  bool later_have_defaults = true;
+  for (std::size_t i = m.params.size(); i-- > 0;) {
+    const Param& p = m.params[i];
+    decls[i] = p.inout ? fmt::format("{}& {}", value_type(p.type, p.cxx, doc), p.name) : param_decl(p, doc);
+    std::string def = later_have_defaults && !p.inout ? proxy_default(p, doc) : "";
+    later_have_defaults = !def.empty();
+    if (!def.empty()) decls[i] += " = " + def;
+  }
   std::string out;
-  for (const auto& p : m.params) out += (out.empty() ? "" : ", ") + param_decl(p, doc);
+  for (const auto& d : decls) out += (out.empty() ? "" : ", ") + d;
   return out;
 }
 
 std::string arg_list(const Method& m) {
   std::string out;
-  for (const auto& p : m.params) out += ", " + p.name;
+  for (const auto& p : m.params) {
+    out += ", " + (p.inout ? fmt::format("::roc::inout(\"{}\", {})", p.name, p.name) : p.name);
+  }
   return out;
 }
 
-void methods(const Document& doc, const Object& o, Printer& p, bool async) {
-  for (const auto& m : o.methods) {
-    std::string ret = value_type(m.returns, m.returns_cxx, doc);
+void sync_method(const Method& m, Printer::Vars vars, const std::string& proxy, Printer& p) {
+  if (m.returns_self) {
+    vars["self"] = proxy;
+    p.print("const $self$& $member$($params$) const {\n"
+            "  handle_.call<void>(\"$name$\"$args$);\n"
+            "  return *this;\n"
+            "}\n",
+            vars);
+    return;
+  }
+  vars["return"] = vars["ret"] == "void" ? "" : "return ";
+  p.print("$ret$ $member$($params$) const {\n"
+          "  $return$handle_.call<$ret$>(\"$name$\"$args$);\n"
+          "}\n",
+          vars);
+}
+
+// The methods under their proxy names (proxy_method_names: overload sets as on the device). The
+// async view leaves out methods with in/out parameters: a future cannot write into the caller's
+// variables after the call has returned.
+void methods(const Document& doc, const Object& o, const std::string& proxy, Printer& p, bool async) {
+  std::vector<std::string> members = proxy_method_names(o);
+  for (std::size_t i = 0; i < o.methods.size(); ++i) {
+    const Method& m = o.methods[i];
+    if (async && has_inout(m)) continue;
+    std::string ret = m.returns_self ? "void" : value_type(m.returns, m.returns_cxx, doc);
     Printer::Vars vars{{"ret", ret},
                        {"name", m.name},
+                       {"member", members[i]},
                        {"params", param_list(m, doc)},
                        {"args", arg_list(m)}};
     p.print("\n");
     print_doc(p, m.doc);
     if (async) {
-      p.print("std::future<$ret$> $name$($params$) const {\n"
+      p.print("std::future<$ret$> $member$($params$) const {\n"
               "  return handle_.call_async<$ret$>(\"$name$\"$args$);\n"
               "}\n",
               vars);
     } else {
-      p.print("$ret$ $name$($params$) const {\n"
-              "  $return$handle_.call<$ret$>(\"$name$\"$args$);\n"
-              "}\n",
-              [&] {
-                vars["return"] = ret == "void" ? "" : "return ";
-                return vars;
-              }());
+      sync_method(m, vars, proxy, p);
     }
   }
 }
@@ -88,11 +127,11 @@ void proxy(const Document& doc, const Object& o, const EmitOptions& options, Pri
           vars);
   p.indent();
   p.print("explicit Async(::roc::ObjectHandle handle) : handle_(std::move(handle)) {}\n");
-  methods(doc, o, p, true);
+  methods(doc, o, name, p, true);
   p.print("\n");
   p.outdent();
   p.print(" private:\n  ::roc::ObjectHandle handle_;\n};\n\nAsync async() const { return Async{handle_}; }\n");
-  methods(doc, o, p, false);
+  methods(doc, o, name, p, false);
   properties(doc, o, p);
   p.outdent();
   p.print("\n private:\n  ::roc::ObjectHandle handle_;\n};\n");

@@ -17,9 +17,16 @@ std::string idl_literal(const std::string& json) {
   return fmt::format("\"{}\"", cxx_string_literal(text));
 }
 
-std::string quoted_names(const std::vector<Param>& params) {
+// The Binding's parameter specs: `"name"`, or `{"name", "<JSON default>"}` for a parameter a call
+// may leave out (the runtime decodes the default when it does).
+std::string param_specs(const std::vector<Param>& params) {
   std::string out;
-  for (const auto& p : params) out += fmt::format("{}\"{}\"", out.empty() ? "" : ", ", p.name);
+  for (const auto& p : params) {
+    out += out.empty() ? "" : ", ";
+    out += p.default_value.empty()
+               ? fmt::format("\"{}\"", p.name)
+               : fmt::format("{{\"{}\", \"{}\"}}", p.name, cxx_string_literal(p.default_value));
+  }
   return out;
 }
 
@@ -27,6 +34,12 @@ std::string quoted_names(const std::vector<Param>& params) {
 // runtime's Binding accepts pointers to members of a base of T.
 std::string member_pointer(const Object& o, const std::string& declared_in, const std::string& member) {
   return fmt::format("&{}::{}", global_name(declared_in.empty() ? o.name : declared_in), member);
+}
+
+// An overloaded member's name alone does not say which overload: the cast to its pointer type does.
+std::string method_pointer(const Object& o, const Method& m) {
+  std::string ptr = member_pointer(o, m.declared_in, m.member_name());
+  return m.pointer_type.empty() ? ptr : fmt::format("static_cast<{}>({})", m.pointer_type, ptr);
 }
 
 void skeleton(const Document& doc, const Object& o, Printer& p) {
@@ -44,8 +57,8 @@ void skeleton(const Document& doc, const Object& o, Printer& p) {
   for (const auto& m : o.methods) {
     p.print(".method(\"$name$\", $ptr$, {$params$}, \"$doc$\")\n",
             {{"name", m.name},
-             {"ptr", member_pointer(o, m.declared_in, m.member_name())},
-             {"params", quoted_names(m.params)},
+             {"ptr", method_pointer(o, m)},
+             {"params", param_specs(m.params)},
              {"doc", cxx_string_literal(m.doc)}});
   }
   for (const auto& prop : o.properties) {

@@ -117,4 +117,12 @@ std::string unqualified(const std::string& qualified);
 /// Namespace part of a qualified name: `lab::cams::Vnir` → `lab::cams`; empty when global.
 std::string namespace_of(const std::string& qualified);
 
+/// The name of each of `o.methods` (same order) in its generated proxy: the wire name, except that
+/// methods sharing one C++ name form an overload set under that name, as on the device. A set
+/// keeps wire names when two of its methods would take the same parameter types (the proxy could
+/// not tell them apart), or when its C++ name is another method's wire name, a property accessor
+/// (`speed`, `set_speed`) or a member of every proxy (`handle`, `async`, ...). Wire names are unique
+/// and clash with no accessor (check_document), so the names returned never collide.
+std::vector<std::string> proxy_method_names(const Object& o);
+
 }  // namespace roc::idl

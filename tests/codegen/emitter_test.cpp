@@ -2,6 +2,8 @@
 // generated header against golden files (ROC_UPDATE_GOLDEN=1 rewrites them after a deliberate change).
 #include "emit/emitters.hpp"
 #include "emit/printer.hpp"
+#include "model/idl_json.hpp"
+#include "model/signature.hpp"
 #include "model_fixture.hpp"
 
 #include <doctest/doctest.h>
@@ -105,4 +107,110 @@ TEST_CASE("the generated header from IDL declares the types and has no skeleton"
   CHECK(out.find("roc::ProxyFor") == std::string::npos);
   CHECK(out.find("enum class Direction {") != std::string::npos);
   check_golden("motor_from_idl.roc.hpp.golden", out);
+}
+
+namespace {
+
+std::string device_proxies(const Document& d = test::device_document()) {
+  Printer p;
+  emit_proxies(d, EmitOptions{}, p);
+  return p.str();
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("overloads form an overload set in the proxy under their C++ name") {
+  std::string out = device_proxies();
+  CHECK(contains(out, "  bool read(std::string& line) const {\n"
+                      "    return handle_.call<bool>(\"read_line\", ::roc::inout(\"line\", line));\n"));
+  CHECK(contains(out, "  std::string read(std::int32_t count) const {\n"
+                      "    return handle_.call<std::string>(\"read_count\", count);\n"));
+  CHECK(contains(out, "    std::future<std::string> read(std::int32_t count) const {\n"));
+}
+
+TEST_CASE("overloads the proxy could not tell apart keep their wire names") {
+  std::string out = device_proxies();
+  CHECK(contains(out, "  void open_c(const std::string& path) const {\n    handle_.call<void>(\"open_c\", path);\n"));
+  CHECK(contains(out, "  void open_s(const std::string& path) const {\n"));
+  CHECK_FALSE(contains(out, " open(const std::string& path)"));
+}
+
+TEST_CASE("an overload set whose C++ name a property accessor takes keeps its wire names") {
+  Document d = test::device_document();
+  d.objects[0].properties[0].name = "read";
+  d.objects[0].signature = compute_signature(d.objects[0], d);
+  std::string out = device_proxies(d);
+  CHECK(contains(out, "  bool read_line(std::string& line) const {\n"));
+  CHECK(contains(out, "  std::string read_count(std::int32_t count) const {\n"));
+}
+
+TEST_CASE("proxy parameters get defaults derived from the IDL's JSON default, trailing ones only") {
+  std::string out = device_proxies();
+  CHECK(contains(out, "  double measure(std::int32_t channel, bool calibrated = true, lab::Mode mode = ::lab::Mode::fast, "
+                      "const std::string& label = \"dark \\\"1\\\"\", const std::optional<std::int32_t>& average = "
+                      "std::nullopt, const std::vector<double>& weights = {}) const {\n"
+                      "    return handle_.call<double>(\"measure\", channel, calibrated, mode, label, average, weights);\n"));
+  // `points` has a default C++ cannot be given from the IDL, so `time` and `scale` before it lose theirs.
+  CHECK(contains(out, "  void integrate(std::int32_t time, double scale, const std::vector<std::int32_t>& points, "
+                      "std::uint64_t gain = 18446744073709551615u) const {\n"));
+}
+
+TEST_CASE("a default_cxx is used as written, and the IDL's defaults survive a round trip through JSON") {
+  Document d = read_idl(write_idl(test::device_document()));
+  d.objects[0].methods[5].params[2].default_cxx = "{1, 2}";
+  EmitOptions options;
+  options.from_idl = true;
+  std::string out = emit_header(d, options);
+  CHECK(contains(out, "void integrate(std::int32_t time = 100, double scale = 1.5, const std::vector<std::int32_t>& "
+                      "points = {1, 2}, std::uint64_t gain = 18446744073709551615u) const {\n"));
+  CHECK(contains(out, "lab::Mode mode = ::lab::Mode::fast"));
+}
+
+TEST_CASE("in/out parameters are references in the proxy, and their methods have no async form") {
+  std::string out = device_proxies();
+  auto async_view = out.substr(out.find("class Async {"), out.find("Async async() const") - out.find("class Async {"));
+  CHECK_FALSE(contains(async_view, "read(std::string& line)"));
+  CHECK(contains(async_view, "read(std::int32_t count)"));
+}
+
+TEST_CASE("a builder's proxy method returns the proxy itself, its async form a future of void") {
+  std::string out = device_proxies();
+  CHECK(contains(out, "  const SpectrometerProxy& set_gain(double gain) const {\n"
+                      "    handle_.call<void>(\"set_gain\", gain);\n"
+                      "    return *this;\n"
+                      "  }\n"));
+  CHECK(contains(out, "    std::future<void> set_gain(double gain) const {\n"
+                      "      return handle_.call_async<void>(\"set_gain\", gain);\n"));
+}
+
+TEST_CASE("skeletons pick an overload by casting to its pointer type and pass JSON defaults to the binding") {
+  Printer p;
+  emit_skeletons(test::device_document(), p);
+  const std::string& out = p.str();
+  CHECK(contains(out, ".method(\"read_line\", static_cast<bool (::lab::Spectrometer::*)(std::string&)>"
+                      "(&::lab::Spectrometer::read), {\"line\"}, \"Reads one line into `line`; false at the end.\")"));
+  CHECK(contains(out, ".method(\"measure\", &::lab::Spectrometer::measure, {\"channel\", {\"calibrated\", \"true\"}, "
+                      "{\"mode\", \"\\\"fast\\\"\"}, {\"label\", \"\\\"dark \\\\\\\"1\\\\\\\"\\\"\"}, {\"average\", \"null\"}, "
+                      "{\"weights\", \"[]\"}}, \"\")"));
+}
+
+TEST_CASE("every enum the file uses must have its names visible, with advice naming the header to include") {
+  Printer p;
+  emit_enum_checks(test::device_document(), p);
+  CHECK(p.str() ==
+        "static_assert(::roc::json::has_enum_names_v<::lab::Mode>,\n"
+        "              \"lab::Mode is a ROC_ENUM: include mode.roc.hpp (generated from mode.hpp) before this file, "
+        "or it would travel as an integer\");\n");  // and none for lab::Unused
+  std::string header = emit_header(test::device_document(), EmitOptions{});
+  CHECK(header.find("static_assert") > header.find("#include <roc/json.hpp>"));
+  CHECK(header.find("static_assert") < header.find("struct roc::Skeleton"));
+}
+
+TEST_CASE("the generated header of a device with overloads, defaults, in/out and a builder matches its golden file") {
+  EmitOptions options;
+  options.source_name = "spectrometer.hpp";
+  options.include_header = "lab/spectrometer.hpp";
+  check_golden("spectrometer.roc.hpp.golden", emit_header(test::device_document(), options));
 }

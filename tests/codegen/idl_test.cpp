@@ -118,3 +118,58 @@ TEST_CASE("describe_document keeps one object and the types it reaches") {
   CHECK(one.objects.size() == 1);
   CHECK(one.types.size() == 2);  // Move, and Direction through Move's field
 }
+
+TEST_CASE("in/out parameters, defaults and builders round-trip through JSON; pointer types stay out of it") {
+  Document d = test::device_document();
+  std::string text = write_idl(d);
+  CHECK(text.find("pointer_type") == std::string::npos);
+  CHECK(text.find("\"default\": \"fast\"") != std::string::npos);
+  Document back = read_idl(text);
+  CHECK(write_idl(back) == text);
+  const Object& o = back.objects[0];
+  CHECK(o.methods[0].params[0].inout);
+  CHECK_FALSE(o.methods[1].params[0].inout);
+  CHECK(o.methods[4].params[1].default_value == "true");
+  CHECK(o.methods[4].params[2].default_value == "\"fast\"");
+  CHECK(o.methods[4].params[4].default_value == "null");
+  CHECK(o.methods[4].params[5].default_value == "[]");
+  CHECK(o.methods[4].params[0].default_value.empty());
+  CHECK(o.methods[5].params[0].default_cxx == "100");
+  CHECK(o.methods[5].params[3].default_value == "18446744073709551615");
+  CHECK(o.methods[6].returns_self);
+  CHECK_FALSE(o.methods[5].returns_self);
+  CHECK(o.methods[0].pointer_type.empty());
+}
+
+TEST_CASE("an in/out parameter is part of the signature, with its name, which keys its value in the result") {
+  const Document base = test::device_document();
+  CHECK(signature_text(base.objects[0], base).find("method read_line(inout line:string)->bool\n") != std::string::npos);
+  Document d = base;
+  d.objects[0].methods[0].params[0].name = "text";
+  CHECK(compute_signature(d.objects[0], d) != base.objects[0].signature);
+}
+
+TEST_CASE("overloads share their C++ name in the proxy unless it would be ambiguous or taken") {
+  Document d = test::device_document();
+  CHECK(proxy_method_names(d.objects[0]) ==
+        std::vector<std::string>{"read", "read", "open_c", "open_s", "measure", "integrate", "set_gain"});
+  Object o = d.objects[0];
+  o.methods[1].params[0].type = "string";  // read(std::string&) and read(const std::string&) still differ
+  CHECK(proxy_method_names(o)[1] == "read");
+  o = d.objects[0];
+  o.methods[4].name = "read";  // another method's wire name
+  o.methods[4].cxx_name = "measure";
+  CHECK(proxy_method_names(o)[0] == "read_line");
+  CHECK(proxy_method_names(o)[4] == "read");
+  o = d.objects[0];
+  o.properties[0].name = "read";  // the proxy's getter `read()`
+  CHECK(proxy_method_names(o)[0] == "read_line");
+  o = d.objects[0];
+  o.methods[0].cxx_name = o.methods[1].cxx_name = "handle";  // every proxy has handle()
+  CHECK(proxy_method_names(o)[0] == "read_line");
+  o = d.objects[0];
+  o.methods[6].cxx_name = "read";  // a single method keeps its wire name unless it joins a set
+  CHECK(proxy_method_names(o)[6] == "read");
+  o.methods[6].cxx_name = "gain";
+  CHECK(proxy_method_names(o)[6] == "set_gain");
+}

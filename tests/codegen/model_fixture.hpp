@@ -4,7 +4,27 @@
 #include "model/idl.hpp"
 #include "model/signature.hpp"
 
+#include <utility>
+
 namespace roc::idl::test {
+
+inline Param param(std::string name, std::string type, std::string default_value = {}, std::string default_cxx = {}) {
+  Param p;
+  p.name = std::move(name);
+  p.type = std::move(type);
+  p.default_value = std::move(default_value);
+  p.default_cxx = std::move(default_cxx);
+  return p;
+}
+
+inline Method method(std::string name, std::string cxx_name, std::vector<Param> params, std::string returns = "void") {
+  Method m;
+  m.name = std::move(name);
+  m.cxx_name = std::move(cxx_name);
+  m.params = std::move(params);
+  m.returns = std::move(returns);
+  return m;
+}
 
 inline Document sample_document() {
   Document d;
@@ -25,7 +45,7 @@ inline Document sample_document() {
   o.doc = "A stepper motor.";
   Method go;
   go.name = "go";
-  go.params = {{"move", "lab::Move", ""}, {"timeout", "duration<int64,ms>", ""}};
+  go.params = {param("move", "lab::Move"), param("timeout", "duration<int64,ms>")};
   go.returns = "array<int32>";
   go.doc = "Moves and returns the positions passed.";
   Method stop;
@@ -43,6 +63,59 @@ inline Document sample_document() {
   model.member = "model";
   o.methods = {go, stop};
   o.properties = {speed, model};
+  d.objects = {o};
+  d.objects[0].signature = compute_signature(d.objects[0], d);
+  return d;
+}
+
+/// A device header's harder parts: overloads (one set the proxy can keep, one it cannot), in/out
+/// parameters, defaults, a builder, and an enum from another header.
+inline Document device_document() {
+  Document d;
+  d.source = "spectrometer.hpp";
+  TypeDecl mode;
+  mode.kind = TypeKind::enumeration;
+  mode.name = "lab::Mode";
+  mode.values = {{"fast", 0, ""}, {"precise", 1, ""}};
+  mode.generated_elsewhere = true;
+  mode.location = Location{"/src/lab/include/lab/mode.hpp", 4, 12};
+  TypeDecl unused = mode;
+  unused.name = "lab::Unused";
+  d.types = {mode, unused};
+
+  Object o;
+  o.name = "lab::Spectrometer";
+  Param line = param("line", "string");
+  line.inout = true;
+  Method read_line = method("read_line", "read", {line}, "bool");
+  read_line.pointer_type = "bool (::lab::Spectrometer::*)(std::string&)";
+  read_line.doc = "Reads one line into `line`; false at the end.";
+  Method read_count = method("read_count", "read", {param("count", "int32")}, "string");
+  read_count.pointer_type = "std::string (::lab::Spectrometer::*)(int)";
+  // open(const char*) and open(const std::string&): the same IDL types, so wire names in the proxy.
+  Method open_c = method("open_c", "open", {param("path", "string")});
+  open_c.pointer_type = "void (::lab::Spectrometer::*)(const char*)";
+  Method open_s = method("open_s", "open", {param("path", "string")});
+  open_s.pointer_type = "void (::lab::Spectrometer::*)(const std::string&)";
+  Method measure = method("measure", "",
+                          {param("channel", "int32"), param("calibrated", "bool", "true"),
+                           param("mode", "lab::Mode", "\"fast\""), param("label", "string", "\"dark \\\"1\\\"\""),
+                           param("average", "optional<int32>", "null"), param("weights", "array<double>", "[]")},
+                          "double");
+  // `scale` has a default, but `points` after it has none that C++ can spell: neither gets one.
+  Method integrate = method("integrate", "",
+                            {param("time", "int32", "100", "100"), param("scale", "double", "1.5"),
+                             param("points", "array<int32>", "[1,2]"), param("gain", "uint64", "18446744073709551615")});
+  Method set_gain = method("set_gain", "", {param("gain", "double")});
+  set_gain.returns_self = true;
+  set_gain.returns_cxx = "lab::Spectrometer&";
+  Property exposure;
+  exposure.name = "exposure";
+  exposure.type = "double";
+  exposure.getter = "exposure";
+  exposure.setter = "set_exposure";
+  o.methods = {read_line, read_count, open_c, open_s, measure, integrate, set_gain};
+  o.properties = {exposure};
   d.objects = {o};
   d.objects[0].signature = compute_signature(d.objects[0], d);
   return d;
