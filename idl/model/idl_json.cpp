@@ -366,6 +366,8 @@ void check_document(const Document& doc) {
         throw IdlError(fmt::format("property {}::{} cannot be void", o.name, p.name));
       }
       // The proxy spells a property as `name()` and `set_name(value)`: neither may be a method too.
+      // Only wire names are checked: an overload set takes its C++ name in the proxy only when that
+      // clashes with nothing, and otherwise falls back to these wire names (proxy_method_names).
       for (const std::string& accessor : {p.name, "set_" + p.name}) {
         if (names.count(accessor) != 0 && (accessor == p.name || !p.readonly)) {
           throw IdlError(fmt::format("{}: method '{}' clashes with the proxy's accessor of property '{}'; rename "
