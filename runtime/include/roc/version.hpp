@@ -6,4 +6,4 @@
 #define ROC_VERSION_PATCH 0
 /// Bumped whenever generated code and the runtime stop fitting together; generated files
 /// `#error` out when theirs differs.
-#define ROC_CODEGEN_ABI 1
+#define ROC_CODEGEN_ABI 2
