@@ -254,3 +254,94 @@ TEST_CASE("describe_as and signature come back verbatim") {
   CHECK(Json::parse(d.handle(R"({"jsonrpc":"2.0","id":1,"method":"rpc.describe"})")).value()["result"]["custom"] == true);
   CHECK(Json::parse(d.handle(R"({"jsonrpc":"2.0","id":1,"method":"rpc.signature"})")).value()["result"] == "abc123");
 }
+
+TEST_CASE_FIXTURE(Fixture, "a call that leaves out a defaulted parameter gets the default") {
+  CHECK(result("configure", "[3]").as<std::string>() == "3 calibrated green");
+  CHECK(result("configure", "[3,false]").as<std::string>() == "3 raw green");
+  CHECK(result("configure", R"([3,false,"blue"])").as<std::string>() == "3 raw blue");
+  SUBCASE("by name, any defaulted parameter may be left out") {
+    CHECK(result("configure", R"({"channel":3,"colour":"red"})").as<std::string>() == "3 calibrated red");
+  }
+  SUBCASE("a parameter without a default is still needed") {
+    CHECK(call_error("configure", R"({"colour":"red"})", roc::error_code::invalid_params) ==
+          "method 'configure' needs parameter 'channel' (int32)");
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "in/out parameters come back in the result object, in parameter order") {
+  CHECK(result("read_line", R"(["abc"])") == Json::parse(R"({"return":true,"line":"<abc>"})"));
+  CHECK(result("read_line", R"({"line":""})") == Json::parse(R"({"return":false,"line":""})"));
+  CHECK(result("get_distance", "[[5,6]]") == Json::parse(R"({"return":3,"data":[5,6,2]})"));
+  SUBCASE("a void method's return is null, and defaults apply to the other parameters") {
+    CHECK(result("scale", "[1.5]") == Json::parse(R"({"return":null,"value":3.0})"));
+  }
+  SUBCASE("several in/out parameters keep their order") {
+    auto r = result("swap_ends", R"(["a","b"])");
+    REQUIRE(r.value().MemberCount() == 3);
+    auto member = r.value().MemberBegin();
+    CHECK((member++)->name == "return");
+    CHECK((member++)->name == "first");
+    CHECK(member->name == "second");
+    CHECK(r.value()["first"] == "b");
+  }
+  SUBCASE("an in/out parameter is still a parameter the call must give") {
+    CHECK(call_error("read_line", "[]", roc::error_code::invalid_params) ==
+          "method 'read_line' needs parameter 'line' (string)");
+    CHECK(call_error("read_line", "[7]", roc::error_code::invalid_params) ==
+          "parameter 'line' of 'read_line': expected string, got the integer 7");
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "a const char* parameter is a string, and a null C string result is null") {
+  CHECK(result("length", R"(["héllo"])").as<std::uint64_t>() == 6);
+  CHECK(result("length", R"({"text":""})").as<std::uint64_t>() == 0);
+  CHECK(call_error("length", "[null]", roc::error_code::invalid_params) ==
+        "parameter 'text' of 'length': expected string, got null");
+  CHECK(result("lamp_name", "[true]").as<std::string>() == "lamp");
+  CHECK(result("lamp_name", "[false]").value().IsNull());
+}
+
+TEST_CASE_FIXTURE(Fixture, "a builder method answers null, also when it returns a base of the object") {
+  CHECK(result("set_gain", "[4]").value().IsNull());
+  CHECK(device.gain == 4);
+  CHECK(result("dim", "[3]").value().IsNull());
+  CHECK(device.brightness == 7);
+}
+
+TEST_CASE_FIXTURE(Fixture, "rpc.describe shows defaults, in/out parameters, C strings and builders") {
+  auto d = result("rpc.describe", "[]");
+  auto method = [&](const char* name) -> const roc::json::Value& {
+    for (const auto& m : d.value()["objects"][0]["methods"].GetArray())
+      if (m["name"] == name) return m;
+    FAIL("no method " << name);
+    throw std::logic_error("unreachable");
+  };
+  const auto& configure = method("configure");
+  CHECK_FALSE(configure["params"][0].HasMember("default"));
+  CHECK(configure["params"][1]["default"] == true);
+  CHECK(configure["params"][2]["default"] == "green");
+  CHECK(method("read_line")["params"][0]["inout"] == true);
+  CHECK(method("read_line")["params"][0]["type"] == "string");
+  CHECK_FALSE(method("scale")["params"][1].HasMember("inout"));
+  CHECK(method("length")["params"][0]["type"] == "string");
+  CHECK(method("lamp_name")["returns"] == "string");
+  CHECK(method("set_gain")["returns"] == "void");
+  CHECK(method("set_gain")["returns_self"] == true);
+  CHECK(method("dim")["returns_self"] == true);
+}
+
+TEST_CASE("a binding refuses a default that is not JSON or does not fit its parameter") {
+  using testing_lab::Device;
+  CHECK_THROWS_WITH_AS(roc::Binding<Device>("D").method("add", &Device::add, {"a", {"b", "seven"}}),
+                       doctest::Contains("binding of 'add': the default of parameter 'b' is not JSON"),
+                       std::logic_error);
+  CHECK_THROWS_WITH_AS(roc::Binding<Device>("D").method("add", &Device::add, {"a", {"b", R"("seven")"}}),
+                       "binding of 'add': the default of parameter 'b' does not fit its type int32: expected "
+                       "int32, got a string",
+                       std::logic_error);
+  CHECK_THROWS_WITH_AS(roc::Binding<Device>("D").method("configure", &Device::configure,
+                                                        {"channel", "calibrated", {"colour", R"("mauve")"}}),
+                       doctest::Contains("'mauve', which is not one of its values"), std::logic_error);
+  CHECK_THROWS_WITH_AS(roc::Binding<Device>("D").method("read_line", &Device::read_line, {"return"}),
+                       "binding of 'read_line': an in/out parameter cannot be named 'return'", std::logic_error);
+}

@@ -32,6 +32,7 @@ inline void from_json(const roc::json::Value& in, Roi& v) {
   roc::json::read_member(in, "label", v.label);
 }
 enum class Mode { idle, live };
+enum class Plain { a, b };
 }  // namespace lab
 
 template <>
@@ -160,4 +161,17 @@ TEST_CASE("Json owns, copies, compares and prints values") {
   CHECK(b.dump() == R"({"k":[1,2]})");
   CHECK(b.as<std::map<std::string, std::vector<int>>>().at("k").size() == 2);
   CHECK_THROWS_WITH(roc::Json::parse("{"), doctest::Contains("invalid JSON at offset 1"));
+}
+
+TEST_CASE("a C string result is a string, and a null one is null") {
+  const char* text = "lamp";
+  CHECK(to_text(text) == R"("lamp")");
+  CHECK(to_text(static_cast<const char*>(nullptr)) == "null");
+  CHECK(roc::json::type_name<const char*>() == "string");
+}
+
+TEST_CASE("has_enum_names_v tells enums that travel by name from those that travel as integers") {
+  static_assert(roc::json::has_enum_names_v<lab::Mode>);
+  static_assert(!roc::json::has_enum_names_v<lab::Plain>);
+  CHECK(to_text(lab::Plain::b) == "1");
 }

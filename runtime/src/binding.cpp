@@ -91,6 +91,7 @@ idl::Document idl_document(const InterfaceTable& table) {
       method.params.push_back(std::move(param));
     }
     method.returns = m.result_type;
+    method.returns_self = m.returns_self;
     method.is_const = m.is_const;
     method.doc = m.doc;
     object.methods.push_back(std::move(method));
@@ -124,6 +125,16 @@ std::string InterfaceTable::computed_signature() const {
 std::string InterfaceTable::describe() const {
   if (!describe_json.empty()) return describe_json;
   return idl::write_idl(idl_document(*this));
+}
+
+const json::Value* find_argument(const json::Value* params, std::size_t index, const ParamInfo& info) {
+  if (params != nullptr && params->IsArray()) {
+    if (index < params->Size()) return &(*params)[static_cast<rapidjson::SizeType>(index)];
+  } else if (params != nullptr && params->IsObject()) {
+    auto member = params->FindMember(rapidjson::StringRef(info.name.c_str(), info.name.size()));
+    if (member != params->MemberEnd()) return &member->value;
+  }
+  return nullptr;
 }
 
 void check_params_shape(const json::Value* params, const std::vector<ParamInfo>& infos,

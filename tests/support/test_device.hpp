@@ -70,7 +70,16 @@ struct CalibrationError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-class Device {
+/// A base whose builder returns itself: the binding answers null for it too.
+struct Lamp {
+  std::int32_t brightness = 10;
+  Lamp& dim(std::int32_t by) {
+    brightness -= by;
+    return *this;
+  }
+};
+
+class Device : public Lamp {
  public:
   explicit Device(std::string tag = "device") : tag_(std::move(tag)) {}
 
@@ -104,7 +113,31 @@ class Device {
   }
   std::string serial() const { return "SN-1"; }
 
+  // As device headers write them: in/out references, C strings, defaults, builders.
+  bool read_line(std::string& line) const {
+    if (line.empty()) return false;
+    line = "<" + line + ">";
+    return true;
+  }
+  std::int32_t get_distance(std::vector<long>& data) const {
+    data.push_back(static_cast<long>(data.size()));
+    return static_cast<std::int32_t>(data.size());
+  }
+  void scale(double& value, double factor) const { value *= factor; }
+  void swap_ends(std::string& first, std::string& second) const { std::swap(first, second); }
+  std::uint64_t length(const char* text) const { return std::char_traits<char>::length(text); }
+  const char* lamp_name(bool on) const { return on ? "lamp" : nullptr; }
+  std::string configure(std::int32_t channel, bool calibrated, Colour colour) const {
+    static constexpr const char* names[] = {"red", "green", "blue"};
+    return std::to_string(channel) + (calibrated ? " calibrated " : " raw ") + names[static_cast<int>(colour)];
+  }
+  Device& set_gain(std::int32_t value) {
+    gain = value;
+    return *this;
+  }
+
   std::int64_t counter = 0;
+  std::int32_t gain = 0;
   const std::string firmware = "1.2.3";
   std::atomic<int> calls_finished{0};
 
@@ -147,10 +180,21 @@ inline const roc::Binding<Device>& device_binding() {
       .method("sleep_ms", &Device::sleep_ms, {"ms"})
       .method("big", &Device::big, {"bytes"})
       .method("fail", &Device::fail, {"how"})
+      .method("read_line", &Device::read_line, {"line"})
+      .method("get_distance", &Device::get_distance, {"data"})
+      .method("scale", &Device::scale, {"value", {"factor", "2"}})
+      .method("swap_ends", &Device::swap_ends, {"first", "second"})
+      .method("length", &Device::length, {"text"})
+      .method("lamp_name", &Device::lamp_name, {"on"})
+      .method("configure", &Device::configure, {"channel", {"calibrated", "true"}, {"colour", R"("green")"}})
+      .method("set_gain", &Device::set_gain, {"value"})
+      .method("dim", &Device::dim, {"by"})
       .property("counter", &Device::counter)
       .property("firmware", &Device::firmware)
       .property("level", &Device::level, &Device::set_level)
-      .property("serial", &Device::serial);
+      .property("serial", &Device::serial)
+      .property("gain", &Device::gain)
+      .property("brightness", &Device::brightness);
   return binding;
 }
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -17,6 +18,16 @@
 #include <vector>
 
 namespace roc {
+
+/// A parameter as a binding names it: `"channel"`, or `{"calibrated", "true"}` with the JSON text
+/// of the value a call that leaves the parameter out gets (a trailing one by position, any by name).
+struct ParamSpec {
+  ParamSpec(const char* name) : name(name) {}  // implicit: a list of plain names stays valid
+  ParamSpec(const char* name, const char* default_json) : name(name), default_json(default_json) {}
+
+  const char* name;
+  const char* default_json = nullptr;
+};
 
 /// One parameter of a method, as rpc.describe shows it.
 struct ParamInfo {
@@ -49,6 +60,8 @@ struct MethodEntry {
   std::string result_type;
   std::string doc;
   bool is_const = false;
+  /// A builder (`Dev& set_gain(int)` returning *this): answers null, described as void.
+  bool returns_self = false;
   MethodInvoker invoke;
 };
 
@@ -103,17 +116,39 @@ ROC_DETAIL_FUNCTION_TRAITS(const noexcept, true)
 template <class T>
 using decayed = std::remove_cv_t<std::remove_reference_t<T>>;
 
-/// Reads argument I from positional or named params into `slot`; throws InvalidParams naming it.
-template <class Arg>
+/// How a parameter of type A is held between decoding and the call: a `const char*` as the
+/// std::string it points into, everything else as its plain value type.
+template <class A>
+using storage_t = std::conditional_t<std::is_same_v<decayed<A>, const char*>, std::string, decayed<A>>;
+
+/// A non-const lvalue reference parameter: the method may change it, so its value goes back.
+template <class A>
+inline constexpr bool is_inout_v = std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>;
+
+/// A result that refers to the object itself or a base of it (a builder's `return *this`): the
+/// caller already holds the object, so the wire carries null.
+template <class T, class R>
+inline constexpr bool returns_self_v =
+    std::is_lvalue_reference_v<R> && std::is_class_v<decayed<R>> && std::is_base_of_v<decayed<R>, T>;
+
+/// Hands a decoded argument to the member function as its parameter type A expects.
+template <class A, class Slot>
+decltype(auto) pass(Slot& slot) {
+  if constexpr (std::is_same_v<decayed<A>, const char*>)
+    return static_cast<const char*>(slot.c_str());
+  else
+    return std::forward<A>(slot);
+}
+
+/// The value of argument `index` in positional or named params; null when the call left it out.
+const json::Value* find_argument(const json::Value* params, std::size_t index, const ParamInfo& info);
+
+/// Reads one argument into `slot`, falling back to its default; throws InvalidParams naming it.
+template <class Slot>
 void read_argument(const json::Value* params, std::size_t index, const ParamInfo& info,
-                   const std::string& method, Arg& slot) {
-  const json::Value* value = nullptr;
-  if (params != nullptr && params->IsArray()) {
-    if (index < params->Size()) value = &(*params)[static_cast<rapidjson::SizeType>(index)];
-  } else if (params != nullptr && params->IsObject()) {
-    auto member = params->FindMember(rapidjson::StringRef(info.name.c_str(), info.name.size()));
-    if (member != params->MemberEnd()) value = &member->value;
-  }
+                   const std::optional<Json>& default_value, const std::string& method, Slot& slot) {
+  const json::Value* value = find_argument(params, index, info);
+  if (value == nullptr && default_value) value = &default_value->value();
   if (value == nullptr) {
     if (info.optional) return;  // stays empty (std::nullopt)
     throw InvalidParams("method '" + method + "' needs parameter '" + info.name + "' (" + info.type +
@@ -126,32 +161,73 @@ void read_argument(const json::Value* params, std::size_t index, const ParamInfo
   }
 }
 
+/// Parses a parameter's default once, when the binding is built, and checks that it decodes into
+/// the parameter's type, so a bad default shows at start-up instead of in the call that needs it.
+/// Stores the compact text in `info` for rpc.describe.
+template <class Slot>
+std::optional<Json> parse_default(const std::string& method, const ParamSpec& spec, ParamInfo& info) {
+  if (spec.default_json == nullptr) return std::nullopt;
+  const std::string where = "binding of '" + method + "': the default of parameter '" + info.name + "'";
+  std::optional<Json> parsed;
+  try {
+    parsed = Json::parse(spec.default_json);
+  } catch (const std::invalid_argument& error) {
+    throw std::logic_error(where + " is not JSON: " + error.what());
+  }
+  try {
+    Slot probe{};
+    json::decode(parsed->value(), probe);
+  } catch (const json::DecodeError& error) {
+    throw std::logic_error(where + " does not fit its type " + info.type + ": " + error.what());
+  }
+  info.default_json = parsed->dump();
+  return parsed;
+}
+
+/// Adds an in/out argument's value after the call to the result object, under its name.
+template <class A, class Slot>
+void add_inout([[maybe_unused]] json::Value& result, [[maybe_unused]] const ParamInfo& info,
+               [[maybe_unused]] const Slot& slot, [[maybe_unused]] json::Allocator& a) {
+  if constexpr (is_inout_v<A>) {
+    json::Value key(info.name.c_str(), static_cast<rapidjson::SizeType>(info.name.size()), a);
+    json::Value value;
+    json::encode(slot, value, a);
+    result.AddMember(key, value, a);
+  }
+}
+
 /// Checks the params' overall shape: count for arrays, unknown names for objects.
 void check_params_shape(const json::Value* params, const std::vector<ParamInfo>& infos,
                         const std::string& method);
 
-template <class C, class M, class Args, std::size_t... I>
-decltype(auto) call_member(C& object, M C::*fn, Args& args, std::index_sequence<I...>) {
-  return (object.*fn)(std::forward<std::tuple_element_t<I, typename function_traits<M>::args>>(
-      std::get<I>(args))...);
-}
+using Defaults = std::vector<std::optional<Json>>;
 
 template <class T, class C, class M, std::size_t... I>
-MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> infos,
+MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> infos, Defaults defaults,
                            std::index_sequence<I...>) {
   using Traits = function_traits<M>;
   using Result = typename Traits::result;
-  return [fn, name = std::move(name), infos = std::move(infos)](
+  using Args = typename Traits::args;
+  return [fn, name = std::move(name), infos = std::move(infos),
+          defaults = std::make_shared<const Defaults>(std::move(defaults))](
              void* object, const json::Value* params, json::Value& result, json::Allocator& a) {
     check_params_shape(params, infos, name);
-    std::tuple<decayed<std::tuple_element_t<I, typename Traits::args>>...> args;
-    (read_argument(params, I, infos[I], name, std::get<I>(args)), ...);
+    std::tuple<storage_t<std::tuple_element_t<I, Args>>...> args;
+    (read_argument(params, I, infos[I], (*defaults)[I], name, std::get<I>(args)), ...);
     auto& self = *static_cast<T*>(object);
-    if constexpr (std::is_void_v<Result>) {
-      call_member<C>(self, fn, args, std::index_sequence<I...>{});
-      result.SetNull();
+    auto call = [&]() -> decltype(auto) { return (self.*fn)(pass<std::tuple_element_t<I, Args>>(std::get<I>(args))...); };
+    json::Value returned;
+    if constexpr (std::is_void_v<Result> || returns_self_v<T, Result>)
+      call();  // `returned` stays null
+    else
+      json::encode(call(), returned, a);
+    if constexpr ((is_inout_v<std::tuple_element_t<I, Args>> || ...)) {
+      // `return` is a C++ keyword, so no parameter name can clash with it (idl/PROTOCOL.md §3.2).
+      result.SetObject();
+      result.AddMember("return", returned, a);
+      (add_inout<std::tuple_element_t<I, Args>>(result, infos[I], std::get<I>(args), a), ...);
     } else {
-      json::encode(call_member<C>(self, fn, args, std::index_sequence<I...>{}), result, a);
+      result.Swap(returned);
     }
   };
 }
@@ -179,23 +255,33 @@ class Binding {
   }
 
   /// Exposes a member function (of T or of a base of T) as method `name`.
-  /// `param_names` must name every parameter, in order; trailing std::optional parameters may be
-  /// left out by callers.
+  /// `params` must name every parameter, in order, each optionally with the JSON text of its
+  /// default: `{"channel", {"calibrated", "true"}}`. Callers may leave out trailing std::optional
+  /// and defaulted parameters. A non-const lvalue reference parameter is in/out: the result
+  /// becomes `{"return": ..., "<name>": <its value after the call>}`. A `const char*` parameter
+  /// is a string. A result referring to the object itself (a builder's `*this`) answers null.
   template <class C, class M, std::enable_if_t<std::is_function_v<M>, int> = 0>
-  Binding& method(std::string name, M C::*fn, std::initializer_list<const char*> param_names = {},
+  Binding& method(std::string name, M C::*fn, std::initializer_list<ParamSpec> params = {},
                   std::string doc = {}) {
     static_assert(std::is_base_of_v<C, T>, "the method must belong to the bound class or a base of it");
     using Traits = detail::function_traits<M>;
-    if (param_names.size() != Traits::arity)
-      throw std::logic_error("binding of '" + name + "' names " + std::to_string(param_names.size()) +
+    using Result = typename Traits::result;
+    constexpr auto indices = std::make_index_sequence<Traits::arity>{};
+    if (params.size() != Traits::arity)
+      throw std::logic_error("binding of '" + name + "' names " + std::to_string(params.size()) +
                              " parameters, the method has " + std::to_string(Traits::arity));
     detail::MethodEntry entry;
     entry.name = name;
-    entry.params = param_infos<typename Traits::args>(param_names, std::make_index_sequence<Traits::arity>{});
-    entry.result_type = json::type_name<typename Traits::result>();
+    entry.params = param_infos<typename Traits::args>(name, params, indices);
+    auto defaults = parse_defaults<typename Traits::args>(name, params, entry.params, indices);
+    entry.returns_self = detail::returns_self_v<T, Result>;
+    if constexpr (detail::returns_self_v<T, Result>)
+      entry.result_type = "void";  // the object itself has no JSON form; the wire carries null
+    else
+      entry.result_type = json::type_name<Result>();
     entry.doc = std::move(doc);
     entry.is_const = Traits::is_const;
-    entry.invoke = detail::make_invoker<T>(fn, name, entry.params, std::make_index_sequence<Traits::arity>{});
+    entry.invoke = detail::make_invoker<T>(fn, name, entry.params, std::move(defaults), indices);
     table_->add_method(std::move(entry));
     return *this;
   }
@@ -264,14 +350,39 @@ class Binding {
 
  private:
   template <class Args, std::size_t... I>
-  static std::vector<ParamInfo> param_infos(std::initializer_list<const char*> names,
+  static std::vector<ParamInfo> param_infos(const std::string& method, std::initializer_list<ParamSpec> specs,
                                             std::index_sequence<I...>) {
     std::vector<ParamInfo> infos;
-    auto name = names.begin();
-    (infos.push_back(ParamInfo{*name++, json::type_name<std::tuple_element_t<I, Args>>(),
-                               json::detail::is_optional<detail::decayed<std::tuple_element_t<I, Args>>>::value, false, {}}),
-     ...);
+    [[maybe_unused]] auto spec = specs.begin();
+    (infos.push_back(param_info<std::tuple_element_t<I, Args>>(method, *spec++)), ...);
     return infos;
+  }
+
+  template <class A>
+  static ParamInfo param_info(const std::string& method, const ParamSpec& spec) {
+    if (spec.name == nullptr || *spec.name == '\0')
+      throw std::logic_error("binding of '" + method + "': every parameter needs a name");
+    ParamInfo info;
+    info.name = spec.name;
+    info.type = json::type_name<A>();
+    info.optional = json::detail::is_optional<detail::decayed<A>>::value;
+    info.inout = detail::is_inout_v<A>;
+    // The in/out result object keeps the return value under "return" (a C++ keyword, so only a
+    // hand-written binding can collide with it).
+    if (info.inout && info.name == "return")
+      throw std::logic_error("binding of '" + method + "': an in/out parameter cannot be named 'return'");
+    return info;
+  }
+
+  template <class Args, std::size_t... I>
+  static detail::Defaults parse_defaults(const std::string& method, std::initializer_list<ParamSpec> specs,
+                                         std::vector<ParamInfo>& infos, std::index_sequence<I...>) {
+    detail::Defaults defaults;
+    [[maybe_unused]] auto spec = specs.begin();
+    (defaults.push_back(
+         detail::parse_default<detail::storage_t<std::tuple_element_t<I, Args>>>(method, *spec++, infos[I])),
+     ...);
+    return defaults;
   }
 
   template <class C, class G>

@@ -123,6 +123,11 @@ struct has_codec<T, std::void_t<decltype(Codec<T>::type_name())>> : std::true_ty
 
 }  // namespace detail
 
+/// Whether E has EnumNames (travels by name). Generated code static_asserts it for every ROC_ENUM
+/// it uses, so a missing include shows at compile time instead of as integers on the wire.
+template <class E>
+inline constexpr bool has_enum_names_v = detail::has_enum_names<E>::value;
+
 // ---- entry points -------------------------------------------------------------------------------
 
 /// Converts `v` into `out`, allocating from `a`.
@@ -241,8 +246,13 @@ struct Codec<std::string_view> {  // encode only: a view cannot own decoded text
 };
 
 template <>
-struct Codec<const char*> {  // encode only
-  static void encode(const char* v, Value& out, Allocator& a) { out.SetString(v, a); }
+struct Codec<const char*> {  // encode only; servers decode `const char*` parameters into a std::string
+  static void encode(const char* v, Value& out, Allocator& a) {
+    if (v == nullptr)
+      out.SetNull();  // a C API's "no string"
+    else
+      out.SetString(v, a);
+  }
   static std::string type_name() { return "string"; }
 };
 
