@@ -137,6 +137,61 @@ TEST_CASE("the dynamic handle reports remote errors as typed exceptions") {
   }
 }
 
+TEST_CASE("in/out arguments come back into the caller's variables") {
+  Rig rig;
+  auto dev = rig.dev();
+  std::string line = "abc";
+  CHECK(dev.call<bool>("read_line", roc::inout("line", line)));
+  CHECK(line == "<abc>");
+  std::vector<long> data{5};
+  CHECK(dev.call<std::int32_t>("get_distance", roc::inout("data", data)) == 2);
+  CHECK(data == std::vector<long>{5, 1});
+  SUBCASE("mixed with plain arguments, in any position, with a void result") {
+    double value = 1.5;
+    dev.call<void>("scale", roc::inout("value", value), 4.0);
+    CHECK(value == 6.0);
+    std::string first = "a", second = "b";
+    dev.call<void>("swap_ends", roc::inout("first", first), roc::inout("second", second));
+    CHECK((first == "b" && second == "a"));
+  }
+  SUBCASE("the result as roc::Json is the return member") {
+    std::string empty;
+    CHECK(dev.call("read_line", roc::inout("line", empty)).value() == false);
+  }
+}
+
+TEST_CASE("a reply without the in/out members is a ProtocolError saying what is missing") {
+  Rig rig;
+  auto dev = rig.dev();
+  std::int32_t number = 3;
+  CHECK_THROWS_WITH_AS(dev.call<std::int32_t>("echo_int32", roc::inout("value", number)),
+                       "the result of 'echo_int32' is the integer 3, but a call with in/out arguments expects "
+                       "an object {\"return\": ..., \"<parameter>\": ...}",
+                       roc::ProtocolError);
+  Shape shape{"s", {}, std::nullopt, {}};
+  CHECK_THROWS_WITH_AS(dev.call<Shape>("echo_shape", roc::inout("value", shape)),
+                       doctest::Contains("the result of 'echo_shape' has no member 'value'"), roc::ProtocolError);
+  std::string line = "abc";
+  CHECK_THROWS_WITH_AS(dev.call<bool>("read_line", roc::inout("text", line)),
+                       doctest::Contains("has no member 'text'"), roc::ProtocolError);
+  CHECK(line == "abc");  // nothing is written back from a reply that does not fit
+}
+
+TEST_CASE("defaults, C strings and builders work through the broker") {
+  Rig rig;
+  auto dev = rig.dev();
+  CHECK(dev.call<std::string>("configure", 3) == "3 calibrated green");
+  CHECK(dev.call<std::string>("configure", 3, false, Colour::red) == "3 raw red");
+  const char* text = "héllo";
+  CHECK(dev.call<std::uint64_t>("length", text) == 6);
+  CHECK(dev.call<std::optional<std::string>>("lamp_name", true) == "lamp");
+  CHECK(dev.call<std::optional<std::string>>("lamp_name", false) == std::nullopt);
+  dev.call<void>("set_gain", 7);
+  CHECK(dev.get<std::int32_t>("gain") == 7);
+  CHECK(dev.call("dim", 4).value().IsNull());
+  CHECK(dev.get<std::int32_t>("brightness") == 6);
+}
+
 TEST_CASE("an unknown object gets ObjectNotFound after the broker's grace, naming the id") {
   Rig rig;
   const auto start = std::chrono::steady_clock::now();

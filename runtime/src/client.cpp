@@ -84,6 +84,19 @@ void notify(ClientCore& core, const std::string& object_id, std::string_view met
   core.send(object_id, request_body(std::nullopt, method, params));
 }
 
+const json::Value& inout_member(const json::Value& result, std::string_view method, std::string_view name) {
+  if (!result.IsObject())
+    throw ProtocolError(fmt::format("the result of '{}' is {}, but a call with in/out arguments expects an object "
+                                    "{{\"return\": ..., \"<parameter>\": ...}}",
+                                    method, json::describe_kind(result)));
+  auto member = result.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  if (member == result.MemberEnd())
+    throw ProtocolError(fmt::format("the result of '{}' has no member '{}'{}", method, name,
+                                    name == "return" ? " (the return value of a call with in/out arguments)"
+                                                     : " (the value of that in/out argument after the call)"));
+  return member->value;
+}
+
 }  // namespace detail
 
 void ObjectHandle::check_signature() const {

@@ -14,6 +14,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 
 namespace roc {
 
@@ -24,6 +26,22 @@ struct ClientOptions {
 };
 
 class ObjectHandle;
+
+/// An argument the remote method may change (a non-const reference parameter on the server):
+/// ObjectHandle::call sends its current value and, after the reply, decodes the result's member
+/// `name` back into `ref`. Make one with roc::inout().
+template <class T>
+struct InOut {
+  std::string_view name;  ///< the method's parameter name, which keys its value in the result
+  T& ref;
+};
+
+/// `dev.call<bool>("read_line", roc::inout("line", line))`: `line` goes out and comes back.
+template <class T>
+InOut<T> inout(std::string_view name, T& ref) {
+  static_assert(!std::is_const_v<T>, "roc::inout needs a variable it can write the new value into");
+  return {name, ref};
+}
 
 /// Generated code specializes this so that `client.proxy<lab::Camera>(id)` returns the proxy:
 ///     template <> struct roc::ProxyFor<lab::Camera> { using type = lab::CameraProxy; };
@@ -50,6 +68,23 @@ void call_async(ClientCore& core, const std::string& object_id, std::string_view
 /// Sends a notification (no id): nothing comes back, errors included.
 void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params);
 
+template <class A>
+struct is_inout : std::false_type {};
+template <class T>
+struct is_inout<InOut<T>> : std::true_type {};
+template <class... A>
+inline constexpr bool any_inout_v = (is_inout<A>::value || ...);
+
+/// What travels for an argument: an in/out one's current value, any other as is.
+template <class A>
+const A& wire_value(const A& arg) {
+  return arg;
+}
+template <class T>
+const T& wire_value(const InOut<T>& arg) {
+  return arg.ref;
+}
+
 /// Encodes call arguments as a positional params array.
 template <class... A>
 void encode_params(json::Document& doc, const A&... args) {
@@ -58,7 +93,7 @@ void encode_params(json::Document& doc, const A&... args) {
   doc.Reserve(sizeof...(A), a);
   [[maybe_unused]] auto push = [&](const auto& arg) {
     json::Value v;
-    json::encode(arg, v, a);
+    json::encode(wire_value(arg), v, a);
     doc.PushBack(v, a);
   };
   (push(args), ...);
@@ -74,6 +109,57 @@ R result_as(const json::Value& result) {
     } catch (const json::DecodeError& error) {
       throw ProtocolError(std::string("the result does not fit the expected type: ") + error.what());
     }
+  }
+}
+
+/// Member `name` of the result of a call with in/out arguments; ProtocolError when the result is
+/// not an object or lacks the member.
+const json::Value& inout_member(const json::Value& result, std::string_view method, std::string_view name);
+
+/// Where an in/out argument's new value waits until every part of the result has decoded.
+struct NotInOut {};
+template <class A>
+struct inout_value {
+  using type = NotInOut;
+};
+template <class T>
+struct inout_value<InOut<T>> {
+  using type = T;
+};
+
+template <class A>
+void read_inout([[maybe_unused]] const json::Value& result, [[maybe_unused]] std::string_view method,
+                [[maybe_unused]] const A& arg, [[maybe_unused]] typename inout_value<A>::type& value) {
+  if constexpr (is_inout<A>::value) {
+    try {
+      json::decode(inout_member(result, method, arg.name), value);
+    } catch (const json::DecodeError& error) {
+      throw ProtocolError("in/out argument '" + std::string(arg.name) + "' of '" + std::string(method) +
+                          "' came back in a form that does not fit its type: " + error.what());
+    }
+  }
+}
+
+template <class A>
+void write_back([[maybe_unused]] const A& arg, [[maybe_unused]] typename inout_value<A>::type& value) {
+  if constexpr (is_inout<A>::value) arg.ref = std::move(value);
+}
+
+/// Decodes the result object of a call with in/out arguments: R from "return", each InOut from
+/// its name. Writes into the caller's variables only once everything decoded, so a bad reply
+/// leaves them as they were.
+template <class R, class... A>
+R inout_result(const json::Value& result, std::string_view method, const A&... args) {
+  std::tuple<typename inout_value<A>::type...> values;
+  std::apply([&](auto&... value) { (read_inout(result, method, args, value), ...); }, values);
+  const json::Value& returned = inout_member(result, method, "return");
+  if constexpr (std::is_void_v<R>) {
+    (void)returned;
+    std::apply([&](auto&... value) { (write_back(args, value), ...); }, values);
+  } else {
+    R r = result_as<R>(returned);
+    std::apply([&](auto&... value) { (write_back(args, value), ...); }, values);
+    return r;
   }
 }
 
@@ -96,6 +182,8 @@ class ObjectHandle {
   }
 
   /// Calls `method` with positional arguments and converts the result to R (roc::Json: as is).
+  /// Arguments made with roc::inout() also come back: R is then the result's "return" member and
+  /// each in/out variable receives the member of its name (idl/PROTOCOL.md §3.2).
   /// Throws RemoteError (code, message, data), ObjectNotFound, TimeoutError, ProtocolError.
   template <class R = Json, class... A>
   R call(std::string_view method, const A&... args) const {
@@ -103,7 +191,10 @@ class ObjectHandle {
     json::Document params;
     detail::encode_params(params, args...);
     Json reply = detail::call(*core_, id_, method, &params, timeout_);
-    return detail::result_as<R>(reply.value()["result"]);
+    if constexpr (detail::any_inout_v<A...>)
+      return detail::inout_result<R>(reply.value()["result"], method, args...);
+    else
+      return detail::result_as<R>(reply.value()["result"]);
   }
 
   /// Calls with params given as JSON (an array for positional, an object for named ones).
@@ -117,6 +208,9 @@ class ObjectHandle {
   /// Like call(), without waiting: the future holds the result or the exception.
   template <class R = Json, class... A>
   std::future<R> call_async(std::string_view method, const A&... args) const {
+    static_assert(!detail::any_inout_v<A...>,
+                  "call_async cannot take roc::inout arguments: a future cannot write into the caller's "
+                  "variables later; use call()");
     auto promise = std::make_shared<std::promise<R>>();
     auto future = promise->get_future();
     try {
@@ -146,6 +240,8 @@ class ObjectHandle {
   /// One-way call: returns once sent; the method's result and errors are not reported.
   template <class... A>
   void notify(std::string_view method, const A&... args) const {
+    static_assert(!detail::any_inout_v<A...>,
+                  "notify cannot take roc::inout arguments: nothing comes back from a notification; use call()");
     json::Document params;
     detail::encode_params(params, args...);
     detail::notify(*core_, id_, method, &params);
