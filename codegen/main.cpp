@@ -114,6 +114,10 @@ int main(int argc, char** argv) {
   app.add_option("--include-as", include_as,
                  "how the generated header includes the input header (default: its absolute path)");
   app.add_option("--source-name", source_name, "name of the input in the banner (default: its file name)");
+  std::string umbrella;
+  app.add_option("--umbrella", umbrella,
+                 "parse this header (which includes the input) instead; only the input's declarations are "
+                 "exported, and the generated file includes the umbrella");
   app.footer("Compiler flags for the header go after --. Exit status: 0 on success, 1 on any error.");
   try {
     app.parse(own_argc, argv);
@@ -160,13 +164,19 @@ int main(int argc, char** argv) {
       }
       std::string header = fs::absolute(input).lexically_normal().string();
       if (!fs::exists(header)) throw Failure{fmt::format("{}: error: no such file", input)};
+      if (!umbrella.empty()) {
+        scan_options.umbrella = fs::absolute(umbrella).lexically_normal().string();
+        if (!fs::exists(scan_options.umbrella)) throw Failure{fmt::format("{}: error: no such file", umbrella)};
+      }
       roc::gen::ScanResult scan = roc::gen::scan_file(header, scan_options);
+      for (const auto& d : scan.warnings) std::cerr << d.str() << '\n';
       for (const auto& d : scan.errors) std::cerr << d.str() << '\n';
       if (scan.compile_failed) std::cerr << fmt::format("{}: error: the header does not compile (see above)\n", input);
       if (!scan.ok()) return 1;
       doc = std::move(scan.doc);
       doc.source = header;
-      options.include_header = include_as.empty() ? header : include_as;
+      // Through the umbrella when there is one: the header itself may refuse to be included alone.
+      options.include_header = !include_as.empty() ? include_as : umbrella.empty() ? header : scan_options.umbrella;
 #else
       throw Failure{fmt::format("{}: error: this roc-gen was built without its Clang front end "
                                 "(ROC_BUILD_SCANNER=OFF); it reads IDL JSON only",

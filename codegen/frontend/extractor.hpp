@@ -12,8 +12,8 @@ class ASTConsumer;
 
 namespace roc::gen::detail {
 
-/// A consumer that fills `out` from the translation unit's main file.
-std::unique_ptr<clang::ASTConsumer> make_extractor(ScanResult& out);
+/// A consumer that fills `out` from the declarations in `target` (a path; empty: the main file).
+std::unique_ptr<clang::ASTConsumer> make_extractor(ScanResult& out, const std::string& target = {});
 
 /// After a successful parse: the "nothing annotated" error, semantic checks and signatures.
 void finish_scan(ScanResult& result, const std::string& main_file);

@@ -1,653 +1,567 @@
-// The Clang AST → IDL model extraction: finds ROC_* annotations in the main file, maps C++ types
-// to IDL types, and reports unsupported constructs at their declarations. Knows nothing of output.
+// The Clang AST → IDL model extraction: finds ROC_* annotations in the target header, collects the
+// members each annotated class exposes (under C++ name hiding, overloads and overrides), and reports
+// unsupported constructs at their declarations. Type mapping is in types.cpp. Knows nothing of output.
+#include "frontend/extract.hpp"
 #include "frontend/extractor.hpp"
 
 #include "model/idl_json.hpp"
 #include "model/signature.hpp"
 
 #include <clang/AST/ASTConsumer.h>
-#include <clang/AST/ASTContext.h>
 #include <clang/AST/Attr.h>
-#include <clang/AST/DeclCXX.h>
 #include <clang/AST/DeclTemplate.h>
-#include <clang/AST/QualTypeNames.h>
 #include <clang/AST/RawCommentList.h>
 #include <clang/AST/RecursiveASTVisitor.h>
-#include <clang/Basic/SourceManager.h>
 #include <fmt/format.h>
+#include <llvm/Support/CrashRecoveryContext.h>
 
-#include <functional>
+#include <algorithm>
+#include <csignal>
 #include <map>
-#include <optional>
 #include <regex>
-#include <set>
 
 namespace roc::gen {
+namespace detail {
 namespace {
-
-// Annotation texts written by roc/annotate.hpp.
-constexpr llvm::StringLiteral object_tag = "roc::object";
-constexpr llvm::StringLiteral method_tag = "roc::method";
-constexpr llvm::StringLiteral property_tag = "roc::property";
-constexpr llvm::StringLiteral struct_tag = "roc::struct";
-constexpr llvm::StringLiteral enum_tag = "roc::enum";
-
-/// The annotation `tag` or `tag=name` on `d`: nullopt when absent, "" for the plain form, else name.
-std::optional<std::string> annotation(const clang::Decl* d, llvm::StringRef tag) {
-  for (const auto* attr : d->specific_attrs<clang::AnnotateAttr>()) {
-    llvm::StringRef text = attr->getAnnotation();
-    if (text == tag) return std::string{};
-    if (text.startswith(tag) && text.size() > tag.size() && text[tag.size()] == '=') {
-      return text.substr(tag.size() + 1).str();
-    }
-  }
-  return std::nullopt;
-}
 
 bool is_identifier(const std::string& s) {
   static const std::regex re("[A-Za-z_][A-Za-z0-9_]*");
   return std::regex_match(s, re);
 }
 
-struct Mapped {
-  std::string idl;
-  std::string cxx;
-};
+/// Only for the scanner's own test of its safety net: a class carrying this annotation crashes the scan.
+constexpr llvm::StringLiteral crash_test_tag = "roc::internal-test-crash";
 
-class Extractor {
+}  // namespace
+
+class Extractor::Visitor : public clang::RecursiveASTVisitor<Visitor> {
  public:
-  Extractor(clang::ASTContext& ctx, ScanResult& out) : ctx_(ctx), sm_(ctx.getSourceManager()), out_(out) {}
-
-  void run(clang::TranslationUnitDecl* tu) {
-    Visitor v(*this);
-    v.TraverseDecl(tu);
+  explicit Visitor(Extractor& e) : e_(e) {}
+  bool VisitCXXRecordDecl(clang::CXXRecordDecl* d) {
+    if (!d->isThisDeclarationADefinition() || !e_.in_target(d)) return true;
+    if (annotation(d, object_tag)) e_.guarded(d, [&] { e_.object(d); });
+    if (annotation(d, struct_tag)) e_.guarded(d, [&] { e_.named_type(e_.ctx_.getRecordType(d), d); });
+    return true;
   }
-
- private:
-  class Visitor : public clang::RecursiveASTVisitor<Visitor> {
-   public:
-    explicit Visitor(Extractor& e) : e_(e) {}
-    bool VisitCXXRecordDecl(clang::CXXRecordDecl* d) {
-      if (d->isThisDeclarationADefinition() && e_.in_main_file(d)) {
-        if (annotation(d, object_tag)) e_.object(d);
-        if (annotation(d, struct_tag)) e_.named_type(d->getTypeForDecl()->getCanonicalTypeInternal(), d);
-      }
-      return true;
+  bool VisitEnumDecl(clang::EnumDecl* d) {
+    if (d->isThisDeclarationADefinition() && e_.in_target(d) && annotation(d, enum_tag)) {
+      e_.guarded(d, [&] { e_.named_type(e_.ctx_.getEnumType(d), d); });
     }
-    bool VisitEnumDecl(clang::EnumDecl* d) {
-      if (d->isThisDeclarationADefinition() && e_.in_main_file(d) && annotation(d, enum_tag)) {
-        e_.named_type(e_.ctx_.getEnumType(d), d);
-      }
-      return true;
-    }
-
-   private:
-    Extractor& e_;
-  };
-
-  bool in_main_file(const clang::Decl* d) const { return sm_.isInMainFile(sm_.getExpansionLoc(d->getLocation())); }
-
-  Location location(clang::SourceLocation loc) const {
-    clang::PresumedLoc p = sm_.getPresumedLoc(sm_.getExpansionLoc(loc));
-    if (p.isInvalid()) return {};
-    return Location{p.getFilename(), p.getLine(), p.getColumn()};
-  }
-
-  void error(const clang::Decl* d, std::string message) { error(d->getLocation(), std::move(message)); }
-  void error(clang::SourceLocation loc, std::string message) {
-    out_.errors.push_back(Diagnostic{location(loc), std::move(message)});
-  }
-
-  std::string doc(const clang::Decl* d) const {
-    const clang::RawComment* c = ctx_.getRawCommentForDeclNoCache(d);
-    if (c == nullptr) return {};
-    return c->getFormattedText(sm_, ctx_.getDiagnostics());
-  }
-
-  std::string cxx_spelling(clang::QualType t) const {
-    clang::PrintingPolicy policy(ctx_.getLangOpts());
-    policy.SuppressScope = false;
-    policy.AnonymousTagLocations = false;
-    policy.SuppressUnwrittenScope = true;
-    policy.FullyQualifiedName = true;
-    std::string text = clang::TypeName::getFullyQualifiedName(t, ctx_, policy, /*WithGlobalNsPrefix=*/false);
-    // <cstdint>'s std::uint16_t is a using-declaration of ::uint16_t, so Clang prints the global
-    // name; generated code spells the std:: one, which <cstdint> guarantees.
-    static const std::regex c_names("(^|[^:A-Za-z0-9_])(u?int(8|16|32|64)_t|size_t|ptrdiff_t)\\b");
-    return std::regex_replace(text, c_names, "$1std::$2");
-  }
-
-  /// A type as the user wrote it, for messages: `Opaque`, not `struct Opaque`.
-  std::string written(clang::QualType t) const {
-    clang::PrintingPolicy policy(ctx_.getLangOpts());
-    policy.SuppressTagKeyword = true;
-    return t.getAsString(policy);
-  }
-
-  // ---- type mapping ----
-
-  /// The IDL type of a value slot. `where` and `what` locate and name the slot for errors
-  /// ("parameter 'roi' of 'set_roi'"). nullopt after reporting an error.
-  std::optional<Mapped> map_value(clang::QualType t, clang::SourceLocation where, const std::string& what) {
-    t = t.getNonReferenceType().getUnqualifiedType();
-    std::optional<std::string> idl = map_idl(t, where, what);
-    if (!idl) return std::nullopt;
-    return Mapped{*idl, cxx_spelling(t)};
-  }
-
-  std::optional<std::string> map_idl(clang::QualType type, clang::SourceLocation where, const std::string& what) {
-    clang::QualType t = type.getCanonicalType().getUnqualifiedType();
-    auto unsupported = [&](const std::string& why) -> std::optional<std::string> {
-      error(where, fmt::format("{} has type '{}', which {}", what, written(type), why));
-      return std::nullopt;
-    };
-    if (t->isPointerType() || t->isMemberPointerType()) {
-      return unsupported("is a raw pointer: roc sends values, pass it by value or by reference");
-    }
-    if (t->isReferenceType()) return unsupported("is a reference to a reference");
-    if (const auto* b = t->getAs<clang::BuiltinType>()) {
-      if (b->getKind() == clang::BuiltinType::Void) return std::string("void");
-      if (b->getKind() == clang::BuiltinType::Bool) return std::string("bool");
-      if (b->getKind() == clang::BuiltinType::Float) return std::string("float");
-      if (b->getKind() == clang::BuiltinType::Double) return std::string("double");
-      if (b->isInteger() && !t->isWideCharType() && !t->isChar16Type() && !t->isChar32Type() &&
-          !t->isChar8Type()) {
-        std::uint64_t bits = ctx_.getTypeSize(t);
-        if (bits == 8 || bits == 16 || bits == 32 || bits == 64) {
-          return fmt::format("{}int{}", b->isSignedInteger() ? "" : "u", bits);
-        }
-      }
-      return unsupported("has no JSON mapping in roc");
-    }
-    if (const auto* e = t->getAs<clang::EnumType>()) {
-      clang::EnumDecl* d = e->getDecl();
-      if (!annotation(d, enum_tag)) {
-        return unsupported(fmt::format("is an enum without ROC_ENUM: annotate '{}' so it travels as its names",
-                                       d->getQualifiedNameAsString()));
-      }
-      if (!named_type(t, d)) return std::nullopt;
-      return d->getQualifiedNameAsString();
-    }
-    if (const auto* r = t->getAsCXXRecordDecl()) return map_record(t, r, where, what, type);
-    return unsupported("has no JSON mapping in roc");
-  }
-
-  /// The qualified name of a std template ("std::vector"), with libstdc++'s inline namespaces removed.
-  static std::string template_name(const clang::ClassTemplateSpecializationDecl* s) {
-    std::string name = s->getSpecializedTemplate()->getQualifiedNameAsString();
-    for (const char* inline_ns : {"__cxx11::", "__1::", "__debug::"}) {
-      auto pos = name.find(inline_ns);
-      if (pos != std::string::npos) name.erase(pos, std::string(inline_ns).size());
-    }
-    return name;
-  }
-
-  std::optional<std::string> map_record(clang::QualType t, const clang::CXXRecordDecl* r, clang::SourceLocation where,
-                                        const std::string& what, clang::QualType written) {
-    auto unsupported = [&](const std::string& why) -> std::optional<std::string> {
-      error(where, fmt::format("{} has type '{}', which {}", what, this->written(written), why));
-      return std::nullopt;
-    };
-    if (const auto* s = llvm::dyn_cast<clang::ClassTemplateSpecializationDecl>(r)) {
-      std::string name = template_name(s);
-      const clang::TemplateArgumentList& args = s->getTemplateArgs();
-      auto type_arg = [&](unsigned i) { return args[i].getAsType(); };
-      auto element = [&](unsigned i) { return map_idl(type_arg(i), where, what); };
-      if (name == "std::basic_string") {
-        if (type_arg(0)->isSpecificBuiltinType(clang::BuiltinType::Char_S) ||
-            type_arg(0)->isSpecificBuiltinType(clang::BuiltinType::Char_U)) {
-          return std::string("string");
-        }
-        return unsupported("is a string of wide characters; roc sends std::string (UTF-8)");
-      }
-      if (name == "std::vector") {
-        auto e = element(0);
-        if (!e) return std::nullopt;
-        return fmt::format("array<{}>", *e);
-      }
-      if (name == "std::array") {
-        auto e = element(0);
-        if (!e) return std::nullopt;
-        return fmt::format("array<{},{}>", *e, args[1].getAsIntegral().getZExtValue());
-      }
-      if (name == "std::map" || name == "std::unordered_map") {
-        auto k = element(0);
-        if (!k) return std::nullopt;
-        if (*k != "string") return unsupported("is a map whose keys are not std::string (JSON object keys are strings)");
-        auto v = element(1);
-        if (!v) return std::nullopt;
-        return fmt::format("map<{}>", *v);
-      }
-      if (name == "std::optional") {
-        auto e = element(0);
-        if (!e) return std::nullopt;
-        return fmt::format("optional<{}>", *e);
-      }
-      if (name == "std::pair" || name == "std::tuple") {
-        std::vector<clang::QualType> elements;
-        if (name == "std::pair") {
-          elements = {type_arg(0), type_arg(1)};
-        } else {
-          for (const auto& a : args[0].pack_elements()) elements.push_back(a.getAsType());
-        }
-        if (elements.empty()) return unsupported("is an empty tuple");
-        std::string out = "tuple<";
-        for (std::size_t i = 0; i < elements.size(); ++i) {
-          auto e = map_idl(elements[i], where, what);
-          if (!e) return std::nullopt;
-          out += (i == 0 ? "" : ",") + *e;
-        }
-        return out + ">";
-      }
-      if (name == "std::chrono::duration") {
-        auto rep = element(0);
-        if (!rep) return std::nullopt;
-        const auto* ratio = type_arg(1)->getAsCXXRecordDecl();
-        const auto* rs = llvm::dyn_cast_or_null<clang::ClassTemplateSpecializationDecl>(ratio);
-        if (rs == nullptr) return unsupported("is a duration with an unknown period");
-        std::int64_t num = rs->getTemplateArgs()[0].getAsIntegral().getExtValue();
-        std::int64_t den = rs->getTemplateArgs()[1].getAsIntegral().getExtValue();
-        static const std::map<std::pair<std::int64_t, std::int64_t>, const char*> units = {
-            {{1, 1000000000}, "ns"}, {{1, 1000000}, "us"}, {{1, 1000}, "ms"},
-            {{1, 1}, "s"},           {{60, 1}, "min"},     {{3600, 1}, "h"}};
-        auto u = units.find({num, den});
-        if (u == units.end()) return unsupported("is a duration whose unit is not one of ns us ms s min h");
-        return fmt::format("duration<{},{}>", *rep, u->second);
-      }
-      if (s->isInStdNamespace() || name.rfind("std::", 0) == 0) {
-        return unsupported("has no JSON mapping in roc (see docs/codegen.md for the supported types)");
-      }
-    }
-    std::string qualified = r->getQualifiedNameAsString();
-    if (qualified == "roc::json::Json") return std::string("json");
-    if (r->isInStdNamespace() || qualified.rfind("std::", 0) == 0) {
-      return unsupported("has no JSON mapping in roc (see docs/codegen.md for the supported types)");
-    }
-    if (annotation(r, struct_tag)) {
-      if (!named_type(t, r)) return std::nullopt;
-      return qualified;
-    }
-    if (has_adl_to_json(r)) {
-      if (!named_type(t, r)) return std::nullopt;
-      return qualified;
-    }
-    return unsupported(fmt::format("has no JSON mapping: annotate '{}' with ROC_STRUCT, or give it "
-                                   "to_json/from_json found by ADL",
-                                   qualified));
-  }
-
-  /// True when a `to_json` taking this type as its second parameter is declared in the type's
-  /// namespace or as its friend — what the runtime's ADL lookup will find.
-  bool has_adl_to_json(const clang::CXXRecordDecl* r) const {
-    clang::QualType self = ctx_.getRecordType(r).getCanonicalType();
-    auto takes_self = [&](const clang::NamedDecl* nd) {
-      const auto* f = llvm::dyn_cast_or_null<clang::FunctionDecl>(nd);
-      return f != nullptr && f->getNumParams() >= 2 &&
-             f->getParamDecl(1)->getType().getNonReferenceType().getCanonicalType().getUnqualifiedType() == self;
-    };
-    clang::DeclarationName name(&ctx_.Idents.get("to_json"));
-    for (const clang::NamedDecl* nd : r->getEnclosingNamespaceContext()->lookup(name)) {
-      if (takes_self(nd)) return true;
-    }
-    for (const clang::FriendDecl* f : r->friends()) {
-      if (takes_self(f->getFriendDecl())) return true;
-    }
-    return false;
-  }
-
-  // ---- named types (structs, enums, external) ----
-
-  /// Registers the named type `t` declared by `d` (once; dependencies first). False on error.
-  bool named_type(clang::QualType t, const clang::Decl* d) {
-    const auto* nd = llvm::cast<clang::NamedDecl>(d);
-    std::string name = nd->getQualifiedNameAsString();
-    if (done_.count(name) != 0) return true;
-    if (in_progress_.count(name) != 0) {
-      error(d, fmt::format("'{}' contains itself; roc sends trees of values, not graphs", name));
-      return false;
-    }
-    if (failed_.count(name) != 0) return false;
-    in_progress_.insert(name);
-    bool ok = register_type(t, d, name);
-    in_progress_.erase(name);
-    (ok ? done_ : failed_).insert(name);
-    return ok;
-  }
-
-  bool register_type(clang::QualType, const clang::Decl* d, const std::string& name) {
-    TypeDecl decl;
-    decl.name = name;
-    decl.doc = doc(d);
-    decl.location = location(d->getLocation());
-    decl.generated_elsewhere = !in_main_file(d);
-    if (!d->getDeclContext()->getRedeclContext()->isFileContext()) {
-      error(d, fmt::format("'{}' is nested in a class; declare annotated structs and enums at namespace "
-                           "scope so their JSON functions can be found by ADL",
-                           name));
-      return false;
-    }
-    if (const auto* e = llvm::dyn_cast<clang::EnumDecl>(d)) {
-      decl.kind = TypeKind::enumeration;
-      for (const clang::EnumConstantDecl* c : e->enumerators()) {
-        decl.values.push_back(Enumerator{c->getNameAsString(), c->getInitVal().getExtValue(), doc(c)});
-      }
-      if (decl.values.empty()) {
-        error(d, fmt::format("enum '{}' has no enumerators", name));
-        return false;
-      }
-    } else {
-      const auto* r = llvm::cast<clang::CXXRecordDecl>(d);
-      if (!annotation(r, struct_tag)) {
-        decl.kind = TypeKind::external;
-      } else {
-        decl.kind = TypeKind::structure;
-        if (!r->isCompleteDefinition()) {
-          error(d, fmt::format("ROC_STRUCT '{}' is not defined here", name));
-          return false;
-        }
-        if (r->getNumBases() != 0) {
-          error(d, fmt::format("ROC_STRUCT '{}' has base classes; roc structs are plain aggregates", name));
-          return false;
-        }
-        bool ok = true;
-        for (const clang::FieldDecl* f : r->fields()) {
-          if (f->getAccess() != clang::AS_public) {
-            error(f, fmt::format("member '{}' of ROC_STRUCT '{}' is not public; its JSON codec could not reach it",
-                                 f->getNameAsString(), name));
-            ok = false;
-            continue;
-          }
-          auto m = map_value(f->getType(), f->getLocation(),
-                             fmt::format("member '{}' of '{}'", f->getNameAsString(), name));
-          if (!m) {
-            ok = false;
-            continue;
-          }
-          decl.fields.push_back(Field{f->getNameAsString(), m->idl, m->cxx, doc(f)});
-        }
-        if (!ok) return false;
-      }
-    }
-    out_.doc.types.push_back(std::move(decl));
     return true;
   }
 
-  // ---- objects ----
+ private:
+  Extractor& e_;
+};
 
-  void object(const clang::CXXRecordDecl* d) {
-    Object o;
-    o.name = d->getQualifiedNameAsString();
-    o.doc = doc(d);
-    o.location = location(d->getLocation());
-    std::set<std::string> wire_names;
-    bool ok = members(d, d, o, wire_names);
-    if (ok) out_.doc.objects.push_back(std::move(o));
+void Extractor::run(clang::TranslationUnitDecl* tu) {
+  // Installs the signal handlers the per-declaration recovery contexts use. Again at each scan:
+  // a host program (a test framework) may have installed its own since; a signal outside a
+  // recovery context still reaches those.
+  llvm::CrashRecoveryContext::Disable();
+  llvm::CrashRecoveryContext::Enable();
+  Visitor v(*this);
+  v.TraverseDecl(tu);
+}
+
+void Extractor::guarded(const clang::Decl* d, const std::function<void()>& f) {
+  llvm::CrashRecoveryContext crc;
+  bool ok = crc.RunSafely([&] {
+    if (d->hasAttr<clang::AnnotateAttr>() && annotation(d, crash_test_tag)) std::raise(SIGSEGV);
+    f();
+  });
+  if (!ok) error(d, "roc-gen could not read this declaration (internal error)");
+}
+
+bool Extractor::in_target(const clang::Decl* d) const {
+  clang::SourceLocation loc = sm_.getExpansionLoc(d->getLocation());
+  if (loc.isInvalid()) return false;
+  if (target_ == nullptr) return sm_.isInMainFile(loc);
+  // FileEntry identity follows the file, not its spelling (./x.hpp, symlinks, ...).
+  return sm_.getFileEntryForID(sm_.getFileID(loc)) == target_;
+}
+
+Location Extractor::location(clang::SourceLocation loc) const {
+  clang::PresumedLoc p = sm_.getPresumedLoc(sm_.getExpansionLoc(loc));
+  if (p.isInvalid()) return {};
+  return Location{p.getFilename(), p.getLine(), p.getColumn()};
+}
+
+void Extractor::error(clang::SourceLocation loc, std::string message) {
+  out_.errors.push_back(Diagnostic{location(loc), std::move(message)});
+}
+
+void Extractor::warning(clang::SourceLocation loc, std::string message) {
+  out_.warnings.push_back(Diagnostic{location(loc), std::move(message), Severity::warning});
+}
+
+std::string Extractor::doc(const clang::Decl* d) const {
+  const clang::RawComment* c = ctx_.getRawCommentForDeclNoCache(d);
+  if (c == nullptr) return {};
+  return c->getFormattedText(sm_, ctx_.getDiagnostics());
+}
+
+// ---- objects ----
+
+namespace {
+
+/// The members one annotated class exposes. C++ name hiding decides which declarations of a
+/// name are visible (those of the most-derived class declaring it, using-declarations included);
+/// each visible member is exported when it, or a declaration with the same signature that it
+/// overrides or hides in a base, is annotated (the most-derived annotation wins).
+class ObjectScan {
+ public:
+  ObjectScan(Extractor& x, clang::ASTContext& ctx, const clang::CXXRecordDecl* object)
+      : x_(x), ctx_(ctx), object_(object) {}
+
+  bool run(Object& o) {
+    classes(object_);
+    // Names in the order their first annotated declaration appears (the object first, then its bases).
+    std::vector<clang::DeclarationName> names;
+    for (const clang::CXXRecordDecl* c : order_) {
+      for (const clang::Decl* member : c->decls()) scan_member(c, member, names);
+    }
+    for (const clang::DeclarationName& n : names) exported(n);
+    // Members in declaration order: the object's own first, then each base's.
+    sort_by_declaration(methods_, o.methods);
+    sort_by_declaration(properties_, o.properties);
+    for (const clang::CXXRecordDecl* c : post_order_) {
+      if (c != object_ && (annotation(c, object_tag) || contributing_.count(c) != 0)) o.bases.push_back(spelled(c));
+    }
+    return ok_;
   }
 
-  /// Adds the annotated members of `cls` (the object `object` or one of its bases) and of its bases.
-  bool members(const clang::CXXRecordDecl* object, const clang::CXXRecordDecl* cls, Object& o,
-               std::set<std::string>& wire_names) {
-    bool ok = true;
-    std::string declared_in = cls == object ? std::string{} : cls->getQualifiedNameAsString();
-    for (const clang::Decl* member : cls->decls()) {
-      if (const auto* m = llvm::dyn_cast<clang::CXXMethodDecl>(member)) {
-        if (auto wire = annotation(m, method_tag)) ok &= method(object, m, *wire, declared_in, o, wire_names);
-        if (auto wire = annotation(m, property_tag)) ok &= getter_property(object, m, *wire, declared_in, o, wire_names);
-      } else if (const auto* f = llvm::dyn_cast<clang::FieldDecl>(member)) {
-        if (auto wire = annotation(f, property_tag)) ok &= field_property(f, *wire, declared_in, o, wire_names);
-      } else if (const auto* v = llvm::dyn_cast<clang::VarDecl>(member)) {
-        if (annotation(v, property_tag)) {
-          error(v, fmt::format("'{}' is static; a property belongs to the published object", v->getNameAsString()));
-          ok = false;
-        }
-      } else if (const auto* t = llvm::dyn_cast<clang::FunctionTemplateDecl>(member)) {
-        if (annotation(t->getTemplatedDecl(), method_tag) || annotation(t->getTemplatedDecl(), property_tag)) {
-          error(t, fmt::format("'{}' is a template; a remote method needs one concrete signature", t->getNameAsString()));
-          ok = false;
-        }
-      }
-    }
-    for (const clang::CXXBaseSpecifier& base : cls->bases()) {
-      const clang::CXXRecordDecl* b = base.getType()->getAsCXXRecordDecl();
-      if (b == nullptr || !b->hasDefinition()) continue;
-      b = b->getDefinition();
-      std::size_t before = o.methods.size() + o.properties.size();
-      ok &= members(object, b, o, wire_names);
-      if (annotation(b, object_tag) || o.methods.size() + o.properties.size() != before) {
-        o.bases.push_back(b->getQualifiedNameAsString());
-      }
-    }
-    return ok;
+ private:
+  std::string spelled(const clang::CXXRecordDecl* c) const { return x_.cxx_spelling(ctx_.getRecordType(c)); }
+  std::string declared_in(const clang::CXXRecordDecl* c) {
+    if (c == object_) return {};
+    contributing_.insert(c);
+    return spelled(c);
   }
 
-  bool check_wire_name(const clang::Decl* d, const std::string& wire, std::set<std::string>& wire_names) {
+  template <class T>
+  void sort_by_declaration(std::vector<std::pair<const clang::NamedDecl*, T>>& from, std::vector<T>& to) {
+    const clang::SourceManager& sm = ctx_.getSourceManager();
+    auto rank = [&](const clang::NamedDecl* d) {
+      const auto* c = llvm::cast<clang::CXXRecordDecl>(d->getDeclContext());
+      return std::find(order_.begin(), order_.end(), c->getDefinition()) - order_.begin();
+    };
+    std::stable_sort(from.begin(), from.end(), [&](const auto& a, const auto& b) {
+      if (rank(a.first) != rank(b.first)) return rank(a.first) < rank(b.first);
+      return sm.isBeforeInTranslationUnit(a.first->getLocation(), b.first->getLocation());
+    });
+    for (auto& [d, v] : from) to.push_back(std::move(v));
+  }
+
+  static const clang::CXXRecordDecl* definition(const clang::CXXBaseSpecifier& b) {
+    const clang::CXXRecordDecl* r = b.getType()->getAsCXXRecordDecl();
+    return r != nullptr ? r->getDefinition() : nullptr;  // a dependent or incomplete base has nothing to read
+  }
+
+  void classes(const clang::CXXRecordDecl* c) {
+    if (std::find(order_.begin(), order_.end(), c) != order_.end()) return;  // a virtual base, seen already
+    order_.push_back(c);
+    for (const clang::CXXBaseSpecifier& b : c->bases()) {
+      if (const auto* d = definition(b)) classes(d);
+    }
+    post_order_.push_back(c);
+  }
+
+  void scan_member(const clang::CXXRecordDecl* c, const clang::Decl* member, std::vector<clang::DeclarationName>& names) {
+    if (const auto* m = llvm::dyn_cast<clang::CXXMethodDecl>(member)) {
+      if (!annotation(m, method_tag) && !annotation(m, property_tag)) return;
+      if (llvm::isa<clang::CXXConstructorDecl>(m) || llvm::isa<clang::CXXDestructorDecl>(m) ||
+          m->isOverloadedOperator() || llvm::isa<clang::CXXConversionDecl>(m)) {
+        x_.error(m, "ROC_METHOD can only mark ordinary member functions");
+        ok_ = false;
+        return;
+      }
+      annotated_[m->getDeclName()].push_back(m);
+      if (std::find(names.begin(), names.end(), m->getDeclName()) == names.end()) names.push_back(m->getDeclName());
+    } else if (const auto* f = llvm::dyn_cast<clang::FieldDecl>(member)) {
+      if (auto wire = annotation(f, property_tag)) ok_ &= field_property(c, f, *wire);
+    } else if (const auto* v = llvm::dyn_cast<clang::VarDecl>(member)) {
+      if (annotation(v, property_tag)) {
+        x_.error(v, fmt::format("'{}' is static; a property belongs to the published object", v->getNameAsString()));
+        ok_ = false;
+      }
+    } else if (const auto* t = llvm::dyn_cast<clang::FunctionTemplateDecl>(member)) {
+      if (annotation(t->getTemplatedDecl(), method_tag) || annotation(t->getTemplatedDecl(), property_tag)) {
+        x_.error(t, fmt::format("'{}' is a template; a remote method needs one concrete signature", t->getNameAsString()));
+        ok_ = false;
+      }
+    }
+  }
+
+  /// The declarations of `name` visible in `c`: those of the most-derived class that declares it.
+  /// Each is the declaration found by lookup (a using-declaration's shadow stays a shadow).
+  std::vector<const clang::NamedDecl*> visible(const clang::CXXRecordDecl* c, clang::DeclarationName name) {
+    std::vector<const clang::NamedDecl*> out;
+    for (const clang::NamedDecl* nd : c->lookup(name)) {
+      const clang::NamedDecl* target = nd->getUnderlyingDecl();
+      if (llvm::isa<clang::CXXMethodDecl>(target) || llvm::isa<clang::FunctionTemplateDecl>(target)) out.push_back(nd);
+    }
+    if (!out.empty()) return out;
+    for (const clang::CXXBaseSpecifier& b : c->bases()) {
+      const clang::CXXRecordDecl* d = definition(b);
+      if (d == nullptr) continue;
+      for (const clang::NamedDecl* nd : visible(d, name)) {
+        if (std::find(out.begin(), out.end(), nd) == out.end()) out.push_back(nd);
+      }
+    }
+    return out;
+  }
+
+  bool same_signature(const clang::CXXMethodDecl* a, const clang::CXXMethodDecl* b) const {
+    const auto* fa = a->getType()->getAs<clang::FunctionProtoType>();
+    const auto* fb = b->getType()->getAs<clang::FunctionProtoType>();
+    if (fa == nullptr || fb == nullptr || fa->getNumParams() != fb->getNumParams()) return false;
+    for (unsigned i = 0; i < fa->getNumParams(); ++i) {
+      if (!ctx_.hasSameType(fa->getParamType(i), fb->getParamType(i))) return false;
+    }
+    return fa->getMethodQuals() == fb->getMethodQuals() && fa->getRefQualifier() == fb->getRefQualifier();
+  }
+
+  /// `m`, then the declarations with its signature it overrides or hides, nearest first.
+  void chain(const clang::CXXMethodDecl* m, std::vector<const clang::CXXMethodDecl*>& out) {
+    if (std::find(out.begin(), out.end(), m) != out.end()) return;
+    out.push_back(m);
+    for (const clang::CXXBaseSpecifier& b : m->getParent()->bases()) {
+      const clang::CXXRecordDecl* d = definition(b);
+      if (d == nullptr) continue;
+      for (const clang::NamedDecl* nd : visible(d, m->getDeclName())) {
+        const auto* bm = llvm::dyn_cast<clang::CXXMethodDecl>(nd->getUnderlyingDecl());
+        if (bm != nullptr && same_signature(bm, m)) chain(bm, out);
+      }
+    }
+  }
+
+  void exported(clang::DeclarationName name) {
+    std::vector<const clang::NamedDecl*> vis = visible(object_, name);
+    std::vector<std::pair<const clang::NamedDecl*, const clang::CXXMethodDecl*>> methods;
+    for (const clang::NamedDecl* nd : vis) {
+      if (const auto* m = llvm::dyn_cast<clang::CXXMethodDecl>(nd->getUnderlyingDecl())) methods.emplace_back(nd, m);
+    }
+    const clang::SourceManager& sm = ctx_.getSourceManager();
+    std::stable_sort(methods.begin(), methods.end(), [&](const auto& a, const auto& b) {
+      return sm.isBeforeInTranslationUnit(a.second->getLocation(), b.second->getLocation());
+    });
+    bool overloaded = vis.size() > 1;
+    std::set<const clang::CXXMethodDecl*> covered;
+    for (const auto& [found, m] : methods) {
+      std::vector<const clang::CXXMethodDecl*> decls;
+      chain(m, decls);
+      std::optional<std::string> wire;
+      bool is_property = false;
+      for (const clang::CXXMethodDecl* d : decls) {
+        covered.insert(d);
+        if (wire) continue;
+        if ((wire = annotation(d, method_tag))) {
+          is_property = false;
+        } else if ((wire = annotation(d, property_tag))) {
+          is_property = true;
+        }
+      }
+      if (!wire) continue;
+      ok_ &= is_property ? getter_property(found, m, *wire, overloaded) : method(found, m, *wire, overloaded);
+    }
+    // An annotated declaration that no visible declaration overrides or redeclares is hidden.
+    for (const clang::CXXMethodDecl* a : annotated_[name]) {
+      if (covered.count(a) != 0 || methods.empty()) continue;
+      const clang::CXXMethodDecl* hider = methods.front().second;
+      std::string base = spelled(a->getParent());
+      x_.error(hider, fmt::format("'{}' hides the annotated '{}::{}' (C++ name hiding: another signature); add "
+                                  "'using {}::{};' to '{}' to export it, or annotate this declaration",
+                                  name.getAsString(), base, name.getAsString(), base, name.getAsString(),
+                                  spelled(object_)));
+      ok_ = false;
+      break;
+    }
+  }
+
+  bool check_wire_name(const clang::Decl* d, const std::string& wire, const std::string& cxx_name) {
     if (!is_identifier(wire)) {
-      error(d, fmt::format("wire name '{}' is not an identifier (it is also the proxy's member name)", wire));
+      x_.error(d, fmt::format("wire name '{}' is not an identifier (it is also the proxy's member name)", wire));
       return false;
     }
     static const std::set<std::string> reserved = {"signature", "handle", "async", "with_timeout"};
     if (reserved.count(wire) != 0) {
-      error(d, fmt::format("'{}' is reserved for the generated proxy's own members; give it another wire name "
-                           "with ROC_METHOD_AS / ROC_PROPERTY_AS",
-                           wire));
+      x_.error(d, fmt::format("'{}' is reserved for the generated proxy's own members; give it another wire name "
+                              "with ROC_METHOD_AS / ROC_PROPERTY_AS",
+                              wire));
       return false;
     }
-    if (!wire_names.insert(wire).second) {
-      error(d, fmt::format("the wire name '{}' is used twice in this object", wire));
+    auto [it, inserted] = wire_names_.emplace(wire, cxx_name);
+    if (!inserted) {
+      if (it->second == cxx_name && !cxx_name.empty()) {
+        x_.error(d, fmt::format("'{}' is overloaded and two of its exported overloads share the wire name '{}'; give "
+                                "each its own with ROC_METHOD_AS(\"...\")",
+                                cxx_name, wire));
+      } else {
+        x_.error(d, fmt::format("the wire name '{}' is used twice in this object", wire));
+      }
       return false;
     }
     return true;
   }
 
-  bool accessible(const clang::NamedDecl* d, const char* what) {
-    if (d->getAccess() == clang::AS_public) return true;
-    error(d, fmt::format("{} '{}' is not public", what, d->getNameAsString()));
+  bool accessible(const clang::NamedDecl* found, const clang::NamedDecl* d, const char* what) {
+    if (found->getAccess() == clang::AS_public) return true;
+    x_.error(d, fmt::format("{} '{}' is not public", what, d->getNameAsString()));
     return false;
   }
 
-  /// True when `name` names more than one member function in `object` or its bases.
-  bool overloaded(const clang::CXXRecordDecl* object, const clang::CXXMethodDecl* m) {
-    std::size_t count = 0;
-    std::function<void(const clang::CXXRecordDecl*)> visit = [&](const clang::CXXRecordDecl* c) {
-      for (const clang::NamedDecl* nd : c->lookup(m->getDeclName())) {
-        if (llvm::isa<clang::CXXMethodDecl>(nd) || llvm::isa<clang::FunctionTemplateDecl>(nd)) ++count;
-      }
-      for (const auto& b : c->bases()) {
-        if (const auto* bd = b.getType()->getAsCXXRecordDecl(); bd != nullptr && bd->hasDefinition()) {
-          visit(bd->getDefinition());
-        }
-      }
-    };
-    visit(object);
-    return count > 1;
+  /// `R (::ns::Class::*)(P...) const`: picks `m` out of its overload set (noexcept left out:
+  /// the conversion to the pointer type without it is implicit).
+  std::string pointer_type(const clang::CXXMethodDecl* m) const {
+    const auto* f = m->getType()->getAs<clang::FunctionProtoType>();
+    std::vector<std::string> params;
+    for (clang::QualType p : f->getParamTypes()) params.push_back(x_.cxx_spelling(p, true));
+    return fmt::format("{} ({}::*)({}){}{}", x_.cxx_spelling(f->getReturnType(), true),
+                       x_.cxx_spelling(ctx_.getRecordType(m->getParent()), true), fmt::join(params, ", "),
+                       m->isConst() ? " const" : "", m->isVolatile() ? " volatile" : "");
   }
 
-  bool method(const clang::CXXRecordDecl* object, const clang::CXXMethodDecl* m, const std::string& wire_name,
-              const std::string& declared_in, Object& o, std::set<std::string>& wire_names) {
+  /// True when `t` is an lvalue reference to the object's class or one of its bases (a builder).
+  bool returns_self(clang::QualType t) const {
+    if (!t->isLValueReferenceType()) return false;
+    const clang::CXXRecordDecl* r = t.getNonReferenceType()->getAsCXXRecordDecl();
+    if (r == nullptr) return false;
+    r = r->getCanonicalDecl();
+    return r == object_->getCanonicalDecl() || object_->isDerivedFrom(r);
+  }
+
+  bool method(const clang::NamedDecl* found, const clang::CXXMethodDecl* m, const std::string& wire_name,
+              bool overloaded) {
     std::string name = m->getNameAsString();
-    if (llvm::isa<clang::CXXConstructorDecl>(m) || llvm::isa<clang::CXXDestructorDecl>(m) ||
-        m->isOverloadedOperator() || llvm::isa<clang::CXXConversionDecl>(m)) {
-      error(m, "ROC_METHOD can only mark ordinary member functions");
-      return false;
-    }
     if (m->isStatic()) {
-      error(m, fmt::format("'{}' is static; remote methods are called on the published object", name));
+      x_.error(m, fmt::format("'{}' is static; remote methods are called on the published object", name));
       return false;
     }
-    if (!accessible(m, "method")) return false;
-    if (overloaded(object, m)) {
-      error(m, fmt::format("'{}' is overloaded; a remote method needs a unique C++ name (rename the overloads)", name));
+    if (!accessible(found, m, "method")) return false;
+    if (m->getRefQualifier() != clang::RQ_None) {
+      x_.error(m, fmt::format("'{}' is ref-qualified ('&' or '&&' after its parameters); the published object is "
+                              "called as an lvalue: remove the qualifier, or export a member without it that calls it",
+                              name));
+      return false;
+    }
+    if (m->isVariadic()) {
+      x_.error(m, fmt::format("'{}' takes '...'; a remote method needs fixed parameters", name));
       return false;
     }
     Method out;
     out.name = wire_name.empty() ? name : wire_name;
     if (out.name != name) out.cxx_name = name;
-    if (!check_wire_name(m, out.name, wire_names)) return false;
-    out.declared_in = declared_in;
+    if (!check_wire_name(m, out.name, name)) return false;
+    out.declared_in = declared_in(m->getParent());
     out.is_const = m->isConst();
-    out.doc = doc(m);
-    out.location = location(m->getLocation());
+    out.doc = x_.doc(m);
+    if (out.doc.empty()) {
+      // An override documented only in the interface keeps the interface's comment.
+      std::vector<const clang::CXXMethodDecl*> decls;
+      chain(m, decls);
+      for (const auto* d : decls) {
+        if (!(out.doc = x_.doc(d)).empty()) break;
+      }
+    }
+    out.location = x_.location(m->getLocation());
+    if (overloaded) out.pointer_type = pointer_type(m);
     bool ok = true;
     unsigned index = 0;
     for (const clang::ParmVarDecl* p : m->parameters()) {
       ++index;
       std::string pname = p->getNameAsString();
       if (pname.empty()) {
-        error(p->getBeginLoc(), fmt::format("parameter {} of '{}' has no name; roc needs it for calls by name",
-                                            index, name));
+        x_.error(p->getBeginLoc(), fmt::format("parameter {} of '{}' has no name; roc needs it for calls by name "
+                                               "(name it in this declaration)",
+                                               index, name));
         ok = false;
         continue;
       }
       clang::QualType pt = p->getType();
-      if (pt->isLValueReferenceType() && !pt.getNonReferenceType().isConstQualified()) {
-        error(p, fmt::format("parameter '{}' of '{}' is a non-const reference; remote calls cannot write back "
-                             "to arguments, return the value instead",
-                             pname, name));
-        ok = false;
-        continue;
-      }
-      auto mapped = map_value(pt, p->getLocation(), fmt::format("parameter '{}' of '{}'", pname, name));
+      Param param;
+      param.name = pname;
+      // A non-const lvalue reference is an out-parameter: its value goes to the object and back.
+      param.inout = pt->isLValueReferenceType() && !pt.getNonReferenceType().isConstQualified();
+      auto mapped = x_.map_value(pt, p->getLocation(), fmt::format("parameter '{}' of '{}'", pname, name),
+                                 param.inout ? Slot::value : Slot::parameter);
       if (!mapped) {
         ok = false;
         continue;
       }
-      if (mapped->idl == "void") continue;  // unreachable: void parameters do not exist
-      Param param;
-      param.name = pname;
       param.type = mapped->idl;
       param.cxx = mapped->cxx;
+      x_.default_argument(p, pt.getNonReferenceType().getUnqualifiedType(), name, param);
       out.params.push_back(std::move(param));
     }
     clang::QualType rt = m->getReturnType();
-    if (rt->isLValueReferenceType() && !rt.getNonReferenceType().isConstQualified()) {
-      // A mutable reference return is fine to copy from; it is sent by value like any other.
+    if (returns_self(rt)) {
+      out.returns = "void";
+      out.returns_self = true;
+    } else {
+      auto ret = x_.map_value(rt, m->getLocation(), fmt::format("the result of '{}'", name), Slot::result);
+      if (!ret) return false;
+      out.returns = ret->idl;
+      if (ret->idl != "void") out.returns_cxx = ret->cxx;
     }
-    auto ret = map_value(rt, m->getLocation(), fmt::format("the result of '{}'", name));
-    if (!ret) return false;
-    out.returns = ret->idl;
-    if (ret->idl != "void") out.returns_cxx = ret->cxx;
     if (!ok) return false;
-    o.methods.push_back(std::move(out));
+    methods_.emplace_back(found, std::move(out));  // a using-declaration orders as itself
     return true;
   }
 
-  bool getter_property(const clang::CXXRecordDecl* object, const clang::CXXMethodDecl* g, const std::string& wire_name,
-                       const std::string& declared_in, Object& o, std::set<std::string>& wire_names) {
+  bool getter_property(const clang::NamedDecl* found, const clang::CXXMethodDecl* g, const std::string& wire_name,
+                       bool overloaded) {
     std::string name = g->getNameAsString();
-    if (!accessible(g, "property getter")) return false;
+    if (!accessible(found, g, "property getter")) return false;
     if (g->isStatic() || !g->isConst() || g->getNumParams() != 0) {
-      error(g, fmt::format("ROC_PROPERTY on a member function needs a const getter with no parameters; '{}' is not",
-                           name));
+      x_.error(g, fmt::format("ROC_PROPERTY on a member function needs a const getter with no parameters; '{}' is not",
+                              name));
       return false;
     }
-    if (overloaded(object, g)) {
-      error(g, fmt::format("property getter '{}' is overloaded", name));
+    if (overloaded) {
+      x_.error(g, fmt::format("property getter '{}' is overloaded; export it with ROC_METHOD instead (each overload "
+                              "may have its own wire name)",
+                              name));
       return false;
     }
     Property p;
     p.name = wire_name.empty() ? name : wire_name;
-    if (!check_wire_name(g, p.name, wire_names)) return false;
-    auto t = map_value(g->getReturnType(), g->getLocation(), fmt::format("property '{}'", p.name));
+    if (!check_wire_name(g, p.name, {})) return false;
+    auto t = x_.map_value(g->getReturnType(), g->getLocation(), fmt::format("property '{}'", p.name));
     if (!t) return false;
     if (t->idl == "void") {
-      error(g, fmt::format("property getter '{}' returns void", name));
+      x_.error(g, fmt::format("property getter '{}' returns void", name));
       return false;
     }
     p.type = t->idl;
     p.cxx = t->cxx;
     p.getter = name;
-    p.declared_in = declared_in;
-    p.doc = doc(g);
-    p.location = location(g->getLocation());
+    p.declared_in = declared_in(g->getParent());
+    p.doc = x_.doc(g);
+    p.location = x_.location(g->getLocation());
     // The setter is found by name: set_<getter>, taking one value of the same IDL type.
     std::string setter_name = "set_" + name;
-    const clang::CXXMethodDecl* setter = nullptr;
-    std::size_t found = 0;
-    for (const clang::NamedDecl* nd : g->getParent()->lookup(&ctx_.Idents.get(setter_name))) {
-      if (const auto* s = llvm::dyn_cast<clang::CXXMethodDecl>(nd)) {
-        setter = s;
-        ++found;
-      }
-    }
-    if (found > 1) {
-      error(g, fmt::format("setter '{}' of property '{}' is overloaded", setter_name, p.name));
+    std::vector<const clang::NamedDecl*> setters = visible(object_, clang::DeclarationName(&ctx_.Idents.get(setter_name)));
+    if (setters.size() > 1) {
+      x_.error(g, fmt::format("setter '{}' of property '{}' is overloaded", setter_name, p.name));
       return false;
     }
-    if (setter != nullptr && setter->getAccess() == clang::AS_public && !setter->isStatic()) {
+    const auto* setter =
+        setters.empty() ? nullptr : llvm::dyn_cast<clang::CXXMethodDecl>(setters.front()->getUnderlyingDecl());
+    if (setter != nullptr && setters.front()->getAccess() == clang::AS_public && !setter->isStatic()) {
       if (setter->getNumParams() != 1) {
-        error(setter, fmt::format("setter '{}' of property '{}' must take exactly one value", setter_name, p.name));
+        x_.error(setter, fmt::format("setter '{}' of property '{}' must take exactly one value", setter_name, p.name));
         return false;
       }
-      auto st = map_value(setter->getParamDecl(0)->getType(), setter->getLocation(),
-                          fmt::format("the value of setter '{}'", setter_name));
+      auto st = x_.map_value(setter->getParamDecl(0)->getType(), setter->getLocation(),
+                             fmt::format("the value of setter '{}'", setter_name));
       if (!st) return false;
       if (st->idl != p.type) {
-        error(setter, fmt::format("setter '{}' takes {} but getter '{}' returns {}", setter_name, st->idl, name,
-                                  p.type));
+        x_.error(setter, fmt::format("setter '{}' takes {} but getter '{}' returns {}", setter_name, st->idl, name,
+                                     p.type));
         return false;
       }
       p.setter = setter_name;
     }
     p.readonly = p.setter.empty();
-    o.properties.push_back(std::move(p));
+    properties_.emplace_back(g, std::move(p));
     return true;
   }
 
-  bool field_property(const clang::FieldDecl* f, const std::string& wire_name, const std::string& declared_in,
-                      Object& o, std::set<std::string>& wire_names) {
-    if (!accessible(f, "property")) return false;
+  bool field_property(const clang::CXXRecordDecl* c, const clang::FieldDecl* f, const std::string& wire_name) {
+    if (f->getAccess() != clang::AS_public) {
+      x_.error(f, fmt::format("property '{}' is not public", f->getNameAsString()));
+      return false;
+    }
     Property p;
     p.name = wire_name.empty() ? f->getNameAsString() : wire_name;
-    if (!check_wire_name(f, p.name, wire_names)) return false;
-    auto t = map_value(f->getType(), f->getLocation(), fmt::format("property '{}'", p.name));
+    if (!check_wire_name(f, p.name, {})) return false;
+    auto t = x_.map_value(f->getType(), f->getLocation(), fmt::format("property '{}'", p.name));
     if (!t) return false;
     if (f->getType()->isReferenceType()) {
-      error(f, fmt::format("property '{}' is a reference member; roc properties are values", p.name));
+      x_.error(f, fmt::format("property '{}' is a reference member; roc properties are values", p.name));
       return false;
     }
     p.type = t->idl;
     p.cxx = t->cxx;
     p.readonly = f->getType().isConstQualified();
     p.member = f->getNameAsString();
-    p.declared_in = declared_in;
-    p.doc = doc(f);
-    p.location = location(f->getLocation());
-    o.properties.push_back(std::move(p));
+    p.declared_in = declared_in(c);
+    p.doc = x_.doc(f);
+    p.location = x_.location(f->getLocation());
+    properties_.emplace_back(f, std::move(p));
     return true;
   }
 
+
+  Extractor& x_;
   clang::ASTContext& ctx_;
-  const clang::SourceManager& sm_;
-  ScanResult& out_;
-  std::set<std::string> done_, in_progress_, failed_;
+  const clang::CXXRecordDecl* object_;
+  std::vector<const clang::CXXRecordDecl*> order_, post_order_;
+  std::set<const clang::CXXRecordDecl*> contributing_;
+  std::map<clang::DeclarationName, std::vector<const clang::CXXMethodDecl*>> annotated_;
+  std::map<std::string, std::string> wire_names_;  // wire name → C++ name of the method using it
+  std::vector<std::pair<const clang::NamedDecl*, Method>> methods_;
+  std::vector<std::pair<const clang::NamedDecl*, Property>> properties_;
+  bool ok_ = true;
 };
+
+}  // namespace
+
+void Extractor::object(const clang::CXXRecordDecl* d) {
+  if (d->isDependentContext()) {
+    // Its members have no concrete types yet; a class deriving from a specialization exports them.
+    warning(d->getLocation(), fmt::format("'{}' is a class template: it is exported only through annotated classes "
+                                          "deriving from one of its specializations",
+                                          d->getNameAsString()));
+    return;
+  }
+  Object o;
+  o.name = type_name(d);
+  o.doc = doc(d);
+  o.location = location(d->getLocation());
+  ObjectScan scan(*this, ctx_, d);
+  bool ok = scan.run(o);
+  if (ok) out_.doc.objects.push_back(std::move(o));
+}
+
+namespace {
 
 class Consumer : public clang::ASTConsumer {
  public:
-  explicit Consumer(ScanResult& out) : out_(out) {}
+  Consumer(ScanResult& out, std::string target) : out_(out), target_(std::move(target)) {}
   void HandleTranslationUnit(clang::ASTContext& ctx) override {
     // After a Clang error the AST may be partial; its errors were printed, so extract nothing.
     if (ctx.getDiagnostics().hasErrorOccurred()) {
       out_.compile_failed = true;
       return;
     }
-    Extractor(ctx, out_).run(ctx.getTranslationUnitDecl());
+    clang::SourceManager& sm = ctx.getSourceManager();
+    const clang::FileEntry* target = nullptr;
+    if (!target_.empty()) {
+      auto file = sm.getFileManager().getFile(target_);
+      if (!file || !sm.translateFile(*file).isValid()) {
+        const clang::FileEntry* main = sm.getFileEntryForID(sm.getMainFileID());
+        out_.errors.push_back(Diagnostic{Location{target_, 1, 1},
+                                         fmt::format("the umbrella header '{}' does not include this header",
+                                                     main != nullptr ? main->getName().str() : std::string{})});
+        return;
+      }
+      target = *file;
+    }
+    Extractor(ctx, out_, target).run(ctx.getTranslationUnitDecl());
   }
 
  private:
   ScanResult& out_;
+  std::string target_;
 };
 
 }  // namespace
 
-std::string Diagnostic::str() const {
-  if (location.line == 0) return fmt::format("{}: error: {}", location.file.empty() ? "roc-gen" : location.file, message);
-  return fmt::format("{}:{}:{}: error: {}", location.file, location.line, location.column, message);
+std::unique_ptr<clang::ASTConsumer> make_extractor(ScanResult& out, const std::string& target) {
+  return std::make_unique<Consumer>(out, target);
 }
-
-namespace detail {
-
-std::unique_ptr<clang::ASTConsumer> make_extractor(ScanResult& out) { return std::make_unique<Consumer>(out); }
 
 void finish_scan(ScanResult& result, const std::string& main_file) {
   if (!result.ok()) return;
@@ -670,4 +584,13 @@ void finish_scan(ScanResult& result, const std::string& main_file) {
 }
 
 }  // namespace detail
+
+std::string Diagnostic::str() const {
+  const char* kind = severity == Severity::warning ? "warning" : "error";
+  if (location.line == 0) {
+    return fmt::format("{}: {}: {}", location.file.empty() ? "roc-gen" : location.file, kind, message);
+  }
+  return fmt::format("{}:{}:{}: {}: {}", location.file, location.line, location.column, kind, message);
+}
+
 }  // namespace roc::gen

@@ -14,10 +14,14 @@ using namespace ::roc::idl;
 
 namespace roc::gen {
 
-/// One problem found in a header, reported like a compiler's `file:line:col: error: message`.
+enum class Severity { error, warning };
+
+/// One problem found in a header, reported like a compiler's `file:line:col: error: message`
+/// (or `warning:`; a warning does not fail the run).
 struct Diagnostic {
   Location location;
   std::string message;
+  Severity severity = Severity::error;
   std::string str() const;
 };
 
@@ -25,6 +29,8 @@ struct ScanResult {
   Document doc;
   /// roc's own errors (unsupported constructs), in source order.
   std::vector<Diagnostic> errors;
+  /// What roc exports differently from the header (a default argument it cannot send, ...).
+  std::vector<Diagnostic> warnings;
   /// True when Clang itself could not compile the header; its errors were printed to stderr.
   bool compile_failed = false;
 
@@ -39,6 +45,9 @@ struct ScanOptions {
   std::vector<std::string> args;
   /// Flags added after the others in both cases (e.g. `-MMD -MF deps.d` for a depfile).
   std::vector<std::string> extra_args;
+  /// A header to parse instead, which includes `header` (libraries whose headers compile only
+  /// through their umbrella header); only declarations in `header` are exported.
+  std::string umbrella;
 };
 
 /// Scans `header`. Only declarations in `header` itself become objects and codecs; annotated
@@ -47,6 +56,7 @@ struct ScanOptions {
 ScanResult scan_file(const std::string& header, const ScanOptions& options);
 
 /// Scans `code` as if it were a file named `file_name`, with compiler flags `args` (tests).
+/// Any file name parses as C++ (`driver.h` too).
 ScanResult scan_code(const std::string& code, const std::string& file_name,
                      const std::vector<std::string>& args = {"-std=c++17"});
 

@@ -17,7 +17,7 @@ namespace {
 
 class ExtractAction : public clang::ASTFrontendAction {
  public:
-  explicit ExtractAction(ScanResult& out) : out_(out) {}
+  explicit ExtractAction(ScanResult& out, std::string target = {}) : out_(out), target_(std::move(target)) {}
   // Declarations are all the scanner reads: skipping the bodies of inline functions (the user's
   // and the standard library's) makes the parse markedly faster. Clang still parses bodies it
   // needs, such as those of functions with deduced return types.
@@ -26,20 +26,22 @@ class ExtractAction : public clang::ASTFrontendAction {
     return true;
   }
   std::unique_ptr<clang::ASTConsumer> CreateASTConsumer(clang::CompilerInstance&, llvm::StringRef) override {
-    return detail::make_extractor(out_);
+    return detail::make_extractor(out_, target_);
   }
 
  private:
   ScanResult& out_;
+  std::string target_;
 };
 
 class ExtractFactory : public clang::tooling::FrontendActionFactory {
  public:
-  explicit ExtractFactory(ScanResult& out) : out_(out) {}
-  std::unique_ptr<clang::FrontendAction> create() override { return std::make_unique<ExtractAction>(out_); }
+  ExtractFactory(ScanResult& out, std::string target) : out_(out), target_(std::move(target)) {}
+  std::unique_ptr<clang::FrontendAction> create() override { return std::make_unique<ExtractAction>(out_, target_); }
 
  private:
   ScanResult& out_;
+  std::string target_;
 };
 
 /// GCC accepts these and Clang 14 rejects them ("unknown argument"), sometimes without failing
@@ -60,6 +62,22 @@ clang::tooling::ArgumentsAdjuster roc_adjuster() {
     }
     return out;
   };
+  // Headers are C++ whatever their extension: a `.h` would otherwise parse as C ("invalid argument
+  // '-std=c++17' not allowed with 'C'"). A language the database names (`-x c`) is replaced.
+  ArgumentsAdjuster language = [](const CommandLineArguments& args, llvm::StringRef) {
+    CommandLineArguments out;
+    for (std::size_t i = 0; i < args.size(); ++i) {
+      llvm::StringRef a = args[i];
+      if (a == "-x") {
+        ++i;  // and its value
+        continue;
+      }
+      if (a.startswith("-x") && a.size() > 2) continue;  // -xc, -xc++, ...
+      out.push_back(args[i]);
+    }
+    if (!out.empty()) out.insert(out.begin() + 1, {"-x", "c++-header"});
+    return out;
+  };
   ArgumentsAdjuster resource_dir = [](const CommandLineArguments& args, llvm::StringRef) {
     for (const auto& a : args) {
       if (llvm::StringRef(a).startswith("-resource-dir")) return args;
@@ -72,7 +90,7 @@ clang::tooling::ArgumentsAdjuster roc_adjuster() {
   // ROC_CODEGEN turns the ROC_* macros into annotate attributes; -w because the build proper will
   // show the header's warnings, and the generator should speak only about what it cannot export.
   ArgumentsAdjuster defines = getInsertArgumentAdjuster({"-DROC_CODEGEN=1", "-w"}, ArgumentInsertPosition::END);
-  return combineAdjusters(strip, combineAdjusters(resource_dir, combineAdjusters(defines, getClangSyntaxOnlyAdjuster())));
+  return combineAdjusters(strip, combineAdjusters(language, combineAdjusters(resource_dir, combineAdjusters(defines, getClangSyntaxOnlyAdjuster()))));
 }
 
 }  // namespace
@@ -93,14 +111,16 @@ ScanResult scan_file(const std::string& header, const ScanOptions& options) {
   } else {
     db = std::make_unique<clang::tooling::FixedCompilationDatabase>(".", options.args);
   }
-  clang::tooling::ClangTool tool(*db, {header});
+  // With an umbrella, Clang parses the umbrella and the extractor keeps the header's declarations.
+  const std::string& parsed = options.umbrella.empty() ? header : options.umbrella;
+  clang::tooling::ClangTool tool(*db, {parsed});
   tool.clearArgumentsAdjusters();
   tool.appendArgumentsAdjuster(roc_adjuster());
   if (!options.extra_args.empty()) {
     tool.appendArgumentsAdjuster(clang::tooling::getInsertArgumentAdjuster(
         options.extra_args, clang::tooling::ArgumentInsertPosition::END));
   }
-  ExtractFactory factory(result);
+  ExtractFactory factory(result, options.umbrella.empty() ? std::string{} : header);
   int status = tool.run(&factory);
   if (status != 0) result.compile_failed = true;  // Clang's errors are already on stderr
   detail::finish_scan(result, header);

@@ -15,11 +15,36 @@ execute_process(COMMAND "${ROC_GEN}" "${SOURCE_DIR}/cli/bad.hpp" -o "${output}" 
 if(NOT rc EQUAL 1)
   message(FATAL_ERROR "expected exit status 1, got ${rc}: ${err}")
 endif()
-if(NOT err MATCHES "bad\\.hpp:7:37: error: parameter 'text' of 'write' has type 'const char \\*', which is a raw pointer")
+if(NOT err MATCHES "bad\\.hpp:7:31: error: parameter 'text' of 'write' has type 'char \\*', which is a raw pointer: roc sends values; for text take 'const char\\*' or std::string")
   message(FATAL_ERROR "unexpected diagnostic: ${err}")
 endif()
 file(READ "${output}" content)
 if(NOT content STREQUAL "previous content\n" OR EXISTS "${WORK}/bad.idl.json")
   message(FATAL_ERROR "roc-gen touched its outputs although it failed")
 endif()
-message(STATUS "ok: ${err}")
+
+# A `.h` sub-header that compiles only through its umbrella: parsed through --umbrella, the
+# generated file includes the umbrella, and a default roc cannot send is a warning (exit 0).
+execute_process(COMMAND "${ROC_GEN}" "${SOURCE_DIR}/cli/umbrella/sub.h" --umbrella "${SOURCE_DIR}/cli/umbrella/lib.h"
+                        -o "${WORK}/sub.roc.hpp" --idl "${WORK}/sub.idl.json" --depfile "${WORK}/sub.roc.d"
+                        -- -std=c++17 "-I${RUNTIME_INCLUDE}"
+                RESULT_VARIABLE rc ERROR_VARIABLE warn)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "roc-gen --umbrella failed (${rc}): ${warn}")
+endif()
+if(NOT warn MATCHES "sub\\.h:8:40: warning: the default argument of parameter 'channel' of 'read' is not a constant roc can send")
+  message(FATAL_ERROR "expected a warning for the default argument: ${warn}")
+endif()
+file(READ "${WORK}/sub.roc.hpp" generated)
+if(NOT generated MATCHES "#include \"[^\"]*cli/umbrella/lib\\.h\"")
+  message(FATAL_ERROR "the generated file does not include the umbrella")
+endif()
+file(READ "${WORK}/sub.idl.json" idl)
+if(NOT idl MATCHES "\"default\": *\"?true")
+  message(FATAL_ERROR "the IDL lacks the default of 'calibrated': ${idl}")
+endif()
+file(READ "${WORK}/sub.roc.d" deps)
+if(NOT deps MATCHES "sub\\.h" OR NOT deps MATCHES "lib\\.h")
+  message(FATAL_ERROR "the depfile misses the headers: ${deps}")
+endif()
+message(STATUS "ok: ${err}${warn}")

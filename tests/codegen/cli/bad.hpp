@@ -4,5 +4,5 @@
 
 class ROC_OBJECT Bad {
  public:
-  ROC_METHOD void write(const char* text);
+  ROC_METHOD void write(char* text);
 };
