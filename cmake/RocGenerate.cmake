@@ -4,6 +4,8 @@
 #
 #   roc_generate(<target>
 #                HEADERS <header>...            # annotated headers (relative to the current source dir)
+#                [UMBRELLA <header>]            # parse this header, which includes the HEADERS, instead
+#                [SCANNER_ARGS <flag>...]       # extra flags for roc-gen's parse (e.g. -DVENDOR_SDK)
 #                [OUTPUT_DIR <dir>]             # default: ${CMAKE_CURRENT_BINARY_DIR}/roc_generated/<target>
 #                [OUT_VAR <var>])               # receives the list of generated files
 #
@@ -14,10 +16,13 @@
 # include directories, compile definitions and C++ standard, read through generator expressions
 # at build time. Generation re-runs when the header, a header it includes (Ninja: through a
 # depfile) or roc-gen changes; an unchanged output keeps its timestamp, so nothing recompiles.
+# With UMBRELLA (libraries whose sub-headers compile only through one umbrella header), roc-gen
+# parses the umbrella, exports only the annotated declarations of each header, and the generated
+# file includes the umbrella. Headers named `*.h` are parsed as C++ too.
 include_guard(GLOBAL)
 
 function(roc_generate target)
-  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "OUTPUT_DIR;OUT_VAR" "HEADERS")
+  cmake_parse_arguments(PARSE_ARGV 1 ARG "" "OUTPUT_DIR;OUT_VAR;UMBRELLA" "HEADERS;SCANNER_ARGS")
   if(ARG_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "roc_generate: unknown arguments: ${ARG_UNPARSED_ARGUMENTS}")
   endif()
@@ -52,6 +57,14 @@ function(roc_generate target)
     "$<$<BOOL:${_incs}>:-I$<JOIN:${_incs},$<SEMICOLON>-I>>"
     "$<$<BOOL:${_defs}>:-D$<JOIN:${_defs},$<SEMICOLON>-D>>")
 
+  set(_umbrella_flag)
+  set(_umbrella_dep)
+  if(ARG_UMBRELLA)
+    get_filename_component(_umbrella "${ARG_UMBRELLA}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    set(_umbrella_flag --umbrella "${_umbrella}")
+    set(_umbrella_dep "${_umbrella}")
+  endif()
+
   # Depfile paths are absolute; CMP0116 NEW (3.20+) keeps CMake from warning about the old behaviour.
   cmake_policy(PUSH)
   if(POLICY CMP0116)
@@ -78,8 +91,9 @@ function(roc_generate target)
     add_custom_command(
       OUTPUT "${_out}"
       BYPRODUCTS "${_idl}"
-      COMMAND "$<TARGET_FILE:roc::gen>" "${_abs}" -o "${_out}" --idl "${_idl}" ${_depfile_flag} -- ${_flags}
-      DEPENDS "${_abs}" ${_roc_gen_dep}
+      COMMAND "$<TARGET_FILE:roc::gen>" "${_abs}" -o "${_out}" --idl "${_idl}" ${_umbrella_flag} ${_depfile_flag}
+              -- ${_flags} ${ARG_SCANNER_ARGS}
+      DEPENDS "${_abs}" ${_umbrella_dep} ${_roc_gen_dep}
       ${_depfile_args}
       COMMENT "roc-gen ${_file}"
       COMMAND_EXPAND_LISTS
