@@ -186,7 +186,7 @@ TEST_CASE("defaults, C strings and builders work through the broker") {
   CHECK(dev.call<std::uint64_t>("length", text) == 6);
   CHECK(dev.call<std::optional<std::string>>("lamp_name", true) == "lamp");
   CHECK(dev.call<std::optional<std::string>>("lamp_name", false) == std::nullopt);
-  dev.call<void>("set_gain", 7);
+  dev.call<void>("with_gain", 7);
   CHECK(dev.get<std::int32_t>("gain") == 7);
   CHECK(dev.call("dim", 4).value().IsNull());
   CHECK(dev.get<std::int32_t>("brightness") == 6);

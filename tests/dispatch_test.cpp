@@ -302,7 +302,7 @@ TEST_CASE_FIXTURE(Fixture, "a const char* parameter is a string, and a null C st
 }
 
 TEST_CASE_FIXTURE(Fixture, "a builder method answers null, also when it returns a base of the object") {
-  CHECK(result("set_gain", "[4]").value().IsNull());
+  CHECK(result("with_gain", "[4]").value().IsNull());
   CHECK(device.gain == 4);
   CHECK(result("dim", "[3]").value().IsNull());
   CHECK(device.brightness == 7);
@@ -325,8 +325,8 @@ TEST_CASE_FIXTURE(Fixture, "rpc.describe shows defaults, in/out parameters, C st
   CHECK_FALSE(method("scale")["params"][1].HasMember("inout"));
   CHECK(method("length")["params"][0]["type"] == "string");
   CHECK(method("lamp_name")["returns"] == "string");
-  CHECK(method("set_gain")["returns"] == "void");
-  CHECK(method("set_gain")["returns_self"] == true);
+  CHECK(method("with_gain")["returns"] == "void");
+  CHECK(method("with_gain")["returns_self"] == true);
   CHECK(method("dim")["returns_self"] == true);
 }
 

@@ -187,7 +187,7 @@ inline const roc::Binding<Device>& device_binding() {
       .method("length", &Device::length, {"text"})
       .method("lamp_name", &Device::lamp_name, {"on"})
       .method("configure", &Device::configure, {"channel", {"calibrated", "true"}, {"colour", R"("green")"}})
-      .method("set_gain", &Device::set_gain, {"value"})
+      .method("with_gain", &Device::set_gain, {"value"})
       .method("dim", &Device::dim, {"by"})
       .property("counter", &Device::counter)
       .property("firmware", &Device::firmware)
