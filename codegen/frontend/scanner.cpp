@@ -126,7 +126,8 @@ class ObjectScan {
     sort_by_declaration(methods_, o.methods);
     sort_by_declaration(properties_, o.properties);
     for (const clang::CXXRecordDecl* c : post_order_) {
-      if (c != object_ && (annotation(c, object_tag) || contributing_.count(c) != 0)) o.bases.push_back(spelled(c));
+      if (c == object_ || llvm::isa<clang::ClassTemplateSpecializationDecl>(c)) continue;  // see declared_in()
+      if (annotation(c, object_tag) || contributing_.count(c) != 0) o.bases.push_back(spelled(c));
     }
     return ok_;
   }
@@ -134,7 +135,9 @@ class ObjectScan {
  private:
   std::string spelled(const clang::CXXRecordDecl* c) const { return x_.cxx_spelling(ctx_.getRecordType(c)); }
   std::string declared_in(const clang::CXXRecordDecl* c) {
-    if (c == object_) return {};
+    // A member of a template specialization is named through the object (`&Dev::get` has the
+    // same type as `&Base<int>::get`): the IDL names classes without template arguments.
+    if (c == object_ || llvm::isa<clang::ClassTemplateSpecializationDecl>(c)) return {};
     contributing_.insert(c);
     return spelled(c);
   }

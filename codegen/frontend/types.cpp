@@ -540,8 +540,14 @@ std::optional<std::pair<std::string, std::string>> Extractor::default_of(const c
     auto v = evaluate();
     const clang::EnumDecl* ed = et->getDecl()->getDefinition();
     if (!v || !v->isInt() || ed == nullptr) return std::nullopt;
+    // The enumerator as written, when it is one: an alias (`fast = b19200`) keeps its own name.
+    const clang::EnumConstantDecl* written = nullptr;
+    if (const auto* ref = llvm::dyn_cast<clang::DeclRefExpr>(strip(e))) {
+      written = llvm::dyn_cast<clang::EnumConstantDecl>(ref->getDecl());
+    }
     for (const clang::EnumConstantDecl* c : ed->enumerators()) {
       if (!llvm::APSInt::isSameValue(c->getInitVal(), v->getInt())) continue;
+      if (written != nullptr && written->getDeclContext() == ed && c != written) continue;
       // A scoped enumerator is named through its enum, an unscoped one through the enclosing scope.
       std::string scope;
       if (ed->isScoped()) {

@@ -446,9 +446,9 @@ namespace lab {
 typedef enum ROC_ENUM { lab_off, lab_on = 2, lab_auto } lab_mode_t;
 class ROC_OBJECT Dev {
  public:
-  enum class ROC_ENUM Speed { slow, fast };
+  enum class ROC_ENUM Speed { slow, fast, quick = fast };
   enum { max_channels = 8 };
-  ROC_METHOD void set(lab_mode_t mode = lab_on, Speed speed = Speed::fast, int channels = max_channels);
+  ROC_METHOD void set(lab_mode_t mode = lab_on, Speed speed = Speed::quick, int channels = max_channels);
 };
 }
 )");
@@ -466,8 +466,8 @@ class ROC_OBJECT Dev {
   CHECK(p[0].default_value == "\"lab_on\"");
   CHECK(p[0].default_cxx == "::lab::lab_on");
   CHECK(p[1].type == "lab::Dev::Speed");
-  CHECK(p[1].default_value == "\"fast\"");
-  CHECK(p[1].default_cxx == "::lab::Dev::Speed::fast");
+  CHECK(p[1].default_value == "\"quick\"");  // an alias keeps the name written
+  CHECK(p[1].default_cxx == "::lab::Dev::Speed::quick");
   CHECK(p[2].default_value == "8");
   CHECK(p[2].default_cxx == "8");
 }
