@@ -102,6 +102,7 @@ int main(int argc, char** argv) {
       "  From an annotated header:  roc-gen camera.hpp -o camera.roc.hpp [--idl camera.idl.json] -- -std=c++17 -Iinclude\n"
       "  From IDL JSON:             roc-gen camera.idl.json -o camera_proxy.roc.hpp",
       "roc-gen"};
+  app.set_version_flag("--version", "roc-gen " ROC_GEN_VERSION);
   std::string input, output, idl_output, build_dir, include_as, source_name;
   app.add_option("input", input, "annotated C++ header, or IDL JSON (*.json)")->required();
   app.add_option("-o,--output", output, "the generated C++ header to write");
@@ -155,7 +156,9 @@ int main(int argc, char** argv) {
       }
     } else {
 #ifdef ROC_GEN_HAS_SCANNER
-      roc::gen::ScanOptions scan_options{build_dir, compiler_flags};
+      roc::gen::ScanOptions scan_options;
+      scan_options.build_dir = build_dir;
+      scan_options.args = compiler_flags;
       if (build_dir.empty() && compiler_flags.empty()) scan_options.args = {"-std=c++17"};
       if (!depfile.empty()) {
         // Clang writes it while parsing (user headers only: -MMD), naming the generated file as

@@ -6,6 +6,7 @@
 #include <roc/client.hpp>
 #include <roc/json.hpp>
 #include <roc/log.hpp>
+#include <roc/version.hpp>
 
 #include "log_test_support.hpp"
 #include "support/test_support.hpp"
@@ -151,5 +152,10 @@ TEST_CASE("roc exit codes tell scripts what went wrong") {
       CHECK(r.out.find("Usage") != std::string::npos);
     }
     CHECK(roc::test::run({ROC_CLI, "--help"}).code == 0);
+  }
+  SUBCASE("--version: 0, and the version") {
+    auto r = roc::test::run({ROC_CLI, "--version"});
+    CHECK(r.code == 0);
+    CHECK(r.out == "roc " ROC_VERSION_STRING "\n");
   }
 }

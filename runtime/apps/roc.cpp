@@ -5,6 +5,7 @@
 #include <roc/client.hpp>
 #include <roc/error.hpp>
 #include <roc/status.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -210,6 +211,7 @@ int guarded(F&& body) {
 int main(int argc, char** argv) {
   CLI::App app{"roc — call remote objects, follow logs and status through a roc broker.\n"
                "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error."};
+  app.set_version_flag("--version", "roc " ROC_VERSION_STRING);
   app.require_subcommand(1);
   app.fallthrough();  // global options also after the command: `roc list --json`
   Globals g;
@@ -307,9 +309,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForAllHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --help-all, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

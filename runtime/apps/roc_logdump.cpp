@@ -4,6 +4,7 @@
 #include "logdump_writer.hpp"
 
 #include <roc/endpoints.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <rapidjson/document.h>
@@ -30,6 +31,7 @@ std::string_view string_member(const rapidjson::Value& v, const char* name) {
 int main(int argc, char** argv) {
   CLI::App app{"roc-logdump — write every log record published through a roc broker to disk as JSON lines.\n"
                "Files: DIR/PREFIX-YYYY-MM-DD.N.jsonl (UTC day; N grows when --max-bytes is reached)."};
+  app.set_version_flag("--version", "roc-logdump " ROC_VERSION_STRING);
   std::string broker, dir = ".", prefix = "roc", level;
   std::vector<std::string> nodes;
   std::uint64_t max_bytes = 64ull << 20;
@@ -43,7 +45,7 @@ int main(int argc, char** argv) {
   app.add_option("-n,--node", nodes, "Keep only records from these nodes (repeatable)");
   try {
     app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
     app.exit(e);

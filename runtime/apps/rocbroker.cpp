@@ -2,6 +2,7 @@
 // until SIGINT or SIGTERM, then stops in order (DISCONNECT to every worker).
 #include <roc/broker.hpp>
 #include <roc/error.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -13,6 +14,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"rocbroker — the roc broker: routes remote object calls and relays logs and status"};
+  app.set_version_flag("--version", "rocbroker " ROC_VERSION_STRING);
   roc::BrokerOptions options;
   long heartbeat_ms = options.heartbeat_interval.count();
   long grace_ms = options.unknown_object_grace.count();

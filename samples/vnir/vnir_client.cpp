@@ -2,6 +2,7 @@
 #include "sample_support.hpp"
 
 #include <roc/client.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -10,6 +11,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Calls a VNIR camera published by vnir-server, through the dynamic API."};
+  app.set_version_flag("--version", "vnir-client " ROC_VERSION_STRING);
   sample::ClientArgs args;
   args.add_to(app);
   CLI11_PARSE(app, argc, argv);

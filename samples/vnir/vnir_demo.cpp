@@ -4,6 +4,7 @@
 #include "vnir_skeleton.hpp"
 
 #include <roc/roc.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -14,6 +15,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Starts an embedded roc broker, publishes a simulated VNIR camera, and calls it."};
+  app.set_version_flag("--version", "vnir-demo " ROC_VERSION_STRING);
   std::string bind = "127.0.0.1:0";
   app.add_option("--bind", bind, "Broker address to bind (port 0 picks free ports)")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

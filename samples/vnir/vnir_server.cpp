@@ -5,6 +5,7 @@
 #include <roc/log.hpp>
 #include <roc/server.hpp>
 #include <roc/status.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -61,6 +62,7 @@ class StatusLoop {
 
 int main(int argc, char** argv) {
   CLI::App app{"Publishes a simulated VNIR camera through a roc broker."};
+  app.set_version_flag("--version", "vnir-server " ROC_VERSION_STRING);
   std::string broker;
   std::string id = "vnir";
   app.add_option("-b,--broker", broker, "Broker address (host, host:port, tcp://host:port); default $ROC_BROKER or localhost:5555");

@@ -4,6 +4,7 @@
 #include "vnir_camera.roc.hpp"
 
 #include <roc/client.hpp>
+#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -13,6 +14,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Calls a VNIR camera published by vnir-server, through its generated typed proxy."};
+  app.set_version_flag("--version", "vnir-typed-client " ROC_VERSION_STRING);
   sample::ClientArgs args;
   args.add_to(app);
   CLI11_PARSE(app, argc, argv);

@@ -1,9 +1,13 @@
-# roc-gen as a command: --help works; a header with an unsupported construct fails like a
-# compiler (file:line:col: error, exit status 1) and leaves an existing output file untouched.
+# roc-gen as a command: --help and --version work; a header with an unsupported construct fails
+# like a compiler (file:line:col: error, exit status 1) and leaves an existing output file untouched.
 # -D ROC_GEN=<roc-gen> SOURCE_DIR=<tests/codegen> RUNTIME_INCLUDE=<runtime/include> WORK=<dir>
 execute_process(COMMAND "${ROC_GEN}" --help RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "Usage")
   message(FATAL_ERROR "roc-gen --help failed (${rc}): ${out}")
+endif()
+execute_process(COMMAND "${ROC_GEN}" --version RESULT_VARIABLE rc OUTPUT_VARIABLE out)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "^roc-gen [0-9]+\\.[0-9]+\\.[0-9]+")
+  message(FATAL_ERROR "roc-gen --version failed (${rc}): ${out}")
 endif()
 
 file(MAKE_DIRECTORY "${WORK}")

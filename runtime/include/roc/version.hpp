@@ -4,6 +4,11 @@
 #define ROC_VERSION_MAJOR 0
 #define ROC_VERSION_MINOR 1
 #define ROC_VERSION_PATCH 0
+#define ROC_DETAIL_STRINGIFY(x) #x
+#define ROC_DETAIL_VERSION_STRING(major, minor, patch) \
+  ROC_DETAIL_STRINGIFY(major) "." ROC_DETAIL_STRINGIFY(minor) "." ROC_DETAIL_STRINGIFY(patch)
+/// "0.1.0": what every roc tool's --version prints.
+#define ROC_VERSION_STRING ROC_DETAIL_VERSION_STRING(ROC_VERSION_MAJOR, ROC_VERSION_MINOR, ROC_VERSION_PATCH)
 /// Bumped whenever generated code and the runtime stop fitting together; generated files
 /// `#error` out when theirs differs.
 #define ROC_CODEGEN_ABI 2
