@@ -16,7 +16,7 @@ extern char** environ;
 
 namespace roc::test {
 
-Child::Child(const std::vector<std::string>& argv, const std::string& output_file) {
+Child::Child(const std::vector<std::string>& argv, const std::string& output_file) : output_file_(output_file) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -37,6 +37,7 @@ Child::~Child() {
     int st = 0;
     ::waitpid(pid_, &st, 0);
   }
+  if (!output_file_.empty()) ::unlink(output_file_.c_str());
 }
 
 std::optional<int> Child::wait(std::chrono::milliseconds timeout) {

@@ -9,7 +9,7 @@
 namespace roc::test {
 
 /// A child process started with posix_spawn; killed (SIGKILL) and reaped if still running
-/// when destroyed.
+/// when destroyed, and its output file removed then: tests leave no files behind.
 class Child {
  public:
   /// Starts `argv[0]` with `argv`; stdout and stderr go to `output_file` when not empty.
@@ -26,6 +26,7 @@ class Child {
  private:
   int pid_ = -1;
   std::optional<int> status_;
+  std::string output_file_;
 };
 
 /// Runs a command to completion and returns its exit code (or -1 on a timeout) and its output.
