@@ -1,7 +1,7 @@
 // The Clang AST → IDL model extraction: finds ROC_* annotations in the target header, collects the
 // members each annotated class exposes (under C++ name hiding, overloads and overrides), and reports
 // unsupported constructs at their declarations. Type mapping is in types.cpp. Knows nothing of output.
-#include "frontend/extract.hpp"
+#include "frontend/consumer.hpp"
 #include "frontend/extractor.hpp"
 
 #include "model/idl_json.hpp"

@@ -1,6 +1,6 @@
 // Runs Clang on a header with the compile flags of its target (a compilation database or explicit
 // flags), adjusted so that the annotations are visible and GCC-only flags do not break the parse.
-#include "frontend/extractor.hpp"
+#include "frontend/consumer.hpp"
 
 #include <clang/AST/ASTConsumer.h>
 #include <clang/Frontend/CompilerInstance.h>

@@ -1,7 +1,7 @@
 // C++ types → IDL types, the named types (structs, enums, external types) they use, and default
 // arguments → JSON and C++ literals. Reports unsupported types at the slot that uses them, with
 // advice that can be followed.
-#include "frontend/extract.hpp"
+#include "frontend/extractor.hpp"
 
 #include <clang/AST/Attr.h>
 #include <clang/AST/DeclFriend.h>
