@@ -94,8 +94,9 @@ std::string cxx_string_literal(std::string_view text) {
       case '\t': out += "\\t"; break;
       case '\r': out += "\\r"; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          // Three octal digits: unlike \x, an octal escape never swallows a following digit.
+          out += fmt::format("\\{:03o}", static_cast<unsigned char>(c));
         } else {
           out += c;
         }

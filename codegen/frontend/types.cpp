@@ -3,6 +3,8 @@
 // advice that can be followed.
 #include "frontend/extractor.hpp"
 
+#include "emit/printer.hpp"
+
 #include <clang/AST/Attr.h>
 #include <clang/AST/DeclFriend.h>
 #include <clang/AST/DeclTemplate.h>
@@ -10,6 +12,8 @@
 #include <clang/AST/ExprCXX.h>
 #include <clang/AST/QualTypeNames.h>
 #include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cmath>
 #include <map>
@@ -49,41 +53,16 @@ bool is_c_string(clang::QualType t) {
           pointee->isSpecificBuiltinType(clang::BuiltinType::Char_U));
 }
 
+/// `s` as a JSON string.
 std::string json_quote(llvm::StringRef s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (c < 0x20) {
-      out += fmt::format("\\u{:04x}", c);
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  return {buffer.GetString(), buffer.GetSize()};
 }
 
-std::string cxx_quote(llvm::StringRef s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c < 0x20 || c == 0x7f) {
-      out += fmt::format("\\{:03o}", c);  // three octal digits: never swallows a following digit
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+/// `s` as a C++ string literal.
+std::string cxx_quote(llvm::StringRef s) { return "\"" + cxx_string_literal({s.data(), s.size()}) + "\""; }
 
 /// Looks through what the compiler wraps around a default argument as written: conversions,
 /// temporaries, parentheses, functional casts and elided copies.
