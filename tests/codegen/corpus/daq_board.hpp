@@ -1,9 +1,14 @@
 // A data-acquisition board driver in the shape of vendor DAQ SDKs: an export macro on the class
 // and its methods, a pimpl (forward-declared, incomplete in the header), enums nested in the
 // class (one of them anonymous, its constants used as default arguments), and a Result<T, E>
-// template over std::variant with an incomplete error type in an unexported method. Only roc's
-// annotations were added to it.
+// template over std::variant with an incomplete error type in an unexported method, and a guard
+// against compilers the vendor did not certify (roc-gen parses it with clang: SCANNER_ARGS).
+// Only roc's annotations were added to it.
 #pragma once
+
+#if defined(__clang__) && !defined(DAQ_ALLOW_CLANG)
+#error "the DAQ SDK is certified for g++ only; define DAQ_ALLOW_CLANG to use it with clang"
+#endif
 
 #include <roc/annotate.hpp>
 
