@@ -61,18 +61,34 @@ int main(int argc, char** argv) {
   auto handle = client.object("dev");
   e2e::Outer outer;
   outer.items.resize(8);
-  std::vector<double> proxy_scalar, dynamic_scalar, proxy_struct, dynamic_struct;
+  std::vector<double> proxy_scalar, dynamic_scalar, proxy_struct, dynamic_struct, proxy_inout, dynamic_inout,
+      all_given, defaulted;
+  std::string line;
   for (int r = 0; r < rounds; ++r) {
     dynamic_scalar.push_back(per_call_us(calls, [&](int i) { (void)handle.call<double>("scale", 1.5f, double(i)); }));
     proxy_scalar.push_back(per_call_us(calls, [&](int i) { (void)proxy.scale(1.5f, double(i)); }));
     dynamic_struct.push_back(per_call_us(calls, [&](int) { (void)handle.call<e2e::Outer>("grow", outer); }));
     proxy_struct.push_back(per_call_us(calls, [&](int) { (void)proxy.grow(outer); }));
+    // An in/out parameter: the result is an object, decoded member by member into the caller's
+    // variable; the same string sent as a plain parameter (greet) is the baseline.
+    dynamic_inout.push_back(per_call_us(calls, [&](int) { (void)handle.call<std::string>("greet", std::string(16, 'x')); }));
+    proxy_inout.push_back(per_call_us(calls, [&](int) {
+      line.assign(16, 'x');
+      (void)proxy.next_line(line);
+    }));
+    // Arguments left out, filled by the server from the IDL's defaults, against all given.
+    all_given.push_back(per_call_us(calls, [&](int i) { (void)handle.call<double>("offset", double(i), 0.5, e2e::Color::green); }));
+    defaulted.push_back(per_call_us(calls, [&](int i) { (void)handle.call<double>("offset", double(i)); }));
   }
   fmt::print("median of {} rounds x {} sync calls, us/call\n", rounds, calls);
   fmt::print("  scale(float, double) -> double   dynamic {:7.2f}   proxy {:7.2f}\n", median(dynamic_scalar),
              median(proxy_scalar));
   fmt::print("  grow(Outer) -> Outer (8 items)   dynamic {:7.2f}   proxy {:7.2f}\n", median(dynamic_struct),
              median(proxy_struct));
+  fmt::print("  16-char string: plain greet      dynamic {:7.2f}   in/out next_line proxy {:7.2f}\n",
+             median(dynamic_inout), median(proxy_inout));
+  fmt::print("  offset(x, by, towards)           all given {:7.2f}   two left out (server defaults) {:7.2f}\n",
+             median(all_given), median(defaulted));
   server.stop();
   broker.stop();
 }

@@ -94,6 +94,15 @@ class ROC_OBJECT Device : public Base {
   ROC_METHOD roc::Json raw(const roc::Json& j) { return j; }
   ROC_METHOD void reset() { ++resets; }
   ROC_METHOD_AS("fail_now") void fail() { throw std::runtime_error("asked to fail"); }
+  /// An out-parameter: `line` travels in and comes back with " +" appended.
+  ROC_METHOD bool next_line(std::string& line) {
+    line += " +";
+    return true;
+  }
+  /// Defaults, as a device header has them: callers may leave out `by` and `towards`.
+  ROC_METHOD double offset(double x, double by = 0.5, Color towards = Color::green) const {
+    return towards == Color::green ? x + by : x - by;
+  }
 
   /// Frames per second (getter and setter).
   ROC_PROPERTY double fps() const { return fps_; }

@@ -107,6 +107,14 @@ TEST_CASE("every method of a generated proxy round-trips through the broker") {
     CHECK(b.get()[0] == 6);
     c.get();
   }
+  SUBCASE("an out-parameter comes back into the caller's variable; defaults fill left-out arguments") {
+    std::string line = "ready";
+    CHECK(dev.next_line(line));
+    CHECK(line == "ready +");
+    CHECK(dev.offset(1.0) == doctest::Approx(1.5));
+    CHECK(dev.offset(1.0, 2.0, e2e::Color::red) == doctest::Approx(-1.0));
+    CHECK(dev.handle().call<double>("offset", 1.0) == doctest::Approx(1.5));  // the server's default
+  }
   SUBCASE("a throwing method is a RemoteError naming what it threw; the wire name is used") {
     try {
       dev.fail_now();
