@@ -76,20 +76,10 @@ void enum_names(const TypeDecl& t, Printer& p) {
   p.print("};\n");
 }
 
-// Named types reachable from `t`, through struct fields too.
-void collect_named(const TypeRef& t, const Document& doc, std::set<std::string>& seen) {
-  if (t.kind == TypeRef::Kind::named && seen.insert(t.name).second) {
-    if (const TypeDecl* decl = doc.find_type(t.name)) {
-      for (const auto& f : decl->fields) collect_named(parse_type(f.type), doc, seen);
-    }
-  }
-  for (const auto& a : t.args) collect_named(a, doc, seen);
-}
-
 // The named types this file's code touches: through its objects, and through the codecs it emits.
 std::set<std::string> used_types(const Document& doc) {
   std::set<std::string> used;
-  auto visit = [&](const std::string& spelling) { collect_named(parse_type(spelling), doc, used); };
+  auto visit = [&](const std::string& spelling) { collect_named_types(parse_type(spelling), doc, used); };
   for (const auto& o : doc.objects) {
     for (const auto& m : o.methods) {
       for (const auto& p : m.params) visit(p.type);

@@ -266,7 +266,7 @@ class ObjectScan {
         }
       }
       if (!wire) continue;
-      ok_ &= is_property ? getter_property(found, m, *wire, overloaded) : method(found, m, *wire, overloaded);
+      ok_ &= is_property ? getter_property(found, m, *wire, overloaded) : method(found, m, decls, *wire, overloaded);
     }
     // An annotated declaration that no visible declaration overrides or redeclares is hidden.
     for (const clang::CXXMethodDecl* a : annotated_[name]) {
@@ -287,8 +287,7 @@ class ObjectScan {
       x_.error(d, fmt::format("wire name '{}' is not an identifier (it is also the proxy's member name)", wire));
       return false;
     }
-    static const std::set<std::string> reserved = {"signature", "handle", "async", "with_timeout"};
-    if (reserved.count(wire) != 0) {
+    if (is_proxy_member(wire)) {
       x_.error(d, fmt::format("'{}' is reserved for the generated proxy's own members; give it another wire name "
                               "with ROC_METHOD_AS / ROC_PROPERTY_AS",
                               wire));
@@ -334,8 +333,9 @@ class ObjectScan {
     return r == object_->getCanonicalDecl() || object_->isDerivedFrom(r);
   }
 
-  bool method(const clang::NamedDecl* found, const clang::CXXMethodDecl* m, const std::string& wire_name,
-              bool overloaded) {
+  /// `decls`: `m` and the declarations it overrides or hides (chain()), nearest first.
+  bool method(const clang::NamedDecl* found, const clang::CXXMethodDecl* m,
+              const std::vector<const clang::CXXMethodDecl*>& decls, const std::string& wire_name, bool overloaded) {
     std::string name = m->getNameAsString();
     if (m->isStatic()) {
       x_.error(m, fmt::format("'{}' is static; remote methods are called on the published object", name));
@@ -358,14 +358,9 @@ class ObjectScan {
     if (!check_wire_name(m, out.name, name)) return false;
     out.declared_in = declared_in(m->getParent());
     out.is_const = m->isConst();
-    out.doc = x_.doc(m);
-    if (out.doc.empty()) {
-      // An override documented only in the interface keeps the interface's comment.
-      std::vector<const clang::CXXMethodDecl*> decls;
-      chain(m, decls);
-      for (const auto* d : decls) {
-        if (!(out.doc = x_.doc(d)).empty()) break;
-      }
+    // An override documented only in the interface keeps the interface's comment.
+    for (const auto* d : decls) {
+      if (!(out.doc = x_.doc(d)).empty()) break;
     }
     out.location = x_.location(m->getLocation());
     if (overloaded) out.pointer_type = pointer_type(m);

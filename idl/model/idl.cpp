@@ -25,6 +25,11 @@ std::string namespace_of(const std::string& qualified) {
   return pos == std::string::npos ? std::string{} : qualified.substr(0, pos);
 }
 
+bool is_proxy_member(const std::string& name) {
+  static const std::set<std::string> names{"signature", "with_timeout", "handle", "async", "Async", "handle_"};
+  return names.count(name) != 0;
+}
+
 namespace {
 
 // What tells overloads apart in the proxy: each parameter's IDL type, and whether it is in/out.
@@ -34,12 +39,6 @@ std::vector<std::string> proxy_param_types(const Method& m) {
   std::vector<std::string> out;
   for (const auto& p : m.params) out.push_back((p.inout ? "&" : "") + parse_type(p.type).str());
   return out;
-}
-
-// Names every proxy has, whatever the object (see proxy_emitter.cpp).
-bool is_proxy_member(const std::string& name) {
-  static const std::set<std::string> names{"signature", "with_timeout", "handle", "async", "Async", "handle_"};
-  return names.count(name) != 0;
 }
 
 bool set_can_use_cxx_name(const Object& o, const std::string& cxx, const std::vector<const Method*>& set) {

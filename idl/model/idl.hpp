@@ -117,6 +117,10 @@ std::string unqualified(const std::string& qualified);
 /// Namespace part of a qualified name: `lab::cams::Vnir` → `lab::cams`; empty when global.
 std::string namespace_of(const std::string& qualified);
 
+/// True for the names every generated proxy has for itself (`handle`, `async`, `signature`, ...,
+/// see proxy_emitter.cpp): no method or property may take them as wire names.
+bool is_proxy_member(const std::string& name);
+
 /// The name of each of `o.methods` (same order) in its generated proxy: the wire name, except that
 /// methods sharing one C++ name form an overload set under that name, as on the device. A set
 /// keeps wire names when two of its methods would take the same parameter types (the proxy could

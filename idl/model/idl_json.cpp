@@ -357,10 +357,16 @@ void check_document(const Document& doc) {
       for (const auto& p : m.params) check(p.type, fmt::format("parameter '{}' of {}::{}", p.name, o.name, m.name));
       check(m.returns, fmt::format("return type of {}::{}", o.name, m.name));
       if (m.name.rfind("rpc.", 0) == 0) throw IdlError(fmt::format("{}: method names rpc.* are reserved", o.name));
+      if (is_proxy_member(m.name)) {
+        throw IdlError(fmt::format("{}: method '{}' would clash with a member every generated proxy has", o.name, m.name));
+      }
     }
     std::set<std::string> props;
     for (const auto& p : o.properties) {
       if (!props.insert(p.name).second) throw IdlError(fmt::format("{}: two properties named '{}'", o.name, p.name));
+      if (is_proxy_member(p.name)) {
+        throw IdlError(fmt::format("{}: property '{}' would clash with a member every generated proxy has", o.name, p.name));
+      }
       check(p.type, fmt::format("property {}::{}", o.name, p.name));
       if (parse_type(p.type).kind == TypeRef::Kind::void_) {
         throw IdlError(fmt::format("property {}::{} cannot be void", o.name, p.name));

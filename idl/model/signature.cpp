@@ -11,19 +11,6 @@
 #include <set>
 
 namespace roc::idl {
-namespace {
-
-// Named types reachable from `t`, including through struct fields.
-void collect(const TypeRef& t, const Document& doc, std::set<std::string>& seen) {
-  if (t.kind == TypeRef::Kind::named && seen.insert(t.name).second) {
-    if (const TypeDecl* decl = doc.find_type(t.name)) {
-      for (const auto& f : decl->fields) collect(parse_type(f.type), doc, seen);
-    }
-  }
-  for (const auto& a : t.args) collect(a, doc, seen);
-}
-
-}  // namespace
 
 std::string signature_text(const Object& object, const Document& doc) {
   std::vector<std::string> lines;
@@ -32,13 +19,13 @@ std::string signature_text(const Object& object, const Document& doc) {
     std::string params;
     for (const auto& p : m.params) {
       params += (params.empty() ? "" : ",") + (p.inout ? "inout " + p.name + ":" : "") + parse_type(p.type).str();
-      collect(parse_type(p.type), doc, named);
+      collect_named_types(parse_type(p.type), doc, named);
     }
-    collect(parse_type(m.returns), doc, named);
+    collect_named_types(parse_type(m.returns), doc, named);
     lines.push_back(fmt::format("method {}({})->{}", m.name, params, parse_type(m.returns).str()));
   }
   for (const auto& p : object.properties) {
-    collect(parse_type(p.type), doc, named);
+    collect_named_types(parse_type(p.type), doc, named);
     lines.push_back(fmt::format("property {}:{}{}", p.name, parse_type(p.type).str(),
                                 p.readonly ? " readonly" : ""));
   }

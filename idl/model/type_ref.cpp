@@ -233,4 +233,13 @@ bool pass_by_value(const TypeRef& t, const Document& doc) {
   }
 }
 
+void collect_named_types(const TypeRef& t, const Document& doc, std::set<std::string>& named) {
+  if (t.kind == TypeRef::Kind::named && named.insert(t.name).second) {
+    if (const TypeDecl* decl = doc.find_type(t.name)) {
+      for (const auto& f : decl->fields) collect_named_types(parse_type(f.type), doc, named);
+    }
+  }
+  for (const auto& a : t.args) collect_named_types(a, doc, named);
+}
+
 }  // namespace roc::idl

@@ -2,6 +2,7 @@
 // and mapped to C++ types.
 #pragma once
 
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -35,6 +36,10 @@ TypeRef parse_type(const std::string& spelling);
 
 /// Throws TypeError when `t` names a type `doc` does not declare.
 void check_names(const TypeRef& t, const Document& doc);
+
+/// Adds to `named` the named types `t` reaches: its own, its arguments', and (for structs `doc`
+/// declares) their fields', transitively. Without a declaration a name is a leaf.
+void collect_named_types(const TypeRef& t, const Document& doc, std::set<std::string>& named);
 
 /// True for the scalar names of the IDL (bool, int8..uint64, float, double, string).
 bool is_scalar_name(const std::string& name);

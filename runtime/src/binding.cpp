@@ -45,27 +45,16 @@ const PropertyEntry* InterfaceTable::find_property(std::string_view property) co
   return it == property_index.end() ? nullptr : &properties[it->second];
 }
 
-namespace {
-
-// Named types (struct, enum, external) inside a type spelling such as `map<array<lab::Roi>>`.
-void collect_named(const idl::TypeRef& type, std::set<std::string>& named) {
-  if (type.kind == idl::TypeRef::Kind::named) named.insert(type.name);
-  for (const auto& arg : type.args) collect_named(arg, named);
-}
-
-void collect_named(const std::string& type, std::set<std::string>& named) {
-  collect_named(idl::parse_type(type), named);
-}
-
-}  // namespace
-
+// A hand-written binding declares no types: every name its type spellings reach is a leaf.
 std::set<std::string> InterfaceTable::named_types() const {
+  const idl::Document none;
   std::set<std::string> named;
+  auto collect = [&](const std::string& type) { idl::collect_named_types(idl::parse_type(type), none, named); };
   for (const auto& m : methods) {
-    for (const auto& p : m.params) collect_named(p.type, named);
-    collect_named(m.result_type, named);
+    for (const auto& p : m.params) collect(p.type);
+    collect(m.result_type);
   }
-  for (const auto& p : properties) collect_named(p.type, named);
+  for (const auto& p : properties) collect(p.type);
   return named;
 }
 

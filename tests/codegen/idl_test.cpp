@@ -58,6 +58,19 @@ TEST_CASE("a method may not take the name of a property's proxy accessor") {
   CHECK_NOTHROW(check_document(d));
 }
 
+TEST_CASE("no method or property may take the name of a member every proxy has") {
+  for (const char* name : {"handle", "async", "Async", "signature", "with_timeout", "handle_"}) {
+    Document d = test::sample_document();
+    d.objects[0].methods[0].name = name;
+    CHECK_THROWS_WITH_AS(check_document(d), doctest::Contains("clash with a member every generated proxy has"),
+                         IdlError);
+    d = test::sample_document();
+    d.objects[0].properties[0].name = name;
+    CHECK_THROWS_WITH_AS(check_document(d), doctest::Contains("clash with a member every generated proxy has"),
+                         IdlError);
+  }
+}
+
 TEST_CASE("a hand-edited interface no longer matches its signature") {
   Document d = test::sample_document();
   d.objects[0].methods[0].returns = "array<int64>";
