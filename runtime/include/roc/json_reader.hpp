@@ -1,0 +1,110 @@
+// Reading JSON text that came from a peer: a nesting limit and a parser that does not recurse.
+// RapidJSON's default parser recurses once per nesting level, so `[[[[...` a few hundred
+// thousand levels deep overflows the stack of whoever parses it. Every parse of network input
+// in roc goes through read() (a DOM) or DepthLimit (a SAX handler of your own).
+#pragma once
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace roc::json {
+
+/// Deepest nesting of arrays and objects roc accepts from a peer. Real documents (IDL, status
+/// trees, call bodies) stay far below it; anything deeper is refused, never parsed.
+inline constexpr unsigned max_depth = 256;
+
+/// The flags every network parse uses: iterative (no recursion per level), and strict JSON.
+inline constexpr unsigned reader_flags = rapidjson::kParseIterativeFlag;
+
+/// Why a text was refused; empty when it was read.
+struct ReadError {
+  std::string message;     ///< "nested deeper than 256 levels at offset 1024", "invalid JSON at offset 3: ..."
+  std::size_t offset = 0;  ///< where reading stopped
+  bool too_deep = false;   ///< the nesting limit, not the syntax, stopped it
+  explicit operator bool() const noexcept { return !message.empty(); }
+};
+
+/// Wraps a SAX handler and stops the parse once arrays and objects nest deeper than `limit`.
+/// Pass it to a rapidjson::Reader parsing with reader_flags.
+template <class Handler>
+class DepthLimit {
+ public:
+  DepthLimit(Handler& inner, unsigned limit) : inner_(inner), limit_(limit) {}
+
+  bool Null() { return inner_.Null(); }
+  bool Bool(bool b) { return inner_.Bool(b); }
+  bool Int(int i) { return inner_.Int(i); }
+  bool Uint(unsigned u) { return inner_.Uint(u); }
+  bool Int64(std::int64_t i) { return inner_.Int64(i); }
+  bool Uint64(std::uint64_t u) { return inner_.Uint64(u); }
+  bool Double(double d) { return inner_.Double(d); }
+  bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return inner_.RawNumber(s, n, copy); }
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return inner_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return inner_.Key(s, n, copy); }
+  bool StartObject() { return enter() && inner_.StartObject(); }
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return inner_.EndObject(members);
+  }
+  bool StartArray() { return enter() && inner_.StartArray(); }
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return inner_.EndArray(elements);
+  }
+
+  /// Whether the limit, rather than the inner handler, stopped the parse.
+  bool exceeded() const noexcept { return exceeded_; }
+
+ private:
+  bool enter() {
+    if (++depth_ <= limit_) return true;
+    exceeded_ = true;
+    return false;
+  }
+
+  Handler& inner_;
+  unsigned limit_;
+  unsigned depth_ = 0;
+  bool exceeded_ = false;
+};
+
+/// The error of a finished SAX parse with a DepthLimit, in roc's words; empty on success.
+template <class Handler>
+ReadError read_error(const rapidjson::ParseResult& result, const DepthLimit<Handler>& limit, unsigned max) {
+  ReadError error;
+  if (!result.IsError()) return error;
+  error.offset = result.Offset();
+  error.too_deep = limit.exceeded();
+  error.message = error.too_deep
+                      ? "JSON nested deeper than " + std::to_string(max) + " levels (offset " +
+                            std::to_string(error.offset) + ")"
+                      : "invalid JSON at offset " + std::to_string(error.offset) + ": " +
+                            rapidjson::GetParseError_En(result.Code());
+  return error;
+}
+
+/// Parses `text` into `doc` without recursion, refusing nesting deeper than `limit`. On error
+/// `doc` is null and the error says why (naming the limit when that was the reason).
+inline ReadError read(rapidjson::Document& doc, std::string_view text, unsigned limit = max_depth) {
+  doc.SetNull();
+  rapidjson::ParseResult result;
+  DepthLimit<rapidjson::Document> guard(doc, limit);
+  auto generate = [&](rapidjson::Document&) {
+    rapidjson::MemoryStream stream(text.data(), text.size());
+    rapidjson::Reader reader;
+    result = reader.Parse<reader_flags>(stream, guard);
+    return !result.IsError();
+  };
+  doc.Populate(generate);
+  auto error = read_error(result, guard, limit);
+  if (error) doc.SetNull();
+  return error;
+}
+
+}  // namespace roc::json
