@@ -58,9 +58,9 @@ std::optional<std::string> printed_endpoint(const std::string& output_file) {
   const auto deadline = Clock::now() + 10s;
   while (Clock::now() < deadline) {
     std::ifstream in(output_file);
-    std::string word;
-    while (in >> word)
-      if (word == "calls" && in >> word) return word;
+    const std::string prefix = "rocbroker: calls ";
+    for (std::string line; std::getline(in, line);)
+      if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size(), line.find(' ', prefix.size()) - prefix.size());
     std::this_thread::sleep_for(20ms);
   }
   return std::nullopt;
@@ -114,11 +114,13 @@ int main(int argc, char** argv) {
   fmt::print("broker {} (pid {})\n", broker_path, pid);
   fmt::print("{:<44} {}\n", "RSS idle", mib(idle));
 
-  auto handle = client->object("slow");
   std::vector<std::future<long>> results;
   results.reserve(calls);
   const auto start = Clock::now();
-  for (int i = 0; i < calls; ++i) results.push_back(handle.call_async<long>("work"));
+  {
+    auto handle = client->object("slow");  // shares the client: must be gone when the client goes
+    for (int i = 0; i < calls; ++i) results.push_back(handle.call_async<long>("work"));
+  }
 
   long peak = idle;
   const auto watch_until = Clock::now() + std::chrono::milliseconds(settle_ms);
