@@ -162,13 +162,14 @@ StatusUpdate StatusSubscription::next(std::chrono::milliseconds timeout) {
 }
 StatusUpdate StatusSubscription::next() { return next(impl_->timeout); }
 bool StatusSubscription::synced() const noexcept { return impl_->synced; }
-bool StatusSubscription::connected() const noexcept { return impl_->socket.connected(); }
-const std::string& StatusSubscription::endpoint() const noexcept { return impl_->socket.endpoint(); }
 const std::vector<std::string>& StatusSubscription::masks() const noexcept { return impl_->masks; }
 
 StatusSubscription status_updates(const Endpoints& endpoints, std::vector<std::string> masks,
                                   std::chrono::milliseconds timeout) {
   return StatusSubscription(endpoints, std::move(masks), timeout);
 }
+
+bool StatusSubscription::connected() const noexcept { return impl_->socket.connected(); }
+const std::string& StatusSubscription::endpoint() const noexcept { return impl_->socket.endpoint(); }
 
 }  // namespace roc

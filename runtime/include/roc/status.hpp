@@ -158,6 +158,8 @@ class StatusSubscription {
   StatusUpdate next();
   /// Whether the snapshot has arrived (or was given up on).
   bool synced() const noexcept;
+  const std::vector<std::string>& masks() const noexcept;
+
   /// Whether a broker (any ZeroMQ peer) at endpoint() has accepted the connection and it is up,
   /// as of the last next(): false until then, false again once it drops, true when ZeroMQ has
   /// reconnected. Still false a second or two after the start (a connection on a LAN takes
@@ -165,7 +167,6 @@ class StatusSubscription {
   bool connected() const noexcept;
   /// The broker's subscribe endpoint this subscription connects to.
   const std::string& endpoint() const noexcept;
-  const std::vector<std::string>& masks() const noexcept;
 
   class iterator {
    public:
