@@ -20,6 +20,11 @@ namespace {
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
+/// Nothing accepted the connection to the broker's port within --connect-timeout: exit 3.
+struct Unreachable {
+  std::string message;
+};
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -64,7 +69,7 @@ int main(int argc, char** argv) {
   try {
     const roc::Endpoints endpoints = broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints(broker);
     roc::logdump::RotatingWriter writer(dir, prefix, max_bytes);
-    roc::log::Subscription sub(endpoints, filter, std::chrono::milliseconds(200));  // bounded: a signal is noticed
+    roc::log::Subscription sub(endpoints, filter, std::chrono::milliseconds(200));
     roc::cli::LinkWatch link("roc-logdump", endpoints, sub.endpoint(),
                              std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000)));
     std::signal(SIGINT, on_signal);
@@ -72,20 +77,25 @@ int main(int argc, char** argv) {
     std::cerr << "roc-logdump: writing records from " << sub.endpoint() << " to " << writer.current().string()
               << '\n';
 
+    // Each next() reports at most one change of the connection: look after every one.
+    auto next = [&](std::chrono::milliseconds timeout) {
+      auto record = sub.next(timeout);
+      if (!link.update(sub.connected())) throw Unreachable{link.unreachable()};
+      return record;
+    };
     while (!stop_requested) {
-      auto record = sub.next();
-      if (!link.update(sub.connected())) {
-        std::cerr << link.unreachable() << '\n';
-        return 3;
-      }
+      auto record = next(std::chrono::milliseconds(200));  // bounded: a signal is noticed
       // Write what is there, then flush once: one write syscall per burst, not per record.
-      for (int i = 0; record && i < 10000; ++i) {
+      for (int burst = 0; record; record = next(std::chrono::milliseconds(0))) {
         writer.write(record->body);
-        record = sub.next(std::chrono::milliseconds(0));
+        if (++burst == 10000) break;
       }
       writer.flush();
     }
     writer.flush();
+  } catch (const Unreachable& e) {
+    std::cerr << e.message << '\n';
+    return 3;
   } catch (const std::invalid_argument& e) {  // a malformed --broker address or --node name
     std::cerr << "roc-logdump: " << e.what() << '\n';
     return 2;
