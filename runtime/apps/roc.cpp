@@ -215,8 +215,7 @@ int guarded(F&& body) {
 
 int main(int argc, char** argv) {
   CLI::App app{"roc — call remote objects, follow logs and status through a roc broker.\n"
-               "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout or no broker at the address, 4 object not found,\n"
-               "5 remote error."};
+               "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error."};
   app.set_version_flag("--version", "roc " ROC_VERSION_STRING);
   app.require_subcommand(1);
   app.fallthrough();  // global options also after the command: `roc list --json`
@@ -302,7 +301,8 @@ int main(int argc, char** argv) {
   ping->add_option("id", id, "Object id")->required();
   ping->callback([&] { code = guarded([&] { return cmd_ping(g, id); }); });
 
-  auto* logs = app.add_subcommand("logs", "Print log records as they arrive (for --timeout, or until Ctrl-C with -f)");
+  auto* logs = app.add_subcommand("logs", "Print log records as they arrive (for --timeout, or until Ctrl-C with -f);\n"
+                                          "exit 3 when nothing accepts connections at the broker's log port");
   logs->add_flag("-f,--follow", follow, "Keep printing until interrupted");
   logs->add_option("-l,--level", filter.level, "Minimum level: trace, debug, info, warning, error, critical");
   logs->add_option("-n,--node", filter.node, "Only records from this node");
