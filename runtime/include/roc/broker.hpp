@@ -43,6 +43,7 @@ struct BrokerStats {
   std::uint64_t expired_workers = 0;  ///< workers dropped for silence
   std::uint64_t workers = 0;          ///< workers registered now
   std::uint64_t queued = 0;           ///< requests waiting for a worker now
+  std::uint64_t status_dropped = 0;   ///< status updates dropped: not JSON, bad path, or too deep
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)
