@@ -134,7 +134,7 @@ TEST_CASE("non-finite floating-point values travel as the strings NaN, Infinity 
   CHECK(std::isnan(from_text<double>(R"("NaN")")));
   CHECK(std::isnan(from_text<double>("null")));  // what roc sent before, and what some senders send
   CHECK(from_text<double>("2.5") == 2.5);
-  CHECK_THROWS_WITH(from_text<double>(R"("inf")"), doctest::Contains(R"(expected double, got the string "inf")"));
+  CHECK_THROWS_WITH(from_text<double>(R"("inf")"), doctest::Contains("expected double, got a string"));
   CHECK_THROWS_WITH(from_text<float>("true"), doctest::Contains("expected float, got a boolean"));
 }
 
