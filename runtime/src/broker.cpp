@@ -99,7 +99,10 @@ class Broker::Impl {
         serving_done_.wait(lock, [this] { return !serving_; });  // run() in another thread
       }
     }
-    if (relay_) relay_->stop();
+    if (relay_) {
+      relay_->stop();
+      last_stats_.status_dropped = relay_->status_dropped();
+    }
     relay_.reset();
     core_.reset();
     // The loop closed these when it ran; when a failed start() left them open, close them here,
@@ -122,7 +125,9 @@ class Broker::Impl {
 
   BrokerStats stats() const {
     std::lock_guard lock(mutex_);
-    return core_ ? core_->stats() : last_stats_;
+    auto s = core_ ? core_->stats() : last_stats_;
+    s.status_dropped = relay_ ? relay_->status_dropped() : last_stats_.status_dropped;
+    return s;
   }
 
   std::map<std::string, std::size_t> workers() const {

@@ -48,6 +48,8 @@ class Relay {
   /// Messages forwarded each way so far (for tests); thread-safe.
   std::uint64_t publications() const noexcept { return publications_.load(std::memory_order_relaxed); }
   std::uint64_t subscriptions() const noexcept { return subscriptions_.load(std::memory_order_relaxed); }
+  /// Status updates the cache dropped as unreadable; thread-safe.
+  std::uint64_t status_dropped() const noexcept { return status_.dropped(); }
 
  private:
   using Frames = std::vector<zmq::message_t>;

@@ -58,6 +58,7 @@ struct BrokerStats {
   std::uint64_t busy = 0;             ///< -32005 replies: a queue bound was reached
   std::uint64_t expired_calls = 0;    ///< queued calls dropped unrun: their caller's timeout passed
   std::uint64_t abandoned_calls = 0;  ///< queued calls dropped unrun: their client disconnected
+  std::uint64_t status_dropped = 0;   ///< status updates dropped: not JSON, bad path, or too deep
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)
