@@ -3,6 +3,7 @@
 #include "roc/broker.hpp"
 
 #include "broker_core.hpp"
+#include "broker_sockets.hpp"
 #include "broker_wakeup.hpp"
 #include "relay.hpp"
 #include "roc/error.hpp"
@@ -16,6 +17,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -45,7 +47,7 @@ std::string tcp(const std::string& host, unsigned port) { return fmt::format("tc
 
 class Broker::Impl {
  public:
-  explicit Impl(BrokerOptions options) : options_(std::move(options)), bound_(parse(options_.bind)) {}
+  explicit Impl(BrokerOptions options) : options_(check(std::move(options))), bound_(parse(options_.bind)) {}
 
   ~Impl() { stop(); }
 
@@ -114,6 +116,21 @@ class Broker::Impl {
  private:
   enum class State { idle, running, stopped };
 
+  // ZeroMQ takes these as int milliseconds; 0 would switch its guard off, which is not a limit.
+  static BrokerOptions check(BrokerOptions options) {
+    const std::pair<const char*, std::chrono::milliseconds> limits[] = {
+        {"handshake_timeout", options.handshake_timeout},
+        {"ping_interval", options.ping_interval},
+        {"connection_timeout", options.connection_timeout}};
+    for (const auto& [name, value] : limits)
+      if (value.count() < 1 || value.count() > std::numeric_limits<int>::max())
+        throw Error(fmt::format("cannot start the broker: BrokerOptions::{} must be from 1 ms to {} ms, got {} ms",
+                                name, std::numeric_limits<int>::max(), value.count()));
+    if (options.max_message_bytes < 1)
+      throw Error("cannot start the broker: BrokerOptions::max_message_bytes must be at least 1");
+    return options;
+  }
+
   static Endpoints parse(const std::string& address) {
     try {
       return Endpoints(address);
@@ -177,11 +194,11 @@ class Broker::Impl {
     try {
       zmq::socket_t router(context_, zmq::socket_type::router);
       router.set(zmq::sockopt::linger, router_linger_ms);
-      router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.max_message_bytes));
+      detail::limit_connections(router, options_);
       if (ipv6) router.set(zmq::sockopt::ipv6, 1);
       router.bind(calls);
       failed = publish + " or " + subscribe;
-      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_.max_message_bytes);
+      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_);
       router_ = std::move(router);
     } catch (const zmq::error_t& e) {
       last_errno_ = e.num();
