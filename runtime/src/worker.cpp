@@ -22,11 +22,13 @@ constexpr auto max_poll = std::chrono::milliseconds(100);
 constexpr int send_timeout_ms = 1000;
 // How long a closed socket may still try to deliver its last DISCONNECT.
 constexpr int linger_ms = 100;
-// The keeper's period while calls run: how late a request that arrives during a call is stamped,
-// and how long a call runs before the keeper takes over the socket.
-constexpr auto keeper_tick = std::chrono::milliseconds(1);
+// The keeper's period during a long call: how late a request arriving meanwhile is stamped.
+constexpr auto long_call_tick = std::chrono::milliseconds(1);
+// Its period while calls are all short: how long a call may run before the keeper takes over.
+// Doubling up to this keeps the keeper's wake-ups off a busy server's CPU.
+constexpr auto short_calls_tick = std::chrono::milliseconds(8);
 // Ticks without any call before the keeper sleeps (and workers have to wake it).
-constexpr int idle_ticks_before_sleep = 100;
+constexpr int idle_ticks_before_sleep = 50;
 // Messages the keeper keeps for a busy worker beyond its credit: the broker's own commands.
 constexpr std::size_t pending_slack = 16;
 // Pauses after the broker refused our READY: doubling from the first to the last.
@@ -66,6 +68,7 @@ void WorkerKeeper::wake() {
 void WorkerKeeper::run() {
   std::unique_lock<std::mutex> lock(mutex_);
   int idle_ticks = 0;
+  auto tick = long_call_tick;
   while (!stopping_) {
     if (idle_ticks >= idle_ticks_before_sleep) {
       // Sequentially consistent with the workers' busy_ store and sleeping_ load: a call that
@@ -76,20 +79,22 @@ void WorkerKeeper::run() {
       // Half the heartbeat interval: a worker that was idle a moment ago may be busy by then.
       if (!any_busy) wakeup_.wait_for(lock, heartbeat_interval_ / 2);
       sleeping_.store(false);
+      tick = long_call_tick;  // woken by a call that may be long
     } else {
-      wakeup_.wait_for(lock, keeper_tick);
+      wakeup_.wait_for(lock, tick);
     }
     if (stopping_) break;
     const auto now = Worker::Clock::now();
-    bool active = false;
+    auto activity = Worker::Activity::idle;
     for (Worker* worker : workers_) {
       try {
-        active = worker->look_after(now) || active;
+        activity = std::max(activity, worker->look_after(now));
       } catch (const std::exception& e) {
         spdlog::warn("roc server: while looking after a busy worker: {}", e.what());
       }
     }
-    idle_ticks = active ? 0 : idle_ticks + 1;
+    idle_ticks = activity == Worker::Activity::idle ? idle_ticks + 1 : 0;
+    tick = activity == Worker::Activity::long_call ? long_call_tick : std::min(tick * 2, short_calls_tick);
   }
 }
 
@@ -113,14 +118,16 @@ void Worker::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-bool Worker::look_after(Clock::time_point now) {
+Worker::Activity Worker::look_after(Clock::time_point now) {
   const auto calls = calls_.load(std::memory_order_relaxed);
   const bool same_call = calls == calls_seen_;
   calls_seen_ = calls;
-  if (!busy_) return !same_call;
+  const auto activity = !busy_ ? (same_call ? Activity::idle : Activity::short_calls)
+                               : (same_call ? Activity::long_call : Activity::short_calls);
+  if (!busy_) return activity;
   std::unique_lock<std::mutex> lock(socket_mutex_, std::try_to_lock);
   // busy_ again under the lock: the worker clears it only while holding the lock.
-  if (!lock || !busy_ || !socket_) return true;
+  if (!lock || !busy_ || !socket_) return activity;
   if (same_call) {
     // The call has run for a tick at least: what arrives now would wait unstamped behind it.
     mdp::Frames frames;
@@ -138,7 +145,7 @@ bool Worker::look_after(Clock::time_point now) {
     }
   }
   if (now - last_sent_ >= options_.heartbeat_interval) send_heartbeat(now);
-  return true;
+  return activity;
 }
 
 void Worker::connect() {
