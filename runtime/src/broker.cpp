@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace roc {
@@ -43,11 +44,39 @@ bool is_ipv6(const Endpoints& e) { return !e.host().empty() && e.host().front() 
 
 std::string tcp(const std::string& host, unsigned port) { return fmt::format("tcp://{}:{}", host, port); }
 
+// Values that would make the broker refuse every call or spin are caught here, by name, rather
+// than show up later as odd behaviour.
+const BrokerOptions& validated(const BrokerOptions& o) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument("roc::BrokerOptions: " + what); };
+  if (o.heartbeat_interval.count() <= 0) fail("heartbeat_interval must be positive");
+  if (o.heartbeat_liveness < 1) fail("heartbeat_liveness must be at least 1");
+  if (o.unknown_object_grace.count() < 0) fail("unknown_object_grace must not be negative");
+  if (o.max_request_bytes == 0) fail("max_request_bytes must be positive");
+  if (o.max_queued_per_object == 0) fail("max_queued_per_object must be at least 1");
+  if (o.max_queued_bytes < o.max_request_bytes)
+    fail(fmt::format("max_queued_bytes ({}) must be at least max_request_bytes ({}), or a call of the largest "
+                     "allowed size could never wait for a worker",
+                     o.max_queued_bytes, o.max_request_bytes));
+  if (o.max_worker_credit == 0) fail("max_worker_credit must be at least 1");
+  if (o.max_message_bytes == 0) fail("max_message_bytes must be positive");
+  // ZeroMQ takes these as int milliseconds; 0 would switch its guard off, which is not a limit.
+  const std::pair<const char*, std::chrono::milliseconds> connection_limits[] = {
+      {"handshake_timeout", o.handshake_timeout},
+      {"ping_interval", o.ping_interval},
+      {"connection_timeout", o.connection_timeout}};
+  for (const auto& [name, value] : connection_limits)
+    if (value.count() < 1 || value.count() > std::numeric_limits<int>::max())
+      fail(fmt::format("{} must be from 1 ms to {} ms, got {} ms", name, std::numeric_limits<int>::max(),
+                       value.count()));
+  return o;
+}
+
 }  // namespace
 
 class Broker::Impl {
  public:
-  explicit Impl(BrokerOptions options) : options_(check(std::move(options))), bound_(parse(options_.bind)) {}
+  explicit Impl(BrokerOptions options)
+      : options_(validated(options)), bound_(parse(options_.bind)) {}
 
   ~Impl() { stop(); }
 
@@ -115,21 +144,6 @@ class Broker::Impl {
 
  private:
   enum class State { idle, running, stopped };
-
-  // ZeroMQ takes these as int milliseconds; 0 would switch its guard off, which is not a limit.
-  static BrokerOptions check(BrokerOptions options) {
-    const std::pair<const char*, std::chrono::milliseconds> limits[] = {
-        {"handshake_timeout", options.handshake_timeout},
-        {"ping_interval", options.ping_interval},
-        {"connection_timeout", options.connection_timeout}};
-    for (const auto& [name, value] : limits)
-      if (value.count() < 1 || value.count() > std::numeric_limits<int>::max())
-        throw Error(fmt::format("cannot start the broker: BrokerOptions::{} must be from 1 ms to {} ms, got {} ms",
-                                name, std::numeric_limits<int>::max(), value.count()));
-    if (options.max_message_bytes < 1)
-      throw Error("cannot start the broker: BrokerOptions::max_message_bytes must be at least 1");
-    return options;
-  }
 
   static Endpoints parse(const std::string& address) {
     try {
