@@ -2,17 +2,16 @@
 // roc::Client on loopback TCP: calls whose caller gave up never run, queues refuse with -32005
 // beyond their bounds, a disconnected client's queued calls are dropped, plain 7/MDP peers are
 // unaffected, and the sweep gives memory back with no worker activity.
+#include "support/raw_peers.hpp"
 #include "support/test_device.hpp"
 #include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
 
 #include <roc/roc.hpp>
-#include <zmq_addon.hpp>
 
 #include <chrono>
 #include <future>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +20,7 @@
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using Frames = std::vector<zmq::message_t>;
+using roc::test::MdpPeer;
 using testing_lab::Device;
 
 namespace {
@@ -80,31 +80,6 @@ roc::BrokerOptions patient_broker() {
 }
 
 std::string str(const zmq::message_t& m) { return m.to_string(); }
-
-// A raw DEALER on the broker's calls endpoint, for the plain 7/MDP peers.
-class Peer {
- public:
-  Peer(zmq::context_t& context, const std::string& endpoint) : socket_(context, zmq::socket_type::dealer) {
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.connect(endpoint);
-  }
-  void send(const std::vector<std::string>& parts) {
-    Frames frames;
-    for (const auto& p : parts) frames.emplace_back(p.data(), p.size());
-    REQUIRE(zmq::send_multipart(socket_, frames));
-  }
-  std::optional<Frames> recv(std::chrono::milliseconds timeout = 2s) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-    Frames frames;
-    REQUIRE(zmq::recv_multipart(socket_, std::back_inserter(frames)));
-    return frames;
-  }
-  void close() { socket_.close(); }
-
- private:
-  zmq::socket_t socket_;
-};
 
 std::string request_body(int id, const std::string& method, const std::string& params = "[]") {
   return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method + R"(","params":)" + params +
@@ -271,7 +246,7 @@ TEST_CASE("the queued calls of a client that disconnects are dropped and others 
   }
   SUBCASE("a raw DEALER that is closed") {
     zmq::context_t context;
-    Peer flooder(context, rig.endpoints.calls());
+    MdpPeer flooder(context, rig.endpoints.calls());
     flooder.send({"", "MDPC01", "dev", "roc/1 timeout-ms=30000", request_body(1, "sleep_ms", "[500]")});
     for (int i = 0; i < flood; ++i) flooder.send({"", "MDPC01", "dev", request_body(2 + i, "sleep_ms", "[100]")});
     REQUIRE(rig.queued(flood));
@@ -294,7 +269,7 @@ namespace {
 // answering it.
 Frames serve_one_raw_call(Rig& rig, bool with_credit_frame) {
   zmq::context_t context;
-  Peer worker(context, rig.endpoints.calls());
+  MdpPeer worker(context, rig.endpoints.calls());
   if (with_credit_frame)
     worker.send({"", "MDPW01", "\x01", "plain", "1"});
   else
@@ -304,7 +279,7 @@ Frames serve_one_raw_call(Rig& rig, bool with_credit_frame) {
   auto call = rig.client->object("plain").with_timeout(1500ms).call_async<int>("add", 1, 2);
   std::optional<Frames> request;
   for (int i = 0; i < 50 && !request; ++i) {
-    auto frames = worker.recv();
+    auto frames = worker.recv(2s);
     REQUIRE(frames);
     if (frames->size() >= 3 && str((*frames)[2]) == "\x02") request = std::move(frames);  // not HEARTBEAT
   }
@@ -326,9 +301,9 @@ TEST_CASE("plain 7/MDP peers work unchanged next to the call header") {
   zmq::context_t context;
 
   SUBCASE("a client that sends no header is served, and without a deadline") {
-    Peer client(context, rig.endpoints.calls());
+    MdpPeer client(context, rig.endpoints.calls());
     client.send({"", "MDPC01", "dev", request_body(7, "add", "[2,3]")});
-    auto reply = client.recv();
+    auto reply = client.recv(2s);
     REQUIRE(reply);
     REQUIRE(reply->size() == 4);
     CHECK(str((*reply)[2]) == "dev");
@@ -358,10 +333,10 @@ TEST_CASE("a worker declaring a huge credit holds at most max_worker_credit call
   roc::Broker broker(options);
   broker.start();
   zmq::context_t context;
-  Peer worker(context, broker.endpoints().calls());
+  MdpPeer worker(context, broker.endpoints().calls());
   worker.send({"", "MDPW01", "\x01", "greedy", "1048576"});
   REQUIRE(roc::test::wait_until([&] { return broker.workers().count("greedy") == 1; }));
-  Peer client(context, broker.endpoints().calls());
+  MdpPeer client(context, broker.endpoints().calls());
   for (int i = 0; i < 10; ++i) client.send({"", "MDPC01", "greedy", request_body(i, "never")});
   REQUIRE(roc::test::wait_until([&] { return broker.stats().queued == 6; }));
   int requests = 0;

@@ -4,6 +4,7 @@
 #include "mdp.hpp"
 #include "support/mini_broker.hpp"
 #include "support/process.hpp"
+#include "support/raw_peers.hpp"
 #include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -13,22 +14,12 @@
 #include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
-#include <zmq_addon.hpp>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
+#include <algorithm>
 #include <atomic>
-#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
-#include <fstream>
-#include <iterator>
-#include <optional>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -36,6 +27,10 @@
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 namespace mdp = roc::detail::mdp;
+using roc::test::BrokerProcess;
+using roc::test::MdpPeer;
+using roc::test::RawTcpPeer;
+using roc::test::rss_kib;
 
 namespace {
 
@@ -71,33 +66,6 @@ roc::ServerOptions fast_server() {
 
 // "tcp://127.0.0.1:N" → "127.0.0.1:N", what roc::Endpoints and `roc --broker` take.
 std::string host_port(const std::string& endpoint) { return endpoint.substr(endpoint.find("//") + 2); }
-
-/// A plain 7/MDP client on a DEALER that can send roc's call header.
-class RawClient {
- public:
-  explicit RawClient(const std::string& endpoint) {
-    dealer_.set(zmq::sockopt::linger, 0);
-    dealer_.connect(endpoint);
-  }
-  void call(const std::string& service, const std::string& body,
-            std::optional<std::chrono::milliseconds> timeout = std::nullopt) {
-    mdp::CallHeader header{timeout};
-    mdp::send_request(dealer_, service, zmq::message_t(body.data(), body.size()), timeout ? &header : nullptr);
-  }
-  std::optional<std::string> reply(std::chrono::milliseconds wait = 5s) {
-    zmq::pollitem_t item{dealer_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, wait) <= 0) return std::nullopt;
-    mdp::Frames frames;
-    (void)zmq::recv_multipart(dealer_, std::back_inserter(frames));
-    auto decoded = mdp::decode_at_client(frames);
-    REQUIRE(decoded);
-    return decoded.message->body.front().to_string();
-  }
-
- private:
-  zmq::context_t context_{1};
-  zmq::socket_t dealer_{context_, zmq::socket_type::dealer};
-};
 
 std::string request(int id, const std::string& method, const std::string& params = "[]") {
   return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method + R"(","params":)" + params +
@@ -149,10 +117,11 @@ TEST_CASE("A method reads the caller's remaining time and its object id from Cal
   roc::Server server(roc::Endpoints(host_port(broker.endpoint())), fast_server());
   server.publish("timed", timed, timed_binding());
   server.start();
-  RawClient client(broker.endpoint());
+  zmq::context_t context;
+  MdpPeer client(context, broker.endpoint());
 
   client.call("timed", request(1, "remaining_ms"), 1500ms);
-  auto reply = client.reply();
+  auto reply = client.reply(5s);
   REQUIRE(reply);
   auto d = parse(*reply);
   REQUIRE_MESSAGE(d.HasMember("result"), *reply);
@@ -160,12 +129,12 @@ TEST_CASE("A method reads the caller's remaining time and its object id from Cal
   CHECK(d["result"].GetInt64() <= 1500);
 
   client.call("timed", request(2, "remaining_ms"));  // a plain 7/MDP caller: no deadline
-  reply = client.reply();
+  reply = client.reply(5s);
   REQUIRE(reply);
   CHECK(parse(*reply)["result"].GetInt64() == -1);
 
   client.call("timed", request(3, "object_id"), 1000ms);
-  reply = client.reply();
+  reply = client.reply(5s);
   REQUIRE(reply);
   CHECK(std::string(parse(*reply)["result"].GetString()) == "timed");
 }
@@ -178,16 +147,17 @@ TEST_CASE("Calls queued at the worker behind a slow call whose callers gave up a
   roc::Server server(roc::Endpoints(host_port(broker.endpoint())), fast_server());
   server.publish("timed", timed, timed_binding());
   server.start();
-  RawClient client(broker.endpoint());
+  zmq::context_t context;
+  MdpPeer client(context, broker.endpoint());
 
   client.call("timed", request(1, "sleep_ms", "[600]"), 5000ms);
   std::this_thread::sleep_for(100ms);  // the slow call is running
   for (int id = 2; id <= 6; ++id) client.call("timed", request(id, "tick"), 200ms);
-  auto first = client.reply();
+  auto first = client.reply(5s);
   REQUIRE(first);
   CHECK(parse(*first)["result"].GetInt64() == 600);
   for (int id = 2; id <= 6; ++id) {
-    auto reply = client.reply();
+    auto reply = client.reply(5s);
     REQUIRE(reply);
     auto d = parse(*reply);
     REQUIRE_MESSAGE(d.HasMember("error"), *reply);
@@ -197,7 +167,7 @@ TEST_CASE("Calls queued at the worker behind a slow call whose callers gave up a
   CHECK(timed.ticks == 0);
 
   client.call("timed", request(7, "tick"), 1000ms);  // a live caller is served again
-  auto reply = client.reply();
+  auto reply = client.reply(5s);
   REQUIRE(reply);
   CHECK(parse(*reply)["result"].GetInt64() == 1);
 }
@@ -211,10 +181,11 @@ TEST_CASE("A call longer than the broker's expiry, then another at once: both an
   server.publish("timed", timed, timed_binding());
   server.start();
   REQUIRE(roc::test::wait_until([&] { return broker.readies().size() == 1; }));
-  RawClient client(broker.endpoint());
+  zmq::context_t context;
+  MdpPeer client(context, broker.endpoint());
 
   client.call("timed", request(1, "sleep_ms", "[900]"));
-  auto reply = client.reply();
+  auto reply = client.reply(5s);
   REQUIRE(reply);
   CHECK(parse(*reply)["result"].GetInt64() == 900);
   client.call("timed", request(2, "tick"));
@@ -249,15 +220,11 @@ TEST_CASE("The broker answers a READY it refuses with a DISCONNECT that says why
   broker.start();
   zmq::context_t context(1);
   auto refusal_for = [&](const std::string& id) -> std::string {
-    zmq::socket_t dealer(context, zmq::socket_type::dealer);
-    dealer.set(zmq::sockopt::linger, 0);
-    dealer.connect(broker.endpoints().calls());
-    mdp::send_ready(dealer, id, 1);
-    zmq::pollitem_t item{dealer.handle(), 0, ZMQ_POLLIN, 0};
-    REQUIRE(zmq::poll(&item, 1, 3s) == 1);
-    mdp::Frames frames;
-    (void)zmq::recv_multipart(dealer, std::back_inserter(frames));
-    auto decoded = mdp::decode_at_worker(frames);
+    MdpPeer worker(context, broker.endpoints().calls());
+    worker.send({"", "MDPW01", "\x01", id, "1"});  // READY with credit 1
+    auto frames = worker.recv(3s);
+    REQUIRE(frames);
+    auto decoded = mdp::decode_at_worker(*frames);
     REQUIRE(decoded);
     CHECK(decoded.message->command == mdp::Command::disconnect);
     return decoded.message->reason;
@@ -304,75 +271,6 @@ TEST_CASE("A worker backs off from a third-party broker that refuses every READY
 
 namespace {
 
-/// A raw TCP connection to 127.0.0.1:port, ZeroMQ nowhere: it speaks as much ZMTP as told.
-class RawPeer {
- public:
-  explicit RawPeer(unsigned port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
-    REQUIRE(fd_ >= 0);
-    timeval send_timeout{2, 0};  // a send into a full window fails instead of hanging the test
-    ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<std::uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-  }
-  ~RawPeer() { ::close(fd_); }
-  RawPeer(const RawPeer&) = delete;
-  RawPeer& operator=(const RawPeer&) = delete;
-
-  /// ZMTP 3.0 greeting with the NULL mechanism, then READY: a complete handshake.
-  void handshake(const std::string& socket_type = "DEALER") {
-    std::string greeting(64, '\0');
-    greeting[0] = '\xff';
-    greeting[9] = '\x7f';
-    greeting[10] = 3;
-    greeting.replace(12, 4, "NULL");
-    send_all(greeting);
-    const std::string properties = std::string("\x0bSocket-Type", 12) + std::string("\0\0\0", 3) +
-                                   static_cast<char>(socket_type.size()) + socket_type;
-    const std::string body = std::string("\x05READY") + properties;
-    send_all(std::string(1, '\x04') + std::string(1, static_cast<char>(body.size())) + body);
-  }
-  void send_raw(const std::string& bytes) { send_all(bytes); }
-  /// A long frame header declaring `size` bytes (more frames follow), without the bytes.
-  void declare_frame(std::uint64_t size) {
-    std::string header(1, '\x03');  // long, more
-    for (int shift = 56; shift >= 0; shift -= 8) header += static_cast<char>((size >> shift) & 0xff);
-    send_all(header);
-  }
-  /// Sends up to `bytes` zero bytes; returns how many the kernel took before an error.
-  std::uint64_t send_zeros(std::uint64_t bytes) {
-    static const std::string chunk(1 << 20, '\0');
-    std::uint64_t sent = 0;
-    while (sent < bytes) {
-      const auto n = ::send(fd_, chunk.data(), std::min<std::uint64_t>(chunk.size(), bytes - sent), MSG_NOSIGNAL);
-      if (n <= 0) break;
-      sent += static_cast<std::uint64_t>(n);
-    }
-    return sent;
-  }
-  /// Whether the broker closed the connection within `wait` (reads and discards what it sends).
-  bool closed_within(std::chrono::milliseconds wait) {
-    const auto until = Clock::now() + wait;
-    char buffer[4096];
-    while (Clock::now() < until) {
-      pollfd item{fd_, POLLIN, 0};
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-      if (::poll(&item, 1, static_cast<int>(std::max<long>(left.count(), 0))) <= 0) continue;
-      const auto n = ::recv(fd_, buffer, sizeof buffer, 0);
-      if (n == 0 || (n < 0 && errno == ECONNRESET)) return true;
-    }
-    return false;
-  }
-
- private:
-  void send_all(const std::string& bytes) {
-    REQUIRE(::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size()));
-  }
-  int fd_;
-};
-
 roc::BrokerOptions impatient_broker() {
   roc::BrokerOptions options;
   options.bind = "127.0.0.1:0";
@@ -400,10 +298,10 @@ TEST_CASE("Peers that never finish the handshake or stall in a frame are dropped
   const unsigned port = broker.endpoints().port();
   for (unsigned p : {unsigned(port), port + 1u, port + 2u}) {  // ROUTER, XSUB, XPUB
     CAPTURE(p);
-    RawPeer silent(p);
-    RawPeer half_greeting(p);
+    RawTcpPeer silent(p);
+    RawTcpPeer half_greeting(p);
     half_greeting.send_raw(std::string("\xff\0\0\0", 4));
-    RawPeer stalled(p);
+    RawTcpPeer stalled(p);
     stalled.handshake(p == port ? "DEALER" : p == port + 1 ? "PUB" : "SUB");
     stalled.declare_frame(1 << 20);
     CHECK(stalled.send_zeros(64 << 10) == (64 << 10));
@@ -417,7 +315,7 @@ TEST_CASE("Peers that never finish the handshake or stall in a frame are dropped
 TEST_CASE("A frame declared over max_message_bytes is cut off at once") {
   roc::Broker broker(impatient_broker());
   broker.start();
-  RawPeer huge(broker.endpoints().port());
+  RawTcpPeer huge(broker.endpoints().port());
   huge.handshake();
   huge.declare_frame(std::uint64_t{1} << 30);
   CHECK(huge.closed_within(200ms));
@@ -445,43 +343,6 @@ TEST_CASE("Idle peers and workers in long calls are not dropped by the broker's 
   CHECK(client["idle"].call<std::int64_t>("tick") == 1);
 }
 
-namespace {
-
-long rss_kib(int pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
-  return -1;
-}
-
-/// rocbroker as a child process, with its calls port read from what it prints.
-struct BrokerProcess {
-  explicit BrokerProcess(std::vector<std::string> flags)
-      : output("/tmp/roc-edges-broker-" + std::to_string(::getpid()) + ".txt"),
-        child([&] {
-          std::vector<std::string> argv{ROC_BROKER, "--bind", "127.0.0.1:0"};
-          argv.insert(argv.end(), flags.begin(), flags.end());
-          return argv;
-        }(), output) {
-    REQUIRE(roc::test::wait_until(
-        [&] {
-          std::ifstream in(output);
-          std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-          const auto at = text.find("calls tcp://127.0.0.1:");
-          if (at == std::string::npos) return false;
-          port = static_cast<unsigned>(std::stoul(text.substr(at + 22)));
-          return true;
-        },
-        10s));
-  }
-  std::string output;
-  roc::test::Child child;
-  unsigned port = 0;
-};
-
-}  // namespace
-
 TEST_CASE("Four peers declaring 1 GiB frames do not grow rocbroker; stalled ones give their memory back") {
   // ROC_EDGES_FULL=1 runs the issue's sizes (1 GiB declared, 256 MiB sent, per peer) for the report;
   // by default a quarter of them, which shows the same.
@@ -491,12 +352,12 @@ TEST_CASE("Four peers declaring 1 GiB frames do not grow rocbroker; stalled ones
   const std::vector<std::string> short_timeouts{"--ping-ms", "500", "--connection-timeout-ms", "1000"};
 
   SUBCASE("with the default limit, each is cut off at its frame header") {
-    BrokerProcess broker(short_timeouts);
+    BrokerProcess broker(ROC_BROKER, short_timeouts);
     const long before = rss_kib(broker.child.pid());
-    std::vector<std::unique_ptr<RawPeer>> peers;
+    std::vector<std::unique_ptr<RawTcpPeer>> peers;
     std::uint64_t taken = 0;
     for (int i = 0; i < 4; ++i) {
-      peers.push_back(std::make_unique<RawPeer>(broker.port));
+      peers.push_back(std::make_unique<RawTcpPeer>(broker.port));
       peers.back()->handshake();
       peers.back()->declare_frame(std::uint64_t{1} << 30);
       taken += peers.back()->send_zeros(sent);
@@ -510,11 +371,11 @@ TEST_CASE("Four peers declaring 1 GiB frames do not grow rocbroker; stalled ones
   }
 
   SUBCASE("with a limit above the frames, stalled peers are dropped after the timeout and memory returns") {
-    BrokerProcess broker({"--max-message-mib", "2048", "--ping-ms", "500", "--connection-timeout-ms", "1000"});
+    BrokerProcess broker(ROC_BROKER, {"--max-message-mib", "2048", "--ping-ms", "500", "--connection-timeout-ms", "1000"});
     const long before = rss_kib(broker.child.pid());
-    std::vector<std::unique_ptr<RawPeer>> peers;
+    std::vector<std::unique_ptr<RawTcpPeer>> peers;
     for (int i = 0; i < 4; ++i) {
-      peers.push_back(std::make_unique<RawPeer>(broker.port));
+      peers.push_back(std::make_unique<RawTcpPeer>(broker.port));
       peers.back()->handshake();
       peers.back()->declare_frame(declared);
       CHECK(peers.back()->send_zeros(sent) == sent);

@@ -2,6 +2,7 @@
 // id nobody serves: every reply is strict JSON and JSON-RPC 2.0, nesting is refused at 256 levels
 // (bodies and status updates), plain 7/MDP callers get the routing error for a body that is not
 // JSON, and the broker and the server keep answering afterwards.
+#include "support/raw_peers.hpp"
 #include "support/test_device.hpp"
 #include "support/test_support.hpp"
 
@@ -14,16 +15,17 @@
 #include <zmq_addon.hpp>
 
 #include <chrono>
-#include <iterator>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <unistd.h>
 
 using namespace std::chrono_literals;
-using Frames = std::vector<zmq::message_t>;
+using roc::test::MdpPeer;
 
 namespace {
 
@@ -43,40 +45,6 @@ roc::ServerOptions fast_server() {
 }
 
 std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
-
-// A plain 7/MDP client or worker: a DEALER driven by hand.
-class Dealer {
- public:
-  Dealer(zmq::context_t& context, const std::string& endpoint) : socket_(context, zmq::socket_type::dealer) {
-    socket_.set(zmq::sockopt::linger, 0);
-    socket_.connect(endpoint);
-  }
-  void send(const std::vector<std::string>& parts) {
-    Frames frames;
-    for (const auto& p : parts) frames.emplace_back(p.data(), p.size());
-    REQUIRE(zmq::send_multipart(socket_, frames));
-  }
-  void call(const std::string& service, const std::string& body) { send({"", "MDPC01", service, body}); }
-  std::optional<Frames> recv(std::chrono::milliseconds timeout) {
-    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
-    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
-    Frames frames;
-    REQUIRE(zmq::recv_multipart(socket_, std::back_inserter(frames)));
-    return frames;
-  }
-  /// The body of the next client reply from `service`, or nothing within `timeout`.
-  std::optional<std::string> reply(const std::string& service, std::chrono::milliseconds timeout = 10s) {
-    auto f = recv(timeout);
-    if (!f) return std::nullopt;
-    REQUIRE(f->size() >= 4);
-    CHECK((*f)[1].to_string() == "MDPC01");
-    CHECK((*f)[2].to_string() == service);
-    return (*f)[3].to_string();
-  }
-
- private:
-  zmq::socket_t socket_;
-};
 
 // A strict parse of a reply, independent of roc's reader: UTF-8 checked, the whole text one value.
 std::optional<rapidjson::Document> strict(const std::string& text) {
@@ -234,14 +202,14 @@ bool is_sentinel(const std::string& reply) {
 
 // Sends each case to `service` followed by a sentinel request, and checks what came back before
 // the sentinel's answer: one valid reply, or (notifications only) an empty one or none.
-void run_corpus(Dealer& peer, const std::string& service) {
+void run_corpus(MdpPeer& peer, const std::string& service) {
   for (const auto& entry : corpus()) {
     CAPTURE(entry.name);
     peer.call(service, entry.body);
     peer.call(service, sentinel);
     std::vector<std::string> replies;
     for (;;) {
-      auto reply = peer.reply(service);
+      auto reply = peer.reply(10s, service);
       REQUIRE_MESSAGE(reply, "no answer from '" << service << "'");
       if (is_sentinel(*reply)) break;
       replies.push_back(std::move(*reply));
@@ -274,7 +242,7 @@ std::string message_of(const rapidjson::Document& doc) { return doc["error"]["me
 
 TEST_CASE("every reply to odd or hostile JSON is strict JSON and JSON-RPC 2.0, from a server and from the broker") {
   Rig rig;
-  Dealer peer(rig.context, rig.endpoints.calls());
+  MdpPeer peer(rig.context, rig.endpoints.calls());
   SUBCASE("to a served object") { run_corpus(peer, "dev"); }
   SUBCASE("to an object nobody serves") { run_corpus(peer, "nobody"); }
   rig.still_answers();
@@ -282,26 +250,26 @@ TEST_CASE("every reply to odd or hostile JSON is strict JSON and JSON-RPC 2.0, f
 
 TEST_CASE("the answers that matter: refused ids, the nesting limit, infinities as strings") {
   Rig rig;
-  Dealer peer(rig.context, rig.endpoints.calls());
+  MdpPeer peer(rig.context, rig.endpoints.calls());
   using namespace roc::error_code;
 
   peer.call("dev", request("100000000000000000000e300"));
-  auto refused = single_error(peer.reply("dev"), invalid_request);
+  auto refused = single_error(peer.reply(10s, "dev"), invalid_request);
   CHECK(message_of(refused).find("'id' must be a string, an integer") != std::string::npos);
 
   peer.call("dev", nested(1000000));  // 2 MB, a million levels
-  auto deep = single_error(peer.reply("dev"), parse_error);
+  auto deep = single_error(peer.reply(10s, "dev"), parse_error);
   CHECK(message_of(deep).find("nested deeper than 256 levels") != std::string::npos);
 
   peer.call("dev", request("1", "echo_double", "[100000000000000000000e300]"));
-  auto infinite = strict(*peer.reply("dev"));
+  auto infinite = strict(*peer.reply(10s, "dev"));
   REQUIRE(infinite);
   CHECK((*infinite)["result"] == "Infinity");
   CHECK(rig.client->object("dev").call<double>("echo_double", -std::numeric_limits<double>::infinity()) ==
         -std::numeric_limits<double>::infinity());
 
   peer.call("nobody", nested(1000000));
-  auto unknown_deep = single_error(peer.reply("nobody"), object_not_found);
+  auto unknown_deep = single_error(peer.reply(10s, "nobody"), object_not_found);
   CHECK(message_of(unknown_deep).find("no object 'nobody' is registered") != std::string::npos);
   CHECK(message_of(unknown_deep).find("nested deeper than 256 levels") != std::string::npos);
   rig.still_answers();
@@ -309,18 +277,18 @@ TEST_CASE("the answers that matter: refused ids, the nesting limit, infinities a
 
 TEST_CASE("a plain 7/MDP caller sending a body that is not JSON gets the routing error, not -32700") {
   Rig rig;
-  Dealer peer(rig.context, rig.endpoints.calls());
+  MdpPeer peer(rig.context, rig.endpoints.calls());
   using namespace roc::error_code;
   SUBCASE("an id nobody serves: -32001") {
     peer.call("nobody", "this is not JSON");
-    auto e = single_error(peer.reply("nobody"), object_not_found);
+    auto e = single_error(peer.reply(10s, "nobody"), object_not_found);
     CHECK(message_of(e).rfind(
               "no object 'nobody' is registered with the broker (and the request body cannot be read: invalid "
               "JSON at offset ",
               0) == 0);
   }
   SUBCASE("a worker that goes away holding it: -32002") {
-    Dealer worker(rig.context, rig.endpoints.calls());
+    MdpPeer worker(rig.context, rig.endpoints.calls());
     worker.send({"", "MDPW01", std::string(1, '\x01'), "held"});
     REQUIRE(roc::test::wait_until([&] { return rig.broker.workers().count("held") == 1; }));
     peer.call("held", "{not JSON");
@@ -331,7 +299,7 @@ TEST_CASE("a plain 7/MDP caller sending a body that is not JSON gets the routing
       if ((*f)[2].to_string() == std::string(1, '\x02')) break;
     }
     worker.send({"", "MDPW01", std::string(1, '\x05')});  // DISCONNECT while holding the call
-    auto e = single_error(peer.reply("held"), object_gone);
+    auto e = single_error(peer.reply(10s, "held"), object_gone);
     CHECK(message_of(e).find("object 'held' went away") != std::string::npos);
     CHECK(message_of(e).find("(and the request body cannot be read: invalid JSON at offset") != std::string::npos);
   }
@@ -344,14 +312,14 @@ TEST_CASE("an oversized body nested too deep gets the broker's -32600 naming bot
   roc::Broker broker(options);
   broker.start();
   zmq::context_t context;
-  Dealer peer(context, broker.endpoints().calls());
+  MdpPeer peer(context, broker.endpoints().calls());
   peer.call("anything", nested(1000000));
-  auto e = single_error(peer.reply("anything"), roc::error_code::invalid_request);
+  auto e = single_error(peer.reply(10s, "anything"), roc::error_code::invalid_request);
   CHECK(message_of(e).find("over the broker's limit of 1048576 bytes") != std::string::npos);
   CHECK(message_of(e).find("nested deeper than 256 levels") != std::string::npos);
   peer.call("anything", "[" + request("100000000000000000000e300", "a", "[\"" + std::string(1 << 20, 'x') + "\"]") +
                             "," + request("\"ok\"", "a", "[\"" + std::string(1 << 20, 'x') + "\"]") + "]");
-  auto batch = strict(*peer.reply("anything"));
+  auto batch = strict(*peer.reply(10s, "anything"));
   REQUIRE(batch);
   REQUIRE(batch->IsArray());
   REQUIRE(batch->Size() == 2);
