@@ -1,7 +1,7 @@
 // Fuzzes roc's JSON conversions (roc/json.hpp) on any JSON a peer can send: the text is read as
 // the network paths read it (roc::json::read), then decoded into every kind of type a method
 // parameter can have. A decode either succeeds or throws DecodeError; a decoded value encodes
-// back to JSON that decodes to the same value and prints as valid JSON.
+// back to JSON that decodes to the same value (compared as JSON) and prints as valid JSON.
 #include "support/test_device.hpp"
 
 #include <roc/json.hpp>
@@ -30,9 +30,13 @@ void round_trip(const roc::json::Value& in) {
   roc::json::encode(value, encoded.value(), encoded.allocator());
   T again{};
   roc::json::decode(encoded.value(), again);  // a DecodeError here escapes: a bug
-  check(again == value);
+  // Compared as JSON: non-finite doubles travel as null and come back as NaN, which equals nothing.
+  roc::json::Json reencoded;
+  roc::json::encode(again, reencoded.value(), reencoded.allocator());
+  const std::string text = encoded.dump();
+  check(reencoded.dump() == text);
   rapidjson::Document printed;
-  check(!roc::json::read(printed, encoded.dump()));
+  check(!roc::json::read(printed, text));
 }
 
 }  // namespace
