@@ -159,3 +159,73 @@ TEST_CASE("roc exit codes tell scripts what went wrong") {
     CHECK(r.out == "roc " ROC_VERSION_STRING "\n");
   }
 }
+
+namespace {
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+}  // namespace
+
+TEST_CASE("roc logs and roc status say so when nothing accepts connections at the broker's port") {
+  roc::test::CallsPortOnly calls_only;
+  const roc::Endpoints endpoints(calls_only.address());
+  const std::vector<std::vector<std::string>> commands = {
+      {"logs"}, {"logs", "-f"}, {"status"}, {"status", "--watch"}, {"status", "system", "--json"}};
+  for (const auto& command : commands) {
+    std::vector<std::string> args{ROC_CLI, "--broker", calls_only.address(), "--timeout", "0.5"};
+    args.insert(args.end(), command.begin(), command.end());
+    const auto r = roc::test::run(args, 10s);
+    CAPTURE(command[0]);
+    CHECK(r.code == 3);
+    CHECK(r.err.find("nothing accepts connections at " + endpoints.subscribe()) != std::string::npos);
+    CHECK(r.err.find("is a roc broker running at " + calls_only.address()) != std::string::npos);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("roc logs -f says in one line each when it loses the broker and when it is back") {
+  auto broker = std::make_unique<roc::Broker>([] {
+    roc::BrokerOptions o;
+    o.bind = "127.0.0.1:0";
+    return o;
+  }());
+  broker->start();
+  const auto endpoints = broker->endpoints();
+  const std::string out = "/tmp/roc-cli-test-follow-" + std::to_string(endpoints.port());
+  roc::test::Child logs({ROC_CLI, "--broker", endpoints.address(), "logs", "-f"}, out);
+  auto logger = std::make_shared<spdlog::logger>("follow");
+  logger->sinks().push_back(std::make_shared<roc::log::Sink>(endpoints, "follow-node"));
+  REQUIRE(roc::test::wait_until(
+      [&] {
+        logger->warn("before the restart");
+        return read_file(out).find("before the restart") != std::string::npos;
+      },
+      10s));
+  broker.reset();
+  CHECK(roc::test::wait_until(
+      [&] { return read_file(out).find("lost the connection to the broker at " + endpoints.subscribe()) !=
+                   std::string::npos; },
+      10s));
+  broker = std::make_unique<roc::Broker>([&] {
+    roc::BrokerOptions o;
+    o.bind = "127.0.0.1:" + std::to_string(endpoints.port());
+    return o;
+  }());
+  broker->start();
+  CHECK(roc::test::wait_until(
+      [&] {
+        logger->warn("after the restart");
+        return read_file(out).find("after the restart") != std::string::npos;
+      },
+      15s));
+  const auto text = read_file(out);
+  const auto again = "connected to the broker at " + endpoints.subscribe() + " again";
+  CHECK(text.find(again) != std::string::npos);
+  // One line each, however many reconnect attempts there were in between.
+  CHECK(text.find("lost the connection") == text.rfind("lost the connection"));
+  CHECK(text.find(again) == text.rfind(again));
+  CHECK_FALSE(logs.wait(0ms));  // still following
+}

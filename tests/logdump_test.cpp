@@ -14,6 +14,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <set>
 
 #include <unistd.h>
@@ -138,6 +139,25 @@ TEST_CASE("roc-logdump writes records as JSON lines, rotates, and survives a bro
         return count_containing(dir.path, "after the restart") > 0;
       },
       15s));
+  // It said, one line each, that the broker went away and came back.
+  std::ifstream in(dir.path.string() + ".out");
+  const std::string said{std::istreambuf_iterator<char>(in), {}};
+  const auto lost = "lost the connection to the broker at " + endpoints.subscribe();
+  const auto again = "connected to the broker at " + endpoints.subscribe() + " again";
+  CHECK(said.find(lost) != std::string::npos);
+  CHECK(said.find(again) != std::string::npos);
+  CHECK(said.find(lost) == said.rfind(lost));
   dump.terminate();
   CHECK(dump.wait(5s) == 0);
+}
+
+TEST_CASE("roc-logdump says so and exits 3 when nothing accepts connections at the broker's port") {
+  TempDir dir;
+  roc::test::CallsPortOnly calls_only;
+  const roc::Endpoints endpoints(calls_only.address());
+  const auto r = roc::test::run({ROC_LOGDUMP, "--broker", calls_only.address(), "--dir", dir.path.string(),
+                                 "--connect-timeout", "0.5"},
+                                10s);
+  CHECK(r.code == 3);
+  CHECK(r.err.find("roc-logdump: nothing accepts connections at " + endpoints.subscribe()) != std::string::npos);
 }

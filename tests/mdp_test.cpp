@@ -336,3 +336,82 @@ TEST_CASE("command names for logs") {
   CHECK(mdp::command_name(Command::disconnect) == "DISCONNECT");
   CHECK(mdp::command_name(static_cast<Command>(0x7f)) == "unknown");
 }
+
+TEST_CASE("a call header in front of a request body is taken off and read; replies never have one") {
+  SUBCASE("client request with a timeout") {
+    auto f = frames({"C", "", "MDPC01", "vnir", "roc/1 timeout-ms=1500", "{}", "attachment"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    REQUIRE(d.message->client->header);
+    CHECK(d.message->client->header->timeout == std::chrono::milliseconds(1500));
+    REQUIRE(d.message->client->body.size() == 2);
+    CHECK(str(d.message->client->body[0]) == "{}");
+  }
+  SUBCASE("a header without fields, and unknown fields, are fine") {
+    for (std::string text : {"roc/1", "roc/1  future=x   timeout-ms=7 more"}) {
+      auto f = frames({"C", "", "MDPC01", "vnir", text, "{}"});
+      auto d = mdp::decode_at_broker(f);
+      REQUIRE_MESSAGE(d, text);
+      CHECK(d.message->client->body.size() == 1);
+    }
+  }
+  SUBCASE("a request without a header has none") {
+    auto f = frames({"C", "", "MDPC01", "vnir", "{}"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK_FALSE(d.message->client->header);
+  }
+  SUBCASE("bad headers are malformed messages") {
+    for (std::string text : {"roc/1 timeout-ms=", "roc/1 timeout-ms=-1", "roc/1 timeout-ms=1.5",
+                             "roc/1 timeout-ms=99999999999", "roc/1 timeout-ms"}) {
+      auto f = frames({"C", "", "MDPC01", "vnir", text, "{}"});
+      auto d = mdp::decode_at_broker(f);
+      CHECK_FALSE_MESSAGE(d, text);
+      CHECK(d.error.find("timeout-ms") != std::string::npos);
+    }
+    auto f = frames({"C", "", "MDPC01", "vnir", "roc/1 timeout-ms=5"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE_FALSE(d);
+    CHECK(d.error.find("header without a body") != std::string::npos);
+  }
+  SUBCASE("a worker reads the header of a REQUEST") {
+    auto f = frames({"", "MDPW01", request, "client", "", "roc/1 timeout-ms=20", "{}"});
+    auto d = mdp::decode_at_worker(f);
+    REQUIRE(d);
+    REQUIRE(d.message->header);
+    CHECK(d.message->header->timeout == std::chrono::milliseconds(20));
+    CHECK(str(d.message->body.at(0)) == "{}");
+  }
+  SUBCASE("text that only starts like a header is a body") {
+    auto f = frames({"C", "", "MDPC01", "vnir", "roc/10"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK_FALSE(d.message->client->header);
+  }
+  SUBCASE("a reply to a client keeps its frames as they are") {
+    auto f = frames({"", "MDPC01", "vnir", "roc/1 timeout-ms=5", "{}"});
+    auto d = mdp::decode_at_client(f);
+    REQUIRE(d);
+    CHECK(d.message->body.size() == 2);
+  }
+}
+
+TEST_CASE("the senders write the call header before the body") {
+  Pipe pipe;
+  mdp::CallHeader header{std::chrono::milliseconds(250)};
+  CHECK(mdp::format_call_header(header) == "roc/1 timeout-ms=250");
+  CHECK(mdp::format_call_header({}) == "roc/1");
+  REQUIRE(mdp::send_request(pipe.dealer, "vnir", zmq::message_t(std::string("{}")), &header));
+  auto in = Pipe::read(pipe.router);
+  REQUIRE(in.size() == 6);
+  CHECK(str(in[4]) == "roc/1 timeout-ms=250");
+  CHECK(str(in[5]) == "{}");
+
+  mdp::Frames body = frames({"{}"});
+  zmq::message_t worker(std::string("peer")), client(std::string("C"));
+  REQUIRE(mdp::send_to_worker(pipe.router, worker, client, body, &header));
+  auto out = Pipe::read(pipe.dealer);
+  auto d = mdp::decode_at_worker(out);
+  REQUIRE(d);
+  CHECK(d.message->header->timeout == std::chrono::milliseconds(250));
+}

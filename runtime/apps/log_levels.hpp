@@ -1,15 +1,16 @@
-// Log level names as records carry them (spdlog's), ranked for filtering by roc and roc-logdump.
+// The --level option of roc and roc-logdump: spdlog's level names, as records carry them.
 #pragma once
 
 #include <spdlog/common.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
-/// The rank of a level name — trace 0 … critical 5, off 6, with spdlog's short forms (`warn`,
-/// `err`) too — or -1 for a name that is not a level.
-inline int level_rank(std::string_view name) {
+/// trace … critical, with spdlog's short forms (`warn`, `err`) too; none for anything else
+/// (`off` included: a filter at `off` would show nothing).
+inline std::optional<spdlog::level::level_enum> parse_level(std::string_view name) {
   const auto level = spdlog::level::from_str(std::string(name));
-  if (level == spdlog::level::off && name != "off") return -1;
-  return static_cast<int>(level);
+  if (level == spdlog::level::off) return std::nullopt;
+  return level;
 }

@@ -1,16 +1,17 @@
 // `roc`: the operator's command line — list, describe, call, get, set and ping objects through
 // the broker, follow logs, and show the status tree. Exit codes in roc_output.hpp.
+#include "link_watch.hpp"
 #include "roc_output.hpp"
 
 #include <roc/client.hpp>
 #include <roc/error.hpp>
+#include <roc/log_subscriber.hpp>
 #include <roc/status.hpp>
 #include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <zmq.hpp>
 
 #include <chrono>
 #include <cstdio>
@@ -86,39 +87,35 @@ struct LogFilter {
   std::string node;   // exact node
 };
 
-/// Prints log records: for --timeout without -f, until interrupted with it.
+/// Prints log records: for --timeout without -f, until interrupted with it. Exits `timeout`
+/// when nothing accepts connections at the broker's subscribe port within --timeout.
 int cmd_logs(const Globals& g, const LogFilter& f, bool follow) {
-  const int min_rank = f.level.empty() ? 0 : level_rank(f.level);
-  if (min_rank < 0) throw UsageError("--level must be one of trace, debug, info, warning, error, critical");
-  zmq::context_t context(1);
-  zmq::socket_t sub(context, zmq::socket_type::sub);
-  sub.set(zmq::sockopt::linger, 0);
-  sub.connect(g.endpoints().subscribe());
-  sub.set(zmq::sockopt::subscribe, "log.");
+  roc::log::Filter filter;
+  if (!f.level.empty()) {
+    const auto level = parse_level(f.level);
+    if (!level) throw UsageError("--level must be one of trace, debug, info, warning, error, critical");
+    filter.min_level = *level;
+  }
+  if (!f.node.empty()) filter.nodes.push_back(f.node);
+  const auto endpoints = g.endpoints();
+  roc::log::Subscription sub(endpoints, filter, g.timeout());
+  LinkWatch link("roc logs", endpoints, sub.endpoint(), g.timeout());
   const Palette p(stdout_wants_colour());
   const auto until = Clock::now() + g.timeout();
   while (follow || Clock::now() < until) {
-    zmq::pollitem_t item{sub.handle(), 0, ZMQ_POLLIN, 0};
     const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now());
-    zmq::poll(&item, 1, follow ? std::chrono::milliseconds(1000) : std::max(left, std::chrono::milliseconds(0)));
-    if (!(item.revents & ZMQ_POLLIN)) continue;
-    std::vector<zmq::message_t> frames;
-    do {
-      frames.emplace_back();
-      if (!sub.recv(frames.back(), zmq::recv_flags::dontwait)) break;
-    } while (frames.back().more());
-    if (frames.size() < 2) continue;
-    rapidjson::Document d;
-    d.Parse(frames[1].data<char>(), frames[1].size());
-    if (d.HasParseError() || !d.IsObject()) continue;
-    const auto level = d.HasMember("level") && d["level"].IsString() ? std::string(d["level"].GetString()) : "";
-    const auto node = d.HasMember("node") && d["node"].IsString() ? std::string(d["node"].GetString()) : "";
-    if (level_rank(level) < min_rank || (!f.node.empty() && node != f.node)) continue;
+    const auto r = sub.next(follow ? std::chrono::milliseconds(200) : std::max(left, std::chrono::milliseconds(0)));
+    if (!link.update(sub.connected())) break;
+    if (!r) continue;
     if (g.json)
-      std::cout << frames[1].to_string_view() << '\n';
+      std::cout << r->body << '\n';
     else
-      std::cout << format_log_line(d, p) << '\n';
+      std::cout << format_log_line(*r, p) << '\n';
     std::cout.flush();
+  }
+  if (!link.ever_connected()) {
+    std::cerr << link.unreachable() << '\n';
+    return exit_code::timeout;
   }
   return exit_code::ok;
 }
@@ -131,7 +128,9 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }
-  roc::StatusSubscription sub(g.endpoints(), checked, g.timeout());
+  const auto endpoints = g.endpoints();
+  roc::StatusSubscription sub(endpoints, checked, g.timeout());
+  LinkWatch link("roc status", endpoints, sub.endpoint(), g.timeout());
   roc::StatusTree tree;
   const bool tty = stdout_wants_colour();
   const auto deadline = Clock::now() + g.timeout();
@@ -151,7 +150,12 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   };
   // Wait for the snapshot: that is the current tree.
   while (!sub.synced()) {
+    link.update(sub.connected());
     if (Clock::now() >= deadline) {
+      if (!link.ever_connected()) {
+        std::cerr << link.unreachable() << '\n';
+        return exit_code::timeout;
+      }
       std::cerr << "roc: no status snapshot from the broker at " << g.endpoints().address() << " within "
                 << g.timeout_s << " s\n";
       return exit_code::timeout;
@@ -165,6 +169,7 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   bool dirty = false;
   while (true) {
     auto u = sub.next(std::chrono::milliseconds(100));
+    link.update(sub.connected());
     if (u) {
       tree.merge(u);
       dirty = true;
@@ -296,7 +301,8 @@ int main(int argc, char** argv) {
   ping->add_option("id", id, "Object id")->required();
   ping->callback([&] { code = guarded([&] { return cmd_ping(g, id); }); });
 
-  auto* logs = app.add_subcommand("logs", "Print log records as they arrive (for --timeout, or until Ctrl-C with -f)");
+  auto* logs = app.add_subcommand("logs", "Print log records as they arrive (for --timeout, or until Ctrl-C with -f);\n"
+                                          "exit 3 when nothing accepts connections at the broker's log port");
   logs->add_flag("-f,--follow", follow, "Keep printing until interrupted");
   logs->add_option("-l,--level", filter.level, "Minimum level: trace, debug, info, warning, error, critical");
   logs->add_option("-n,--node", filter.node, "Only records from this node");

@@ -21,14 +21,14 @@ Palette::Palette(bool enabled) {
   magenta = "\033[35m";
 }
 
-std::string_view Palette::level(std::string_view name) const {
-  switch (level_rank(name)) {
-    case 0: return dim;
-    case 1: return cyan;
-    case 2: return green;
-    case 3: return yellow;
-    case 4: return red;
-    case 5: return magenta;
+std::string_view Palette::level(spdlog::level::level_enum level) const {
+  switch (level) {
+    case spdlog::level::trace: return dim;
+    case spdlog::level::debug: return cyan;
+    case spdlog::level::info: return green;
+    case spdlog::level::warn: return yellow;
+    case spdlog::level::err: return red;
+    case spdlog::level::critical: return magenta;
     default: return reset;
   }
 }
@@ -38,33 +38,19 @@ bool stdout_wants_colour() {
   return isatty(STDOUT_FILENO) && !(no_colour && *no_colour);
 }
 
-namespace {
-
-std::string_view member(const rapidjson::Value& v, const char* name) {
-  if (!v.IsObject()) return {};
-  const auto it = v.FindMember(name);
-  if (it == v.MemberEnd() || !it->value.IsString()) return {};
-  return {it->value.GetString(), it->value.GetStringLength()};
-}
-
-}  // namespace
-
-std::string format_log_line(const rapidjson::Value& record, const Palette& p) {
-  const auto level = member(record, "level");
+std::string format_log_line(const roc::log::Record& record, const Palette& p) {
   std::string where;
-  const auto file = member(record, "file");
-  if (!file.empty()) {
-    const auto line = record.FindMember("line");
-    const int n = line != record.MemberEnd() && line->value.IsInt() ? line->value.GetInt() : 0;
+  if (record.file && !record.file->empty()) {
+    const std::string_view file = *record.file;
     const auto slash = file.rfind('/');
     where = fmt::format(" {}({}:{}){}", p.dim, slash == std::string_view::npos ? file : file.substr(slash + 1),
-                        n, p.reset);
+                        record.line, p.reset);
   }
-  std::string upper(level);
+  const auto name = spdlog::level::to_string_view(record.level);
+  std::string upper(name.data(), name.size());
   for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return fmt::format("{}{}{} {}{:<8}{} {}{}{} {}: {}{}", p.dim, member(record, "ts"), p.reset, p.level(level),
-                     upper, p.reset, p.bold, member(record, "node"), p.reset, member(record, "logger"),
-                     member(record, "msg"), where);
+  return fmt::format("{}{}{} {}{:<8}{} {}{}{} {}: {}{}", p.dim, record.ts, p.reset, p.level(record.level), upper,
+                     p.reset, p.bold, record.node, p.reset, record.logger, record.msg, where);
 }
 
 }  // namespace roc::cli

@@ -4,7 +4,7 @@
 
 #include "log_levels.hpp"
 
-#include <rapidjson/document.h>
+#include <roc/log_subscriber.hpp>
 
 #include <string>
 #include <string_view>
@@ -16,7 +16,7 @@ namespace exit_code {
 inline constexpr int ok = 0;
 inline constexpr int failure = 1;       ///< anything else: protocol error, I/O error, a bug
 inline constexpr int usage = 2;         ///< bad command line or bad JSON argument
-inline constexpr int timeout = 3;       ///< no answer within --timeout
+inline constexpr int timeout = 3;       ///< no answer within --timeout, or nothing accepts connections
 inline constexpr int not_found = 4;     ///< no such object (-32001)
 inline constexpr int remote_error = 5;  ///< the object answered with an error
 }  // namespace exit_code
@@ -25,14 +25,14 @@ inline constexpr int remote_error = 5;  ///< the object answered with an error
 struct Palette {
   explicit Palette(bool enabled);
   std::string_view reset, dim, bold, red, yellow, green, cyan, magenta;
-  /// The colour of an spdlog level name.
-  std::string_view level(std::string_view name) const;
+  /// The colour of a level.
+  std::string_view level(spdlog::level::level_enum level) const;
 };
 
 /// Whether stdout is a terminal and NO_COLOR is unset.
 bool stdout_wants_colour();
 
-/// `2024-05-01T12:00:00.123456Z INFO  node logger: message (file:line)` for a record body.
-std::string format_log_line(const rapidjson::Value& record, const Palette& p);
+/// `2024-05-01T12:00:00.123456Z INFO     node logger: message (file:line)`.
+std::string format_log_line(const roc::log::Record& record, const Palette& p);
 
 }  // namespace roc::cli

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <iterator>
+#include <limits>
 
 namespace roc::detail::mdp {
 namespace {
@@ -81,9 +83,19 @@ bool printable_utf8(std::string_view text) {
   return true;
 }
 
-// Frames from `first` on are the body; at least one is required.
-bool take_body(Frames& frames, std::size_t first, Frames& body) {
-  if (frames.size() <= first) return false;
+// Frames from `first` on are the body; at least one is required. A call header in front of the
+// body (requests only: `header` given) is taken off into `*header`; a bad one is an error.
+bool take_body(Frames& frames, std::size_t first, Frames& body, std::optional<CallHeader>* header,
+               std::string& error) {
+  if (header != nullptr && frames.size() > first && is_call_header(view(frames[first]))) {
+    *header = parse_call_header(view(frames[first]), error);
+    if (!*header) return false;
+    ++first;
+  }
+  if (frames.size() <= first) {
+    error = header != nullptr && *header ? "a call header without a body" : "";
+    return false;
+  }
   body.reserve(frames.size() - first);
   for (std::size_t i = first; i < frames.size(); ++i) body.push_back(std::move(frames[i]));
   return true;
@@ -128,8 +140,10 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
         return fail<WorkerMessage>(fmt::format("{} lacks the empty frame after the client address",
                                                command_name(m.command)));
       m.client = std::move(frames[next]);
-      if (!take_body(frames, next + 2, m.body))
-        return fail<WorkerMessage>(fmt::format("{} without a body", command_name(m.command)));
+      std::string error;
+      if (!take_body(frames, next + 2, m.body, m.command == Command::request ? &m.header : nullptr, error))
+        return fail<WorkerMessage>(error.empty() ? fmt::format("{} without a body", command_name(m.command))
+                                                 : fmt::format("{}: {}", command_name(m.command), error));
       break;
     }
     case Command::heartbeat:
@@ -144,18 +158,64 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
   return d;
 }
 
-Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at) {
+// `requests` says whether a call header may come first (client → broker), or not (replies).
+Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at, bool requests) {
   if (frames.size() <= at || frames[at].size() == 0)
     return fail<ClientMessage>("MDPC01 message without a service name");
   ClientMessage m;
   m.service = std::string(view(frames[at]));
-  if (!take_body(frames, at + 1, m.body)) return fail<ClientMessage>("MDPC01 message without a body");
+  std::string error;
+  if (!take_body(frames, at + 1, m.body, requests ? &m.header : nullptr, error))
+    return fail<ClientMessage>(error.empty() ? "MDPC01 message without a body" : "MDPC01 message: " + error);
   Decoded<ClientMessage> d;
   d.message = std::move(m);
   return d;
 }
 
+constexpr std::string_view header_magic = "roc/1";
+constexpr std::string_view timeout_key = "timeout-ms";
+
+void send_header(zmq::socket_t& s, const CallHeader* header) {
+  if (header != nullptr) send_text(s, format_call_header(*header));
+}
+
 }  // namespace
+
+std::string format_call_header(const CallHeader& header) {
+  std::string text(header_magic);
+  if (header.timeout) fmt::format_to(std::back_inserter(text), " {}={}", timeout_key, header.timeout->count());
+  return text;
+}
+
+bool is_call_header(std::string_view frame) {
+  return frame.substr(0, header_magic.size()) == header_magic &&
+         (frame.size() == header_magic.size() || frame[header_magic.size()] == ' ');
+}
+
+std::optional<CallHeader> parse_call_header(std::string_view frame, std::string& error) {
+  CallHeader header;
+  auto rest = frame.substr(header_magic.size());
+  while (!rest.empty()) {
+    const auto start = rest.find_first_not_of(' ');
+    if (start == std::string_view::npos) break;
+    rest = rest.substr(start);
+    const auto field = rest.substr(0, rest.find(' '));
+    rest = rest.substr(field.size());
+    const auto equals = field.find('=');
+    const auto key = field.substr(0, equals);
+    if (key != timeout_key) continue;  // a later version's field: not ours to judge
+    const auto value = equals == std::string_view::npos ? std::string_view{} : field.substr(equals + 1);
+    std::uint32_t ms = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
+    if (value.empty() || ec != std::errc{} || end != value.data() + value.size()) {
+      error = fmt::format("call header field {} must be a number of milliseconds from 0 to {}, got '{}'",
+                          timeout_key, std::numeric_limits<std::uint32_t>::max(), value.substr(0, 32));
+      return std::nullopt;
+    }
+    header.timeout = std::chrono::milliseconds(ms);
+  }
+  return header;
+}
 
 zmq::message_t frame_from(std::string&& text) {
   constexpr std::size_t copy_below = 4096;
@@ -183,7 +243,7 @@ Decoded<BrokerInbound> decode_at_broker(Frames& frames) {
   BrokerInbound in;
   auto protocol = view(frames[2]);
   if (protocol == client_protocol) {
-    auto c = decode_client_part(frames, 3);
+    auto c = decode_client_part(frames, 3, /*requests=*/true);
     if (!c) return fail<BrokerInbound>(std::move(c.error));
     in.client = std::move(c.message);
   } else if (protocol == worker_protocol) {
@@ -208,13 +268,15 @@ Decoded<WorkerMessage> decode_at_worker(Frames& frames) {
 Decoded<ClientMessage> decode_at_client(Frames& frames) {
   if (frames.size() < 3 || frames[0].size() != 0 || view(frames[1]) != client_protocol)
     return fail<ClientMessage>("expected an empty frame and MDPC01");
-  return decode_client_part(frames, 2);
+  return decode_client_part(frames, 2, /*requests=*/false);
 }
 
-bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body) {
+bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body,
+                  const CallHeader* header) {
   if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, client_protocol);
   send_text(dealer, service);
+  send_header(dealer, header);
   dealer.send(body, zmq::send_flags::none);
   return true;
 }
@@ -255,12 +317,13 @@ bool send_command(zmq::socket_t& socket, Command command, const zmq::message_t* 
 }
 
 bool send_to_worker(zmq::socket_t& router, const zmq::message_t& worker, const zmq::message_t& client,
-                    Frames& body) {
+                    Frames& body, const CallHeader* header) {
   if (!send_envelope(router, &worker)) return false;
   send_text(router, worker_protocol);
   send_command_byte(router, Command::request, zmq::send_flags::sndmore);
   router.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
   router.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+  send_header(router, header);
   send_body(router, body);
   return true;
 }

@@ -1,9 +1,11 @@
-// 7/MDP (Majordomo Protocol 0.1) codec: frames ↔ typed messages, plus roc's credit frame on
-// READY. No sockets are read or written here beyond the send helpers; no state is kept.
+// 7/MDP (Majordomo Protocol 0.1) codec: frames ↔ typed messages, plus roc's extensions (the
+// credit frame on READY, the call header frame on requests). No sockets are read or written here
+// beyond the send helpers; no state is kept.
 #pragma once
 
 #include <zmq.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -28,19 +30,37 @@ std::string_view command_name(Command command);
 
 using Frames = std::vector<zmq::message_t>;
 
+/// roc's call header (PROTOCOL §2.5): an optional first body frame of a request, the text
+/// `roc/1` followed by space-separated `key=value` fields. It never reaches a peer that did not
+/// ask for it: the broker strips it for third-party workers. Unknown keys are ignored, so later
+/// versions can add fields.
+struct CallHeader {
+  /// How long the caller still waits for the reply, counted from when the frame was received.
+  std::optional<std::chrono::milliseconds> timeout;
+};
+
+/// The header as frame text ("roc/1 timeout-ms=1500").
+std::string format_call_header(const CallHeader& header);
+/// Whether `frame` is a call header rather than a JSON body (no JSON text starts with 'r').
+bool is_call_header(std::string_view frame);
+/// Reads a call header frame; nullopt (and `error` set) when a known field has a bad value.
+std::optional<CallHeader> parse_call_header(std::string_view frame, std::string& error);
+
 /// What a worker says to the broker, or the broker to a worker (after the peer's envelope).
 struct WorkerMessage {
   Command command{};
   std::string service;         ///< READY: the object id
   std::uint32_t credit = 1;    ///< READY: requests the broker may keep in flight (roc extension)
   zmq::message_t client;       ///< REQUEST/REPLY: the client's routing address
+  std::optional<CallHeader> header;  ///< REQUEST: roc's call header, when the broker sent one
   Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after)
 };
 
 /// What a client sends to the broker, or the broker to a client.
 struct ClientMessage {
-  std::string service;  ///< the object id
-  Frames body;          ///< body frames; never empty (a missing body is a decode error)
+  std::string service;               ///< the object id
+  std::optional<CallHeader> header;  ///< requests: roc's call header, when the client sent one
+  Frames body;                       ///< body frames (JSON first); never empty (else a decode error)
 };
 
 /// A message taken apart by the broker's ROUTER: who sent it and what it is.
@@ -73,8 +93,9 @@ zmq::message_t frame_from(std::string&& text);
 // false when the socket refused the message (its send timeout expired at the high-water mark).
 // The DEALER-side senders write the empty envelope frame a REQ socket would.
 
-/// Client → broker.
-bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body);
+/// Client → broker; `header`, when given, goes first.
+bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body,
+                  const CallHeader* header = nullptr);
 /// Broker → client.
 bool send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
                     Frames& body);
@@ -85,8 +106,8 @@ bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::messag
 /// Worker → broker or broker → worker (pass the worker's identity to address it via ROUTER).
 bool send_command(zmq::socket_t& socket, Command command,
                   const zmq::message_t* worker_identity = nullptr);
-/// Broker → worker: REQUEST from `client`.
+/// Broker → worker: REQUEST from `client`; `header`, when given, goes before the body.
 bool send_to_worker(zmq::socket_t& router, const zmq::message_t& worker,
-                    const zmq::message_t& client, Frames& body);
+                    const zmq::message_t& client, Frames& body, const CallHeader* header = nullptr);
 
 }  // namespace roc::detail::mdp

@@ -1,6 +1,7 @@
 // StatusSubscription: a SUB socket on the broker's XPUB, the snapshot handshake, sequence
 // checks, and cutting each update to the masks by whole path segments.
 #include "status_protocol.hpp"
+#include "subscriber.hpp"
 
 #include <roc/status.hpp>
 
@@ -38,11 +39,8 @@ struct StatusSubscription::Impl {
   Impl(const Endpoints& endpoints, std::vector<std::string> mask_list,
        std::chrono::milliseconds timeout, bool want_snapshot)
       : masks(std::move(mask_list)), normalized(st::normalize_masks(masks)), timeout(timeout),
-        socket(context, zmq::socket_type::sub) {
-    socket.set(zmq::sockopt::rcvhwm, 100000);  // a burst must not overflow a reader that keeps up
-    socket.set(zmq::sockopt::linger, 0);
-    socket.connect(endpoints.subscribe());
-    for (const auto& prefix : st::zmq_prefixes(normalized)) socket.set(zmq::sockopt::subscribe, prefix);
+        socket(endpoints.subscribe()) {
+    for (const auto& prefix : st::zmq_prefixes(normalized)) socket.subscribe(prefix);
     if (want_snapshot) {
       ask_snapshot();
       // A broker without a status cache never answers; live updates flow anyway after this.
@@ -70,19 +68,10 @@ struct StatusSubscription::Impl {
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(
           std::min(deadline, synced ? deadline : std::min(give_up, retry_at)) - now);
       if (wait.count() < 0) wait = std::chrono::milliseconds(0);
-      zmq::pollitem_t item{socket.handle(), 0, ZMQ_POLLIN, 0};
-      zmq::poll(&item, 1, wait);
-      if (!(item.revents & ZMQ_POLLIN)) {
-        if (Clock::now() >= deadline) return {};
-        continue;
-      }
       std::vector<zmq::message_t> frames;
-      while (true) {
-        zmq::message_t m;
-        if (!socket.recv(m, zmq::recv_flags::dontwait)) break;
-        const bool more = m.more();
-        frames.push_back(std::move(m));
-        if (!more) break;
+      if (!socket.receive(frames, now + wait)) {
+        if (Clock::now() >= deadline || socket.link_changed()) return {};
+        continue;
       }
       if (auto u = take(frames)) {
         if (synced) return std::move(*u);
@@ -139,24 +128,20 @@ struct StatusSubscription::Impl {
   void ask_snapshot() {
     unsubscribe_request();
     request = st::snapshot_request(random_token(), masks);
-    socket.set(zmq::sockopt::subscribe, request);
+    socket.subscribe(request);
     retry_at = Clock::now() + std::chrono::milliseconds(1000);
   }
 
   void unsubscribe_request() {
     if (request.empty()) return;
-    try {
-      socket.set(zmq::sockopt::unsubscribe, request);
-    } catch (const zmq::error_t&) {
-    }
+    socket.unsubscribe(request);
     request.clear();
   }
 
   std::vector<std::string> masks;
   std::vector<st::Path> normalized;
   std::chrono::milliseconds timeout;
-  zmq::context_t context{1};
-  zmq::socket_t socket;
+  detail::Subscriber socket;
   std::string request;            // the snapshot request topic while it is outstanding
   bool synced = false;            // snapshot received or given up on
   std::uint64_t snapshot_seq = 0;
@@ -183,5 +168,8 @@ StatusSubscription status_updates(const Endpoints& endpoints, std::vector<std::s
                                   std::chrono::milliseconds timeout) {
   return StatusSubscription(endpoints, std::move(masks), timeout);
 }
+
+bool StatusSubscription::connected() const noexcept { return impl_->socket.connected(); }
+const std::string& StatusSubscription::endpoint() const noexcept { return impl_->socket.endpoint(); }
 
 }  // namespace roc

@@ -19,6 +19,8 @@ inline constexpr int object_not_found = -32001;  ///< no worker serves the objec
 inline constexpr int object_gone = -32002;       ///< the worker went away while holding the call
 inline constexpr int read_only = -32003;         ///< rpc.set on a read-only property
 inline constexpr int signature_mismatch = -32004;///< proxy and object were built from different headers
+inline constexpr int object_busy = -32005;       ///< the object's queue at the broker is full; retry later
+inline constexpr int deadline_expired = -32006;  ///< the caller's deadline passed before the call could run
 }  // namespace error_code
 
 /// Base of every exception roc throws.
@@ -50,6 +52,12 @@ class ObjectNotFound : public RemoteError {
 
 /// -32004: the proxy was generated from a different version of the object's interface.
 class SignatureMismatch : public RemoteError {
+ public:
+  using RemoteError::RemoteError;
+};
+
+/// -32005: the broker holds as many calls for the object as it allows; nothing was run.
+class ObjectBusy : public RemoteError {
  public:
   using RemoteError::RemoteError;
 };

@@ -8,6 +8,7 @@
 #include "roc/error.hpp"
 #include "roc/json.hpp"
 #include "roc/log.hpp"
+#include "roc/log_subscriber.hpp"
 #include "roc/server.hpp"
 #include "roc/status.hpp"
 #include "roc/version.hpp"

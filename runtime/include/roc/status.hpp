@@ -151,13 +151,22 @@ class StatusSubscription {
   StatusSubscription(StatusSubscription&&) noexcept;
   StatusSubscription& operator=(StatusSubscription&&) noexcept;
 
-  /// Waits up to `timeout` for the next update; returns an empty update when none came.
+  /// Waits up to `timeout` for the next update; returns an empty update when none came, or as
+  /// soon as connected() changed (one change per call, so a drop and a reconnect are both seen).
   StatusUpdate next(std::chrono::milliseconds timeout);
   /// next() with the subscription's own timeout.
   StatusUpdate next();
   /// Whether the snapshot has arrived (or was given up on).
   bool synced() const noexcept;
   const std::vector<std::string>& masks() const noexcept;
+
+  /// Whether a broker (any ZeroMQ peer) at endpoint() has accepted the connection and it is up,
+  /// as of the last next(): false until then, false again once it drops, true when ZeroMQ has
+  /// reconnected. Still false a second or two after the start (a connection on a LAN takes
+  /// milliseconds) means nothing accepts connections there.
+  bool connected() const noexcept;
+  /// The broker's subscribe endpoint this subscription connects to.
+  const std::string& endpoint() const noexcept;
 
   class iterator {
    public:
