@@ -101,6 +101,7 @@ printf '%s' '{"jsonrpc":"2.0","id":7,"method":"fail","params":["other"]}' >dispa
 printf '%s' '{"jsonrpc":"2.0","id":8,"method":"swap_ends","params":["a","b"]}' >dispatcher/out-parameters
 printf '%s' '{"jsonrpc":"2.0","id":9,"method":"echo_uint64","params":[18446744073709551615]}' >dispatcher/uint64-max
 printf '%s' '{"jsonrpc":"2.0","id":1e3,"method":"tag"}' >dispatcher/odd-id
+printf '%s' '{"jsonrpc":"2.0","id":1e300,"method":"tag"}' >dispatcher/huge-id
 printf '%s' '{"jsonrpc":"2.0","id":1,"method":"configure","params":{"channel":3}}' >dispatcher/defaults
 printf '%s' '[]' >dispatcher/empty-batch
 printf '%s' '{"jsonrpc":"2.0","id":1,"method":' >dispatcher/truncated
