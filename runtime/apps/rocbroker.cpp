@@ -32,6 +32,18 @@ int main(int argc, char** argv) {
   app.add_option("--grace-ms", grace_ms, "how long a call for an unknown object waits for a worker")
       ->capture_default_str()
       ->check(CLI::Range(0L, 3'600'000L));
+  app.add_option("--max-queued", options.max_queued_per_object,
+                 "calls that may wait at the broker for one object; one more is refused with -32005 (busy)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{100'000'000}));
+  app.add_option("--max-queued-bytes", options.max_queued_bytes,
+                 "bytes all queued calls together may hold (e.g. 128MiB); at least the largest request (64 MiB)")
+      ->capture_default_str()
+      ->transform(CLI::AsSizeValue(false));
+  app.add_option("--max-worker-credit", options.max_worker_credit,
+                 "calls in flight at one worker, whatever credit it declares")
+      ->capture_default_str()
+      ->check(CLI::Range(1u, 1u << 20));
   app.add_flag("-v,--verbose", verbose, "log every registration and debug detail");
   CLI11_PARSE(app, argc, argv);
 

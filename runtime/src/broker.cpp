@@ -19,6 +19,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 namespace roc {
@@ -41,11 +42,29 @@ bool is_ipv6(const Endpoints& e) { return !e.host().empty() && e.host().front() 
 
 std::string tcp(const std::string& host, unsigned port) { return fmt::format("tcp://{}:{}", host, port); }
 
+// Values that would make the broker refuse every call or spin are caught here, by name, rather
+// than show up later as odd behaviour.
+const BrokerOptions& validated(const BrokerOptions& o) {
+  auto fail = [](const std::string& what) { throw std::invalid_argument("roc::BrokerOptions: " + what); };
+  if (o.heartbeat_interval.count() <= 0) fail("heartbeat_interval must be positive");
+  if (o.heartbeat_liveness < 1) fail("heartbeat_liveness must be at least 1");
+  if (o.unknown_object_grace.count() < 0) fail("unknown_object_grace must not be negative");
+  if (o.max_request_bytes == 0) fail("max_request_bytes must be positive");
+  if (o.max_queued_per_object == 0) fail("max_queued_per_object must be at least 1");
+  if (o.max_queued_bytes < o.max_request_bytes)
+    fail(fmt::format("max_queued_bytes ({}) must be at least max_request_bytes ({}), or a call of the largest "
+                     "allowed size could never wait for a worker",
+                     o.max_queued_bytes, o.max_request_bytes));
+  if (o.max_worker_credit == 0) fail("max_worker_credit must be at least 1");
+  return o;
+}
+
 }  // namespace
 
 class Broker::Impl {
  public:
-  explicit Impl(BrokerOptions options) : options_(std::move(options)), bound_(parse(options_.bind)) {}
+  explicit Impl(BrokerOptions options)
+      : options_(validated(options)), bound_(parse(options_.bind)) {}
 
   ~Impl() { stop(); }
 

@@ -1,5 +1,6 @@
 // Routing of 7/MDP calls with roc's credit extension: registration, dispatch by free credit,
-// per-object queues, heartbeats and expiry, and the error replies for calls nobody can serve.
+// bounded per-object queues with the callers' deadlines, heartbeats and expiry, and the error
+// replies for calls nobody can serve.
 #include "broker_core.hpp"
 
 #include "broker_mmi.hpp"
@@ -33,6 +34,16 @@ constexpr std::string_view mmi_prefix = "mmi.";
 
 bool is_mmi(std::string_view service) { return service.substr(0, mmi_prefix.size()) == mmi_prefix; }
 
+// What a queued call costs beyond its bytes (the Queued entry, its frame vector, the buffers'
+// headers), and what an entry for an id nobody serves yet costs (map node, name, an empty deque's
+// first block): charged against max_queued_bytes so a flood of calls to many unknown ids is
+// bounded by it as well as a flood to one.
+constexpr std::size_t call_overhead = 256;
+constexpr std::size_t service_overhead = 1024;
+// Expired calls at the front of a queue are dropped the moment a worker would take them; the sweep
+// is only there to give the memory back, so it may batch expiries this far apart.
+constexpr auto sweep_gap = std::chrono::milliseconds(50);
+
 }  // namespace
 
 BrokerCore::BrokerCore(zmq::socket_t& router, const BrokerOptions& options)
@@ -53,7 +64,7 @@ void BrokerCore::handle(mdp::Frames& frames, Clock::time_point now) {
   }
   auto& in = *decoded.message;
   if (in.client)
-    on_client(in.sender, *in.client, now);
+    on_client(in.sender, *in.client, now, fd);
   else
     on_worker(in.sender, *in.worker, now, fd);
 }
@@ -73,7 +84,8 @@ void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& erro
 
 // ---- clients -------------------------------------------------------------------------------
 
-void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now) {
+void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now,
+                           int fd) {
   requests_.add();
   std::size_t size = 0;
   for (const auto& frame : message.body) size += frame.size();
@@ -90,21 +102,62 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
     return;
   }
 
-  auto [it, created] = services_.try_emplace(message.service);
-  Service& service = it->second;
-  if (created) {
-    service.name = message.service;
-    service.no_workers_since = now;
+  // The caller's timeout becomes a deadline on this host's clock (PROTOCOL §2.5); a plain 7/MDP
+  // client sends none and its calls wait as long as it takes.
+  auto deadline = Clock::time_point::max();
+  if (message.header && message.header->timeout) {
+    if (message.header->timeout->count() == 0) {  // its caller has stopped waiting already
+      expired_calls_.add();
+      return;
+    }
+    deadline = now + *message.header->timeout;
   }
-  if (service.queue.empty()) {
-    if (Worker* worker = pick_worker(service)) {
-      dispatch(*worker, std::move(sender), message.body);
+
+  auto it = services_.find(message.service);
+  if (it != services_.end() && it->second.queue.empty()) {
+    if (Worker* worker = pick_worker(it->second)) {
+      dispatch(*worker, std::move(sender), message.body, deadline, now);
       return;
     }
   }
-  service.queue.push_back(Queued{std::move(sender), std::move(message.body), now});
-  queued_.add();
+
+  const std::size_t waiting = it == services_.end() ? 0 : it->second.queue.size();
+  const std::size_t new_service_cost =
+      it == services_.end() ? service_overhead + message.service.size() : 0;
+  const std::size_t cost = call_overhead + size + sender.size() + message.service.size();
+  if (waiting >= options_.max_queued_per_object ||
+      queued_bytes_.get() + cost + new_service_cost > options_.max_queued_bytes) {
+    refuse_busy(sender, message, waiting);
+    return;
+  }
+  if (it == services_.end()) {
+    it = services_.try_emplace(message.service).first;
+    it->second.name = message.service;
+    it->second.no_workers_since = now;
+    it->second.cost = new_service_cost;
+    queued_bytes_.add(new_service_cost);
+  }
+  Service& service = it->second;
+  enqueue(service, Queued{std::move(sender), std::move(message.body), now, deadline, fd, cost});
   if (service.workers.empty()) next_grace_check_ = std::min(next_grace_check_, now + options_.unknown_object_grace);
+}
+
+void BrokerCore::refuse_busy(const zmq::message_t& client, const mdp::ClientMessage& message,
+                             std::size_t waiting) {
+  busy_.add();
+  const bool object_full = waiting >= options_.max_queued_per_object;
+  const auto text =
+      object_full
+          ? fmt::format("object '{}' is busy: {} calls queued at the broker (limit max_queued_per_object); "
+                        "retry later",
+                        message.service, waiting)
+          : fmt::format("object '{}' is busy: the broker's queues hold {} bytes of calls for all objects "
+                        "(limit max_queued_bytes, {}); retry later",
+                        message.service, queued_bytes_.get(), options_.max_queued_bytes);
+  log_.warn("broker: refused a call for '{}' from {}: {}", message.service, peer_name(client),
+            object_full ? "its queue is full" : "the queues hold max_queued_bytes");
+  auto reply = jsonrpc::error_reply_for(view(message.body.front()), error_code::object_busy, text);
+  if (!reply.empty()) reply_text(client, message.service, reply);
 }
 
 void BrokerCore::on_mmi(zmq::message_t& sender, mdp::ClientMessage& message) {
@@ -131,7 +184,7 @@ void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, 
   worker.expiry = now + expiry_after_;
   switch (message.command) {
     case mdp::Command::reply:
-      on_reply(worker, message);
+      on_reply(worker, message, now);
       break;
     case mdp::Command::disconnect:
       remove_worker(it, /*send_disconnect=*/false, "disconnected", now);
@@ -166,7 +219,8 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   Worker& worker = wit->second;
   worker.identity = std::move(sender);
   worker.service = &service;
-  worker.credit = message.credit;
+  worker.credit = std::min(message.credit, options_.max_worker_credit);
+  worker.takes_header = message.credit_frame;
   worker.fd = fd;
   worker.expiry = now + expiry_after_;
   service.workers.push_back(&worker);
@@ -174,10 +228,10 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   publish_counts(service);
   spdlog::info("broker: worker {} serves '{}' (credit {}, {} worker(s) now)", peer_name(worker.identity),
                service.name, worker.credit, service.workers.size());
-  drain(service);
+  drain(service, now);
 }
 
-void BrokerCore::on_reply(Worker& worker, mdp::WorkerMessage& message) {
+void BrokerCore::on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::time_point now) {
   auto client = view(message.client);
   // The worker runs its calls in the order it got them, so the oldest call of this client is the
   // one answered; searching from the front almost always stops at the first entry.
@@ -192,7 +246,7 @@ void BrokerCore::on_reply(Worker& worker, mdp::WorkerMessage& message) {
   worker.in_flight.erase(held);
   replies_.add();  // counted before the send, so a caller that has the reply sees the count
   mdp::send_to_client(router_, message.client, worker.service->name, message.body);
-  drain(*worker.service);
+  drain(*worker.service, now);
 }
 
 void BrokerCore::refuse_unknown_worker(const zmq::message_t& sender, std::string_view what) {
@@ -218,23 +272,97 @@ BrokerCore::Worker* BrokerCore::pick_worker(Service& service) {
   return best;
 }
 
-void BrokerCore::dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body) {
+void BrokerCore::dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body, Clock::time_point deadline,
+                          Clock::time_point now) {
   InFlight held{std::move(client), zmq::message_t{}};
   held.body.copy(body.front());  // shares the buffer (refcount) for all but tiny bodies
-  mdp::send_to_worker(router_, worker.identity, held.client, body);
+  // A fresh header with the time left, so the worker can skip the call if it waits there too.
+  // Third-party workers never asked for one: they would take it for the body.
+  mdp::CallHeader header;
+  const bool with_header = worker.takes_header && deadline != Clock::time_point::max();
+  if (with_header) header.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+  mdp::send_to_worker(router_, worker.identity, held.client, body, with_header ? &header : nullptr);
   worker.in_flight.push_back(std::move(held));
   worker.last_dispatch = ++dispatch_count_;
 }
 
-void BrokerCore::drain(Service& service) {
+void BrokerCore::drain(Service& service, Clock::time_point now) {
   while (!service.queue.empty()) {
-    Worker* worker = pick_worker(service);
-    if (worker == nullptr) return;
     Queued& next = service.queue.front();
-    dispatch(*worker, std::move(next.client), next.body);
+    if (next.deadline <= now) {  // its caller has given up: running it would only delay the others
+      expired_calls_.add();
+    } else {
+      Worker* worker = pick_worker(service);
+      if (worker == nullptr) return;
+      dispatch(*worker, std::move(next.client), next.body, next.deadline, now);
+    }
+    unqueued(next);
     service.queue.pop_front();
-    queued_.set(queued_.get() - 1);
   }
+}
+
+// ---- queues --------------------------------------------------------------------------------
+
+void BrokerCore::enqueue(Service& service, Queued&& call) {
+  queued_.add();
+  queued_bytes_.add(call.cost);
+  if (call.fd >= 0) ++queued_by_fd_[call.fd];
+  if (call.deadline != Clock::time_point::max()) {
+    service.earliest_deadline = std::min(service.earliest_deadline, call.deadline);
+    next_sweep_ = std::min(next_sweep_, std::max(call.deadline, last_sweep_ + sweep_gap));
+  }
+  service.queue.push_back(std::move(call));
+}
+
+void BrokerCore::unqueued(const Queued& call) {
+  queued_.set(queued_.get() - 1);
+  queued_bytes_.set(queued_bytes_.get() - call.cost);
+  if (call.fd < 0) return;
+  auto it = queued_by_fd_.find(call.fd);
+  if (it != queued_by_fd_.end() && --it->second == 0) queued_by_fd_.erase(it);
+}
+
+// Removes the calls for which `drop(call)` holds, keeping the others in order; returns how many
+// went. Also recomputes the service's earliest deadline, which only this full pass can raise.
+template <class Drop>
+std::size_t BrokerCore::drop_queued(Service& service, Drop drop) {
+  auto& queue = service.queue;
+  std::size_t kept = 0;
+  service.earliest_deadline = Clock::time_point::max();
+  for (std::size_t i = 0; i < queue.size(); ++i) {
+    if (drop(queue[i])) {
+      unqueued(queue[i]);
+      continue;
+    }
+    service.earliest_deadline = std::min(service.earliest_deadline, queue[i].deadline);
+    if (kept != i) queue[kept] = std::move(queue[i]);
+    ++kept;
+  }
+  const std::size_t dropped = queue.size() - kept;
+  queue.erase(queue.begin() + static_cast<std::ptrdiff_t>(kept), queue.end());
+  return dropped;
+}
+
+// Gives back the memory of calls nobody waits for, even when no worker frees up to reach them.
+void BrokerCore::sweep_expired(Clock::time_point now) {
+  last_sweep_ = now;
+  auto earliest = Clock::time_point::max();
+  for (auto it = services_.begin(); it != services_.end();) {
+    Service& service = it->second;
+    if (service.earliest_deadline <= now)
+      expired_calls_.add(drop_queued(service, [now](const Queued& call) { return call.deadline <= now; }));
+    earliest = std::min(earliest, service.earliest_deadline);
+    if (service.workers.empty() && service.queue.empty())
+      it = erase_service(it);
+    else
+      ++it;
+  }
+  next_sweep_ = earliest == Clock::time_point::max() ? earliest : std::max(earliest, now + sweep_gap);
+}
+
+BrokerCore::ServiceMap::iterator BrokerCore::erase_service(ServiceMap::iterator it) {
+  queued_bytes_.set(queued_bytes_.get() - it->second.cost);
+  return services_.erase(it);
 }
 
 // ---- losing workers --------------------------------------------------------------------------
@@ -269,18 +397,31 @@ void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, std
 
   if (service.workers.empty()) {
     if (service.queue.empty()) {
-      services_.erase(name);
+      erase_service(services_.find(name));
     } else {
       service.no_workers_since = now;
       next_grace_check_ = std::min(next_grace_check_, now + options_.unknown_object_grace);
     }
   } else {
-    drain(service);  // the survivors may have credit for what waits
+    drain(service, now);  // the survivors may have credit for what waits
   }
 }
 
 void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
   if (fd < 0) return;
+  // First the calls its client queued, so that a worker leaving below cannot hand them on.
+  if (queued_by_fd_.count(fd) != 0) {
+    std::size_t dropped = 0;
+    for (auto it = services_.begin(); it != services_.end();) {
+      dropped += drop_queued(it->second, [fd](const Queued& call) { return call.fd == fd; });
+      if (it->second.workers.empty() && it->second.queue.empty())
+        it = erase_service(it);
+      else
+        ++it;
+    }
+    abandoned_calls_.add(dropped);
+    spdlog::info("broker: dropped {} queued call(s) of a client that disconnected", dropped);
+  }
   // Rare, so a scan. A descriptor is closed only after its event is queued, so a later
   // connection reusing the number registers after this event is read — except when both land
   // within one loop iteration; that worker is then dropped, and its next heartbeat gets DISCONNECT
@@ -296,6 +437,7 @@ void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
 // ---- time ----------------------------------------------------------------------------------
 
 void BrokerCore::on_timer(Clock::time_point now) {
+  if (now >= next_sweep_) sweep_expired(now);
   if (now >= next_heartbeat_) {
     std::vector<std::string> silent;
     for (auto& [key, worker] : workers_) {
@@ -334,13 +476,13 @@ void BrokerCore::expire_unserved(Clock::time_point now) {
         break;
       }
       not_found_.add();
+      unqueued(next);  // before the reply, so a caller that has it sees the queue shrink
       auto reply = jsonrpc::error_reply_for(view(next.body.front()), error_code::object_not_found, message);
       if (!reply.empty()) reply_text(next.client, service.name, reply);
       service.queue.pop_front();
-      queued_.set(queued_.get() - 1);
     }
     if (service.queue.empty())
-      it = services_.erase(it);
+      it = erase_service(it);
     else
       ++it;
   }
@@ -355,8 +497,11 @@ void BrokerCore::shutdown() {
       if (!reply.empty()) reply_text(queued.client, name, reply);
     }
     service.queue.clear();
+    service.cost = 0;
   }
   queued_.set(0);
+  queued_bytes_.set(0);
+  queued_by_fd_.clear();
   const auto now = Clock::now();
   while (!workers_.empty()) remove_worker(workers_.begin(), /*send_disconnect=*/true, "was stopped with the broker", now);
   services_.clear();
@@ -388,6 +533,10 @@ BrokerStats BrokerCore::stats() const {
   s.expired_workers = expired_.get();
   s.workers = workers_count_.get();
   s.queued = queued_.get();
+  s.queued_bytes = queued_bytes_.get();
+  s.busy = busy_.get();
+  s.expired_calls = expired_calls_.get();
+  s.abandoned_calls = abandoned_calls_.get();
   return s;
 }
 

@@ -80,8 +80,9 @@ void call_async(ClientCore& core, const std::string& object_id, std::string_view
       on_error);
 }
 
-void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params) {
-  core.send(object_id, request_body(std::nullopt, method, params));
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+            std::chrono::milliseconds timeout) {
+  core.send(object_id, request_body(std::nullopt, method, params), timeout);
 }
 
 const json::Value& inout_member(const json::Value& result, std::string_view method, std::string_view name) {

@@ -12,6 +12,8 @@
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
+#include <optional>
 
 namespace roc::detail {
 namespace {
@@ -21,6 +23,23 @@ constexpr int send_timeout_ms = 1000;
 constexpr auto max_poll = std::chrono::milliseconds(100);
 
 std::string_view text_of(const zmq::message_t& m) { return {static_cast<const char*>(m.data()), m.size()}; }
+
+// roc's call header with the caller's timeout (PROTOCOL §2.5), so that a call nobody waits for any
+// more is dropped instead of run. 8/MMI requests go without: the broker answers them at once, and
+// a third-party broker would take a header in front of one for its body.
+std::optional<mdp::CallHeader> header_for(std::string_view service, std::chrono::milliseconds timeout) {
+  if (service.substr(0, 4) == "mmi.") return std::nullopt;
+  constexpr std::chrono::milliseconds longest{std::numeric_limits<std::uint32_t>::max()};
+  mdp::CallHeader header;
+  header.timeout = std::clamp(timeout, std::chrono::milliseconds(0), longest);
+  return header;
+}
+
+bool send_call(zmq::socket_t& socket, const std::string& service, std::string&& body,
+               std::chrono::milliseconds timeout) {
+  const auto header = header_for(service, timeout);
+  return mdp::send_request(socket, service, mdp::frame_from(std::move(body)), header ? &*header : nullptr);
+}
 
 [[noreturn]] void throw_timeout(const std::string& service, std::chrono::milliseconds timeout) {
   throw TimeoutError(fmt::format("no reply from object '{}' within {} ms", service, timeout.count()));
@@ -120,7 +139,7 @@ void ClientCore::exchange(const std::string& service, std::string body, std::chr
                           const std::function<bool(mdp::ClientMessage&)>& accept) {
   auto& socket = thread_socket();
   const auto deadline = Clock::now() + timeout;
-  if (!mdp::send_request(socket, service, mdp::frame_from(std::move(body)))) throw_unsent(service);
+  if (!send_call(socket, service, std::move(body), timeout)) throw_unsent(service);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) throw_timeout(service, timeout);
@@ -138,8 +157,8 @@ void ClientCore::exchange(const std::string& service, std::string body, std::chr
   }
 }
 
-void ClientCore::send(const std::string& service, std::string body) {
-  if (!mdp::send_request(thread_socket(), service, mdp::frame_from(std::move(body)))) throw_unsent(service);
+void ClientCore::send(const std::string& service, std::string body, std::chrono::milliseconds timeout) {
+  if (!send_call(thread_socket(), service, std::move(body), timeout)) throw_unsent(service);
 }
 
 void ClientCore::request_async(const std::string& service, std::string body, std::int64_t id,
@@ -198,7 +217,7 @@ void ClientCore::io_loop() {
 void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
   const auto now = Clock::now();
   for (auto& o : batch) {
-    if (!mdp::send_request(socket, o.service, mdp::frame_from(std::move(o.body)))) {
+    if (!send_call(socket, o.service, std::move(o.body), o.timeout)) {
       try {
         throw_unsent(o.service);
       } catch (...) {

@@ -38,6 +38,8 @@ class ClientCore {
 
   /// Sends `body` to `service` and waits for the reply whose id is `id` (or whose id is null:
   /// a parse error about this very body). Replies to earlier, timed-out calls are skipped.
+  /// Every request carries `timeout` in roc's call header (PROTOCOL §2.5), so the broker and the
+  /// worker drop it unrun once the caller has stopped waiting.
   /// Throws TimeoutError, ProtocolError (reply not JSON).
   Json request(const std::string& service, std::string body, std::int64_t id,
                std::chrono::milliseconds timeout);
@@ -47,7 +49,8 @@ class ClientCore {
   std::string request_raw(const std::string& service, std::string_view body, std::chrono::milliseconds timeout);
 
   /// Sends without waiting for anything (notifications; the empty reply is dropped later).
-  void send(const std::string& service, std::string body);
+  /// `timeout` travels in the call header: the call is dropped unrun once it has waited that long.
+  void send(const std::string& service, std::string body, std::chrono::milliseconds timeout);
 
   /// Queues the request for the I/O thread; exactly one handler runs later on that thread.
   void request_async(const std::string& service, std::string body, std::int64_t id,

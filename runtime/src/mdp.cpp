@@ -127,6 +127,7 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
           return fail<WorkerMessage>(fmt::format("READY credit frame '{}' is not a number from 1 to {}",
                                                  text.substr(0, 32), max_credit));
         m.credit = credit;
+        m.credit_frame = true;
       }
       break;
     }

@@ -51,6 +51,7 @@ struct WorkerMessage {
   Command command{};
   std::string service;         ///< READY: the object id
   std::uint32_t credit = 1;    ///< READY: requests the broker may keep in flight (roc extension)
+  bool credit_frame = false;   ///< READY: the credit frame was there: a roc worker, which takes call headers
   zmq::message_t client;       ///< REQUEST/REPLY: the client's routing address
   std::optional<CallHeader> header;  ///< REQUEST: roc's call header, when the broker sent one
   Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after)

@@ -22,6 +22,7 @@ class Child {
   /// A process ended by a signal reports 128 + the signal number.
   std::optional<int> wait(std::chrono::milliseconds timeout);
   void terminate();  // SIGTERM
+  int pid() const noexcept { return pid_; }
 
  private:
   int pid_ = -1;

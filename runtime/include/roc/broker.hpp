@@ -31,6 +31,17 @@ struct BrokerOptions {
   /// before it allocates the frame: a stray TCP client's garbage cannot make the broker reserve
   /// gigabytes. It also caps worker replies, so keep it above the largest reply you send.
   std::size_t max_message_bytes = std::size_t{1} << 30;
+  /// Calls that may wait in the queue of one object id (no worker has free credit, or nobody
+  /// serves the id yet and the grace runs). One more gets -32005 (object busy) at once. The
+  /// default holds about 100 s of a 100 ms method: far beyond any caller's timeout.
+  std::size_t max_queued_per_object = 1024;
+  /// Bytes all queues together may hold: bodies, client addresses and object ids, plus a fixed
+  /// 256 bytes per call for the bookkeeping. A call that would go over gets -32005 at once.
+  /// Must be at least max_request_bytes, so that one call of the largest size can wait.
+  std::size_t max_queued_bytes = std::size_t{128} << 20;
+  /// Calls in flight at one worker, whatever credit its READY declares: a worker that takes
+  /// calls and never answers holds at most this many.
+  std::uint32_t max_worker_credit = 1024;
 };
 
 /// Counters for tests and tools; a snapshot, consistent per field only.
@@ -43,6 +54,10 @@ struct BrokerStats {
   std::uint64_t expired_workers = 0;  ///< workers dropped for silence
   std::uint64_t workers = 0;          ///< workers registered now
   std::uint64_t queued = 0;           ///< requests waiting for a worker now
+  std::uint64_t queued_bytes = 0;     ///< bytes those requests cost (as max_queued_bytes counts)
+  std::uint64_t busy = 0;             ///< -32005 replies: a queue bound was reached
+  std::uint64_t expired_calls = 0;    ///< queued calls dropped unrun: their caller's timeout passed
+  std::uint64_t abandoned_calls = 0;  ///< queued calls dropped unrun: their client disconnected
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)
@@ -53,7 +68,8 @@ struct BrokerStats {
 /// It owns its own ZeroMQ context; several brokers can live in one process.
 class Broker {
  public:
-  /// Binds nothing yet. Throws roc::Error naming `options.bind` when it is not an address.
+  /// Binds nothing yet. Throws roc::Error naming `options.bind` when it is not an address, and
+  /// std::invalid_argument naming the field when another option is out of range.
   explicit Broker(BrokerOptions options = {});
   /// Calls stop().
   ~Broker();

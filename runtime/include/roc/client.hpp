@@ -65,8 +65,10 @@ void call_async(ClientCore& core, const std::string& object_id, std::string_view
                 std::chrono::milliseconds timeout, std::function<void(const json::Value& result)> on_result,
                 std::function<void(std::exception_ptr)> on_error);
 
-/// Sends a notification (no id): nothing comes back, errors included.
-void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params);
+/// Sends a notification (no id): nothing comes back, errors included. It is dropped unrun when
+/// it has waited `timeout` for the object (at the broker or the worker).
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+            std::chrono::milliseconds timeout);
 
 template <class A>
 struct is_inout : std::false_type {};
@@ -237,14 +239,16 @@ class ObjectHandle {
     return future;
   }
 
-  /// One-way call: returns once sent; the method's result and errors are not reported.
+  /// One-way call: returns once sent; the method's result and errors are not reported. Like a
+  /// call, it is dropped unrun if it cannot start within this handle's timeout(), so a flood of
+  /// notifications to a slow object cannot queue forever.
   template <class... A>
   void notify(std::string_view method, const A&... args) const {
     static_assert(!detail::any_inout_v<A...>,
                   "notify cannot take roc::inout arguments: nothing comes back from a notification; use call()");
     json::Document params;
     detail::encode_params(params, args...);
-    detail::notify(*core_, id_, method, &params);
+    detail::notify(*core_, id_, method, &params, timeout_);
   }
 
   /// Reads property `name` (rpc.get).

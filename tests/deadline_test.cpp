@@ -1,0 +1,390 @@
+// Deadlines and bounded queues at the broker, through a real roc::Broker, roc::Server and
+// roc::Client on loopback TCP: calls whose caller gave up never run, queues refuse with -32005
+// beyond their bounds, a disconnected client's queued calls are dropped, plain 7/MDP peers are
+// unaffected, and the sweep gives memory back with no worker activity.
+#include "support/test_device.hpp"
+#include "support/test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <roc/roc.hpp>
+#include <zmq_addon.hpp>
+
+#include <chrono>
+#include <future>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+using Frames = std::vector<zmq::message_t>;
+using testing_lab::Device;
+
+namespace {
+
+roc::BrokerOptions fast_broker() {
+  roc::BrokerOptions options;
+  options.bind = "127.0.0.1:0";
+  options.heartbeat_interval = 100ms;
+  options.unknown_object_grace = 300ms;
+  return options;
+}
+
+// Credit 1: the worker holds one call, so everything behind it waits at the broker.
+roc::ServerOptions one_at_a_time() {
+  roc::ServerOptions options;
+  options.heartbeat_interval = 100ms;
+  options.reconnect_delay = 20ms;
+  options.credit = 1;
+  return options;
+}
+
+/// A broker, a server publishing a Device as "dev" at credit 1, and a client.
+struct Rig {
+  explicit Rig(roc::BrokerOptions broker_options = fast_broker()) : broker(broker_options) {
+    broker.start();
+    endpoints = broker.endpoints();
+    server = std::make_unique<roc::Server>(endpoints, one_at_a_time());
+    server->publish("dev", device);
+    server->start();
+    client = std::make_unique<roc::Client>(endpoints);
+    REQUIRE(roc::test::wait_until([&] { return client->exists("dev"); }));
+  }
+  ~Rig() {
+    client.reset();
+    server->stop();
+    broker.stop();
+  }
+
+  roc::ObjectHandle dev() const { return client->object("dev"); }
+  /// Waits until `n` calls wait in the broker's queues.
+  bool queued(std::uint64_t n) {
+    return roc::test::wait_until([&] { return broker.stats().queued == n; });
+  }
+
+  roc::Broker broker;
+  roc::Endpoints endpoints;
+  Device device;
+  std::unique_ptr<roc::Server> server;
+  std::unique_ptr<roc::Client> client;
+};
+
+// Raw workers in these tests do not heartbeat: a slow expiry keeps them registered.
+roc::BrokerOptions patient_broker() {
+  auto options = fast_broker();
+  options.heartbeat_interval = 1000ms;
+  return options;
+}
+
+std::string str(const zmq::message_t& m) { return m.to_string(); }
+
+// A raw DEALER on the broker's calls endpoint, for the plain 7/MDP peers.
+class Peer {
+ public:
+  Peer(zmq::context_t& context, const std::string& endpoint) : socket_(context, zmq::socket_type::dealer) {
+    socket_.set(zmq::sockopt::linger, 0);
+    socket_.connect(endpoint);
+  }
+  void send(const std::vector<std::string>& parts) {
+    Frames frames;
+    for (const auto& p : parts) frames.emplace_back(p.data(), p.size());
+    REQUIRE(zmq::send_multipart(socket_, frames));
+  }
+  std::optional<Frames> recv(std::chrono::milliseconds timeout = 2s) {
+    zmq::pollitem_t item{socket_.handle(), 0, ZMQ_POLLIN, 0};
+    if (zmq::poll(&item, 1, timeout) <= 0) return std::nullopt;
+    Frames frames;
+    REQUIRE(zmq::recv_multipart(socket_, std::back_inserter(frames)));
+    return frames;
+  }
+  void close() { socket_.close(); }
+
+ private:
+  zmq::socket_t socket_;
+};
+
+std::string request_body(int id, const std::string& method, const std::string& params = "[]") {
+  return R"({"jsonrpc":"2.0","id":)" + std::to_string(id) + R"(,"method":")" + method + R"(","params":)" + params +
+         "}";
+}
+
+// Whether the future failed with exception type E within `timeout`.
+template <class E, class T>
+bool fails_with(std::future<T>& future, std::chrono::milliseconds timeout = 3s) {
+  if (future.wait_for(timeout) != std::future_status::ready) return false;
+  try {
+    future.get();
+  } catch (const E&) {
+    return true;
+  } catch (...) {
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("calls whose caller gave up while queued behind a slow call never run, and the broker counts them") {
+  Rig rig;
+  auto dev = rig.dev();
+  // One socket, so the broker gets the slow call first and hands it to the idle worker.
+  auto slow = dev.call_async<std::int64_t>("sleep_ms", 700);
+  std::vector<std::future<std::int64_t>> late;
+  for (int i = 0; i < 5; ++i) late.push_back(dev.with_timeout(100ms).call_async<std::int64_t>("sleep_ms", 1));
+  for (auto& f : late) CHECK(fails_with<roc::TimeoutError>(f));
+
+  REQUIRE(slow.wait_for(3s) == std::future_status::ready);
+  CHECK(slow.get() == 700);
+  CHECK(dev.call<std::int64_t>("sleep_ms", 2) == 2);  // served at once: nothing ran in between
+  CHECK(rig.device.calls_finished == 2);
+  const auto stats = rig.broker.stats();
+  CHECK(stats.expired_calls == 5);
+  CHECK(stats.queued == 0);
+  CHECK(stats.queued_bytes == 0);
+}
+
+TEST_CASE("the sweep frees the queues of expired calls while the worker is still busy") {
+  Rig rig;
+  auto dev = rig.dev();
+  auto slow = dev.with_timeout(5s).call_async<std::int64_t>("sleep_ms", 2000);
+  std::vector<std::future<std::int64_t>> late;
+  for (int i = 0; i < 20; ++i) late.push_back(dev.with_timeout(150ms).call_async<std::int64_t>("sleep_ms", 1));
+  REQUIRE(roc::test::wait_until([&] { return rig.broker.stats().queued >= 1; }, 2s));
+  CHECK(rig.broker.stats().queued_bytes > 0);
+
+  // Nothing comes back from the worker before 2 s: only the broker's timer can free these.
+  CHECK(roc::test::wait_until([&] { return rig.broker.stats().queued == 0; }, 1500ms));
+  CHECK(rig.device.calls_finished == 0);
+  const auto stats = rig.broker.stats();
+  CHECK(stats.expired_calls == 20);
+  CHECK(stats.queued_bytes == 0);
+  for (auto& f : late) CHECK(fails_with<roc::TimeoutError>(f));
+  CHECK(slow.get() == 2000);
+  CHECK(rig.device.calls_finished == 1);
+}
+
+TEST_CASE("a full queue answers -32005 at once and the object keeps serving") {
+  SUBCASE("the per-object bound") {
+    auto options = fast_broker();
+    options.max_queued_per_object = 3;
+    Rig rig(options);
+    auto dev = rig.dev();
+    auto slow = dev.call_async<std::int64_t>("sleep_ms", 500);
+    std::vector<std::future<std::int64_t>> waiting;
+    for (int i = 0; i < 3; ++i) waiting.push_back(dev.call_async<std::int64_t>("sleep_ms", 1));
+    REQUIRE(rig.queued(3));
+
+    const auto start = Clock::now();
+    try {
+      dev.call<std::int64_t>("sleep_ms", 1);
+      FAIL("a call beyond the bound was accepted");
+    } catch (const roc::ObjectBusy& e) {
+      CHECK(e.code() == roc::error_code::object_busy);
+      CHECK_MESSAGE(e.message().find("object 'dev' is busy: 3 calls queued") != std::string::npos, e.message());
+      CHECK_MESSAGE(e.message().find("max_queued_per_object") != std::string::npos, e.message());
+    }
+    CHECK(Clock::now() - start < 300ms);  // refused, not left to wait behind the slow call
+    CHECK(rig.broker.stats().busy == 1);
+
+    CHECK(slow.get() == 500);
+    for (auto& f : waiting) CHECK(f.get() == 1);
+    CHECK(dev.call<std::int64_t>("sleep_ms", 1) == 1);
+    CHECK(rig.device.calls_finished == 5);
+  }
+  SUBCASE("the bound on the bytes of all queues") {
+    auto options = fast_broker();
+    options.max_request_bytes = 1024;
+    options.max_queued_bytes = 2048;
+    Rig rig(options);
+    auto dev = rig.dev();
+    auto slow = dev.call_async<std::int64_t>("sleep_ms", 500);
+    const std::string text(600, 'x');
+    std::vector<std::future<std::string>> waiting;
+    for (int i = 0; i < 2; ++i) waiting.push_back(dev.call_async<std::string>("echo_string", text));
+    REQUIRE(rig.queued(2));
+    CHECK(rig.broker.stats().queued_bytes <= 2048);
+    try {
+      dev.call<std::string>("echo_string", text);
+      FAIL("a call beyond max_queued_bytes was accepted");
+    } catch (const roc::ObjectBusy& e) {
+      CHECK_MESSAGE(e.message().find("max_queued_bytes") != std::string::npos, e.message());
+    }
+    CHECK(slow.get() == 500);
+    for (auto& f : waiting) CHECK(f.get() == text);
+    CHECK(rig.broker.stats().queued_bytes == 0);
+  }
+}
+
+TEST_CASE("calls to many unknown ids are bounded by max_queued_bytes and answered after the grace") {
+  auto options = fast_broker();
+  options.max_request_bytes = 1024;
+  options.max_queued_bytes = 16 * 1024;
+  roc::Broker broker(options);
+  broker.start();
+  roc::Client client(broker.endpoints());
+  std::vector<std::future<roc::Json>> calls;
+  for (int i = 0; i < 200; ++i) calls.push_back(client.object("ghost-" + std::to_string(i)).call_async("ping"));
+  REQUIRE(roc::test::wait_until([&] {
+    const auto s = broker.stats();
+    CHECK(s.queued_bytes <= options.max_queued_bytes);
+    return s.busy + s.queued + s.not_found == 200;
+  }));
+  int busy = 0, not_found = 0;
+  for (auto& f : calls) {
+    REQUIRE(f.wait_for(3s) == std::future_status::ready);
+    try {
+      f.get();
+    } catch (const roc::ObjectBusy&) {
+      ++busy;
+    } catch (const roc::ObjectNotFound&) {
+      ++not_found;
+    }
+  }
+  CHECK(busy + not_found == 200);
+  CHECK(busy > 0);
+  CHECK(not_found > 0);
+  // The entries made for the unknown ids are gone too (counted just after the last reply).
+  CHECK(roc::test::wait_until([&] { return broker.stats().queued_bytes == 0; }));
+  CHECK(broker.stats().queued == 0);
+}
+
+TEST_CASE("the queued calls of a client that disconnects are dropped and others are served next") {
+  Rig rig;
+  auto dev = rig.dev();
+  constexpr int flood = 40;
+
+  SUBCASE("a roc::Client that is destroyed") {
+    auto flooder = std::make_unique<roc::Client>(rig.endpoints);
+    std::future<std::int64_t> slow;
+    std::vector<std::future<std::int64_t>> queued;
+    {
+      auto handle = flooder->object("dev").with_timeout(30s);  // shares the client's connection
+      slow = handle.call_async<std::int64_t>("sleep_ms", 500);
+      for (int i = 0; i < flood; ++i) queued.push_back(handle.call_async<std::int64_t>("sleep_ms", 100));
+    }
+    REQUIRE(rig.queued(flood));
+    flooder.reset();
+    CHECK(fails_with<roc::Error>(slow));  // the client's own goodbye to its pending calls
+    for (auto& f : queued) CHECK(fails_with<roc::Error>(f));
+  }
+  SUBCASE("a raw DEALER that is closed") {
+    zmq::context_t context;
+    Peer flooder(context, rig.endpoints.calls());
+    flooder.send({"", "MDPC01", "dev", "roc/1 timeout-ms=30000", request_body(1, "sleep_ms", "[500]")});
+    for (int i = 0; i < flood; ++i) flooder.send({"", "MDPC01", "dev", request_body(2 + i, "sleep_ms", "[100]")});
+    REQUIRE(rig.queued(flood));
+    flooder.close();
+  }
+
+  REQUIRE(roc::test::wait_until([&] { return rig.broker.stats().abandoned_calls == flood; }, 2s));
+  CHECK(rig.broker.stats().queued == 0);
+  CHECK(rig.broker.stats().queued_bytes == 0);
+  // Served right after the call in progress, not after 40 × 100 ms of abandoned calls.
+  const auto start = Clock::now();
+  CHECK(dev.with_timeout(2s).call<std::int64_t>("sleep_ms", 1) == 1);
+  CHECK(Clock::now() - start < 1000ms);
+  CHECK(rig.device.calls_finished == 2);  // the call in progress and ours
+}
+
+namespace {
+
+// A raw worker for "plain" gets one call from a roc::Client; returns the REQUEST's frames after
+// answering it.
+Frames serve_one_raw_call(Rig& rig, bool with_credit_frame) {
+  zmq::context_t context;
+  Peer worker(context, rig.endpoints.calls());
+  if (with_credit_frame)
+    worker.send({"", "MDPW01", "\x01", "plain", "1"});
+  else
+    worker.send({"", "MDPW01", "\x01", "plain"});
+  REQUIRE(roc::test::wait_until([&] { return rig.client->exists("plain"); }));
+
+  auto call = rig.client->object("plain").with_timeout(1500ms).call_async<int>("add", 1, 2);
+  std::optional<Frames> request;
+  for (int i = 0; i < 50 && !request; ++i) {
+    auto frames = worker.recv();
+    REQUIRE(frames);
+    if (frames->size() >= 3 && str((*frames)[2]) == "\x02") request = std::move(frames);  // not HEARTBEAT
+  }
+  REQUIRE(request);
+  REQUIRE(request->size() >= 6);
+  const std::string body = str(request->back());
+  REQUIRE(body.front() == '{');
+  const auto id_at = body.find("\"id\":") + 5;
+  const auto id = body.substr(id_at, body.find(',', id_at) - id_at);
+  worker.send({"", "MDPW01", "\x03", str((*request)[3]), "", R"({"jsonrpc":"2.0","id":)" + id + R"(,"result":3})"});
+  CHECK(call.get() == 3);
+  return std::move(*request);
+}
+
+}  // namespace
+
+TEST_CASE("plain 7/MDP peers work unchanged next to the call header") {
+  Rig rig(patient_broker());
+  zmq::context_t context;
+
+  SUBCASE("a client that sends no header is served, and without a deadline") {
+    Peer client(context, rig.endpoints.calls());
+    client.send({"", "MDPC01", "dev", request_body(7, "add", "[2,3]")});
+    auto reply = client.recv();
+    REQUIRE(reply);
+    REQUIRE(reply->size() == 4);
+    CHECK(str((*reply)[2]) == "dev");
+    const auto body = str((*reply)[3]);
+    CHECK_MESSAGE(body.find(R"("result":5)") != std::string::npos, body);
+  }
+
+  SUBCASE("a third-party worker gets no header") {
+    auto request = serve_one_raw_call(rig, false);
+    CHECK(request.size() == 6);  // the JSON body is the first and only body frame
+  }
+
+  SUBCASE("a roc worker gets a header with the time its caller has left") {
+    auto request = serve_one_raw_call(rig, true);
+    REQUIRE(request.size() == 7);
+    const std::string header = str(request[5]);
+    CHECK_MESSAGE(header.rfind("roc/1 timeout-ms=", 0) == 0, header);
+    const long left = std::stol(header.substr(header.find('=') + 1));
+    CHECK(left > 1000);
+    CHECK(left <= 1500);
+  }
+}
+
+TEST_CASE("a worker declaring a huge credit holds at most max_worker_credit calls") {
+  auto options = patient_broker();
+  options.max_worker_credit = 4;
+  roc::Broker broker(options);
+  broker.start();
+  zmq::context_t context;
+  Peer worker(context, broker.endpoints().calls());
+  worker.send({"", "MDPW01", "\x01", "greedy", "1048576"});
+  REQUIRE(roc::test::wait_until([&] { return broker.workers().count("greedy") == 1; }));
+  Peer client(context, broker.endpoints().calls());
+  for (int i = 0; i < 10; ++i) client.send({"", "MDPC01", "greedy", request_body(i, "never")});
+  REQUIRE(roc::test::wait_until([&] { return broker.stats().queued == 6; }));
+  int requests = 0;
+  const auto until = Clock::now() + 500ms;
+  while (Clock::now() < until) {
+    auto frames = worker.recv(50ms);
+    if (frames && frames->size() >= 3 && str((*frames)[2]) == "\x02") ++requests;
+  }
+  CHECK(requests == 4);
+}
+
+TEST_CASE("broker options out of range are refused by name") {
+  auto options = fast_broker();
+  SUBCASE("an empty queue bound") {
+    options.max_queued_per_object = 0;
+    CHECK_THROWS_WITH_AS(roc::Broker{options}, doctest::Contains("max_queued_per_object"), std::invalid_argument);
+  }
+  SUBCASE("a byte bound below the largest request") {
+    options.max_queued_bytes = options.max_request_bytes - 1;
+    CHECK_THROWS_WITH_AS(roc::Broker{options}, doctest::Contains("max_queued_bytes"), std::invalid_argument);
+  }
+  SUBCASE("no credit for workers") {
+    options.max_worker_credit = 0;
+    CHECK_THROWS_WITH_AS(roc::Broker{options}, doctest::Contains("max_worker_credit"), std::invalid_argument);
+  }
+}
