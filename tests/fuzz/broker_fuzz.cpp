@@ -44,7 +44,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.heartbeat_interval = 1000ms;
   options.heartbeat_liveness = 3;
   options.unknown_object_grace = 500ms;
-  options.max_request_bytes = 4096;  // reachable by the fuzzer: the oversize reply path
+  options.max_request_bytes = 4096;  // small bounds, so the fuzzer reaches the refusals
+  options.max_queued_per_object = 4;
+  options.max_queued_bytes = 8192;
   BrokerCore core(router(), options);
 
   roc::fuzz::Input input(data, size);
@@ -67,7 +69,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   core.shutdown();
   const auto stats = core.stats();
-  check(stats.workers == 0 && stats.queued == 0);
+  check(stats.workers == 0 && stats.queued == 0 && stats.queued_bytes == 0);
   for (const auto& [id, count] : core.worker_counts()) check(count == 0);
   return 0;
 }

@@ -36,6 +36,8 @@ mkdir -p mdp broker status dispatcher json
 piece client1 "" MDPC01 dev "$call" >mdp/broker-client-request
 piece client1 "" MDPC01 mmi.service dev >mdp/broker-mmi-service
 piece client1 "" MDPC01 mmi.objects "" >mdp/broker-mmi-objects
+piece client1 "" MDPC01 dev "roc/1 timeout-ms=1500" "$call" >mdp/broker-client-request-with-deadline
+piece "" MDPW01 "$REQUEST" client1 "" "roc/1 timeout-ms=250" "$call" >mdp/worker-request-with-deadline
 piece worker1 "" MDPW01 "$READY" lab.camera 4 >mdp/broker-worker-ready
 piece worker1 "" MDPW01 "$REPLY" client1 "" "$answer" attachment >mdp/broker-worker-reply
 piece worker1 "" MDPW01 "$HEARTBEAT" >mdp/broker-worker-heartbeat
@@ -53,6 +55,15 @@ piece "" MDPC01 dev "$answer" >mdp/client-reply
   message 1 "" MDPW01 "$DISCONNECT"; } >broker/call-and-reply
 { message 0 "" MDPC01 nobody "$call"
   message $((4 << 2)) "" MDPC01 nobody "$call"; } >broker/unknown-object-grace
+{ message 1 "" MDPW01 "$READY" dev 1
+  message 0 "" MDPC01 dev "roc/1 timeout-ms=100" "$call"
+  message 0 "" MDPC01 dev "roc/1 timeout-ms=100" "$call"
+  message 2 "" MDPC01 dev "roc/1 timeout-ms=5000" "$call"
+  message 2 "" MDPC01 dev "roc/1 timeout-ms=5000" "$call"
+  message 2 "" MDPC01 dev "roc/1 timeout-ms=5000" "$call"
+  message 3 "" MDPC01 dev "roc/1 timeout-ms=5000" "$call"
+  message 3 "" MDPC01 dev "roc/1 timeout-ms=5000" "$call"
+  message $(((2 << 2) | 1)) "" MDPW01 "$REPLY" peer0 "" "$answer"; } >broker/deadlines-and-queue-bound
 { message 1 "" MDPW01 "$READY" dev
   message 0 "" MDPC01 dev "$call"
   message 2 "" MDPC01 dev "$call"
