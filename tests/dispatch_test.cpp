@@ -1,11 +1,14 @@
 // The JSON-RPC 2.0 side of a server, without sockets: every error case of the specification,
 // batches, notifications, ids, parameter binding and the system methods.
 #include "dispatcher.hpp"
+#include "jsonrpc.hpp"
 #include "support/test_device.hpp"
 
 #include <doctest/doctest.h>
 
 #include <roc/error.hpp>
+
+#include <limits>
 
 namespace {
 
@@ -155,7 +158,8 @@ TEST_CASE_FIXTURE(Fixture, "batches, notifications and ids of every kind") {
     CHECK(a[1]["result"] == 65);
     CHECK(a[2]["error"]["code"] == roc::error_code::invalid_request);
     CHECK(a[3]["error"]["code"] == roc::error_code::method_not_found);
-    CHECK(a[4]["id"].GetDouble() == -9.5);
+    CHECK(a[4]["id"].IsNull());  // a fractional id cannot be echoed faithfully: refused
+    CHECK(a[4]["error"]["code"] == roc::error_code::invalid_request);
     CHECK(a[5]["id"].IsNull());
     CHECK(a[5]["result"] == "device");
     CHECK(device.counter == 1);  // the notification ran
@@ -170,6 +174,121 @@ TEST_CASE_FIXTURE(Fixture, "batches, notifications and ids of every kind") {
   SUBCASE("a large integer id comes back exactly") {
     CHECK(reply(R"({"jsonrpc":"2.0","method":"tag","id":9007199254740993})").value()["id"].GetInt64() ==
           9007199254740993);
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "ids that are not a string, an exact integer or null get -32600 with a null id") {
+  using roc::error_code::invalid_request;
+  for (const char* id : {"100000000000000000000e300", "-100000000000000000000e300", "1.5", "1.0", "1e2",
+                         "18446744073709551616", "true", "false", "[1]", R"({"a":1})", R"("\udc00")"}) {
+    CAPTURE(id);
+    const std::string body = R"({"jsonrpc":"2.0","method":"tag","id":)" + std::string(id) + "}";
+    auto e = error(body, invalid_request);
+    auto r = reply(body);
+    CHECK(r.value()["id"].IsNull());
+    CHECK(std::string(e.value()["message"].GetString()).find("'id' must be a string, an integer") !=
+          std::string::npos);
+  }
+  for (const char* id : {"0", "-0", "-9223372036854775808", "18446744073709551615", R"("")", R"("\u00e9")", "null"}) {
+    CAPTURE(id);
+    auto r = reply(R"({"jsonrpc":"2.0","method":"tag","id":)" + std::string(id) + "}");
+    CHECK(r.value()["result"] == "device");
+    CHECK(r.value()["id"] == Json::parse(id).value());
+  }
+}
+
+TEST_CASE_FIXTURE(Fixture, "a body nested deeper than 256 levels is -32700 naming the limit") {
+  const std::string deep = std::string(1000000, '[') + std::string(1000000, ']');
+  auto e = error(deep, roc::error_code::parse_error);
+  CHECK(std::string(e.value()["message"].GetString()) ==
+        "the request body cannot be read: JSON nested deeper than 256 levels (offset 256)");
+  // A legal body at the limit is dispatched: params 255 levels deep inside the request object.
+  const std::string params = std::string(255, '[') + std::string(255, ']');
+  CHECK(reply(R"({"jsonrpc":"2.0","id":1,"method":"tag","params":)" + params + "}").value()["error"]["code"] ==
+        roc::error_code::invalid_params);
+}
+
+namespace {
+// Results no writer can put into JSON as they are: the dispatcher's last line of defence.
+struct Wild {
+  roc::Json infinite() const {
+    roc::Json j;
+    j.value().SetArray();
+    j.value().PushBack(std::numeric_limits<double>::infinity(), j.allocator());
+    return j;
+  }
+  std::string not_utf8() const { return "caf\xe9"; }
+  double nan() const { return std::numeric_limits<double>::quiet_NaN(); }
+  int one() const { return 1; }
+};
+}  // namespace
+
+TEST_CASE("a result that cannot be written as JSON is -32603 for that request alone") {
+  static const auto binding = roc::Binding<Wild>("testing_lab::Wild", "Results JSON cannot hold.")
+                                  .method("infinite", &Wild::infinite)
+                                  .method("not_utf8", &Wild::not_utf8)
+                                  .method("nan", &Wild::nan)
+                                  .method("one", &Wild::one);
+  Wild wild;
+  roc::detail::Dispatcher dispatcher{"wild", binding.table(), &wild};
+  auto single = Json::parse(dispatcher.handle(R"({"jsonrpc":"2.0","id":4,"method":"infinite"})"));
+  CHECK(single.value()["id"] == 4);
+  CHECK(single.value()["error"]["code"] == roc::error_code::internal_error);
+  CHECK(std::string(single.value()["error"]["message"].GetString()).find("could not be written as JSON") !=
+        std::string::npos);
+
+  const auto text = dispatcher.handle(R"([{"jsonrpc":"2.0","id":1,"method":"infinite"},
+      {"jsonrpc":"2.0","id":2,"method":"one"}, {"jsonrpc":"2.0","method":"infinite"},
+      {"jsonrpc":"2.0","id":3,"method":"not_utf8"}, {"jsonrpc":"2.0","id":"n","method":"nan"}])");
+  INFO(text);
+  auto batch = Json::parse(text);  // strict: UTF-8 and no bare infinity
+  REQUIRE(batch.value().IsArray());
+  REQUIRE(batch.value().Size() == 4);
+  const auto& a = batch.value();
+  CHECK(a[0]["id"] == 1);
+  CHECK(a[0]["error"]["code"] == roc::error_code::internal_error);
+  CHECK(a[1]["result"] == 1);
+  CHECK(a[2]["id"] == 3);
+  CHECK(a[2]["error"]["code"] == roc::error_code::internal_error);
+  CHECK(a[3]["result"] == "NaN");  // a double result goes through the codec: a string, not an error
+}
+
+TEST_CASE("the broker's error replies: the routing reason wins, ids are checked, depth is limited") {
+  using namespace roc::error_code;
+  namespace rpc = roc::detail::jsonrpc;
+  auto parsed = [](const std::string& text) {
+    INFO(text);
+    return Json::parse(text);
+  };
+  SUBCASE("a body that is not JSON gets the routing code with a null id, naming both reasons") {
+    for (int code : {object_not_found, object_gone}) {
+      auto r = parsed(rpc::error_reply_for("not json", code, "no object 'x' is registered with the broker"));
+      CHECK(r.value()["id"].IsNull());
+      CHECK(r.value()["error"]["code"] == code);
+      CHECK(std::string(r.value()["error"]["message"].GetString()) ==
+            "no object 'x' is registered with the broker (and the request body cannot be read: invalid JSON at "
+            "offset 1: Invalid value.)");
+    }
+  }
+  SUBCASE("so does one nested too deep") {
+    auto r = parsed(rpc::error_reply_for(std::string(300000, '['), object_gone, "gone"));
+    CHECK(r.value()["error"]["code"] == object_gone);
+    CHECK(std::string(r.value()["error"]["message"].GetString()).find("deeper than 256 levels") != std::string::npos);
+  }
+  SUBCASE("ids are checked as the worker checks them") {
+    auto r = parsed(rpc::error_reply_for(
+        R"([{"jsonrpc":"2.0","method":"a","id":100000000000000000000e300},{"jsonrpc":"2.0","method":"a","id":7},{"jsonrpc":"2.0","method":"a"}])",
+        object_not_found, "no object"));
+    REQUIRE(r.value().Size() == 2);
+    CHECK(r.value()[0]["id"].IsNull());
+    CHECK(r.value()[0]["error"]["code"] == invalid_request);
+    CHECK(r.value()[1]["id"] == 7);
+    CHECK(r.value()[1]["error"]["code"] == object_not_found);
+  }
+  SUBCASE("a message quoting bytes that are not UTF-8 is repaired, not sent broken") {
+    auto r = parsed(rpc::error_reply_for(R"({"jsonrpc":"2.0","method":"a","id":1})", object_not_found,
+                                         "no object '\xff\xfe' is registered"));
+    CHECK(std::string(r.value()["error"]["message"].GetString()) == "no object '\xef\xbf\xbd\xef\xbf\xbd' is registered");
   }
 }
 

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <roc/json.hpp>
+#include <roc/json_reader.hpp>
 
 #include <array>
 #include <chrono>
@@ -123,9 +124,111 @@ TEST_CASE("integers are range-checked and integral doubles accepted") {
   CHECK_THROWS_AS(from_text<std::int64_t>("1e30"), roc::json::DecodeError);
 }
 
-TEST_CASE("non-finite floating-point values travel as null") {
-  CHECK(to_text(std::numeric_limits<double>::infinity()) == "null");
-  CHECK(std::isnan(from_text<double>("null")));
+TEST_CASE("non-finite floating-point values travel as the strings NaN, Infinity and -Infinity") {
+  CHECK(to_text(std::numeric_limits<double>::infinity()) == R"("Infinity")");
+  CHECK(to_text(-std::numeric_limits<float>::infinity()) == R"("-Infinity")");
+  CHECK(to_text(std::numeric_limits<double>::quiet_NaN()) == R"("NaN")");
+  CHECK(to_text(std::vector<double>{1.5, std::numeric_limits<double>::infinity()}) == R"([1.5,"Infinity"])");
+  CHECK(from_text<double>(R"("Infinity")") == std::numeric_limits<double>::infinity());
+  CHECK(from_text<float>(R"("-Infinity")") == -std::numeric_limits<float>::infinity());
+  CHECK(std::isnan(from_text<double>(R"("NaN")")));
+  CHECK(std::isnan(from_text<double>("null")));  // what roc sent before, and what some senders send
+  CHECK(from_text<double>("2.5") == 2.5);
+  CHECK_THROWS_WITH(from_text<double>(R"("inf")"), doctest::Contains("expected double, got a string"));
+  CHECK_THROWS_WITH(from_text<float>("true"), doctest::Contains("expected float, got a boolean"));
+}
+
+TEST_CASE("json::read takes nesting up to the limit and refuses one level more, without recursing") {
+  using roc::json::max_depth;
+  auto nested = [](std::size_t depth, char open = '[', char close = ']') {
+    return std::string(depth, open) + std::string(depth, close);
+  };
+  rapidjson::Document doc;
+  REQUIRE(max_depth == 256);
+  SUBCASE("256 levels are read") {
+    CHECK_FALSE(roc::json::read(doc, nested(256)));
+    CHECK(doc.IsArray());
+  }
+  SUBCASE("257 levels are refused, naming the limit and where") {
+    const auto error = roc::json::read(doc, nested(257));
+    REQUIRE(error);
+    CHECK(error.too_deep);
+    CHECK(error.offset == 256);  // the bracket that opens level 257
+    CHECK(error.message == "JSON nested deeper than 256 levels (offset 256)");
+    CHECK(doc.IsNull());
+  }
+  SUBCASE("objects count like arrays") {
+    std::string ok, deep;
+    for (int i = 0; i < 256; ++i) ok += R"({"a":)";
+    ok += "1" + std::string(256, '}');
+    CHECK_FALSE(roc::json::read(doc, ok));
+    deep = R"({"a":)" + ok + "}";
+    CHECK(roc::json::read(doc, deep).too_deep);
+  }
+  SUBCASE("a limit of the caller's own") {
+    CHECK_FALSE(roc::json::read(doc, nested(3), 3));
+    CHECK(roc::json::read(doc, nested(4), 3).message == "JSON nested deeper than 3 levels (offset 3)");
+  }
+  SUBCASE("a million levels cost one refusal, not the stack") {
+    const auto error = roc::json::read(doc, nested(1000000));
+    CHECK(error.too_deep);
+    CHECK(error.offset == 256);
+    CHECK(roc::json::read(doc, std::string(1000000, '[')).too_deep);  // unclosed, too
+  }
+  SUBCASE("bad syntax says where and what") {
+    auto error = roc::json::read(doc, R"({"a":tru})");
+    REQUIRE(error);
+    CHECK_FALSE(error.too_deep);
+    CHECK(error.offset == 8);
+    CHECK(error.message == "invalid JSON at offset 8: Invalid value.");
+    CHECK(roc::json::read(doc, "").message == "invalid JSON at offset 0: The document is empty.");
+    CHECK(roc::json::read(doc, "[1] x").message ==
+          "invalid JSON at offset 4: The document root must not be followed by other values.");
+    CHECK_FALSE(roc::json::read(doc, "  [1]\n"));  // whitespace around is fine
+  }
+  SUBCASE("text that is not UTF-8 is refused; escapes are read") {
+    CHECK(roc::json::read(doc, "[\"\xff\"]").message.find("Invalid encoding in string") != std::string::npos);
+    CHECK(roc::json::read(doc, "\xef\xbb\xbf[1]"));  // a byte-order mark is not JSON
+    REQUIRE_FALSE(roc::json::read(doc, R"(["\u00e9\u0000x"])"));
+    CHECK(std::string(doc[0].GetString(), doc[0].GetStringLength()) == std::string("\xc3\xa9\0x", 4));
+  }
+  SUBCASE("Json::parse uses it") {
+    CHECK_NOTHROW(roc::Json::parse(nested(256)));
+    CHECK_THROWS_WITH_AS(roc::Json::parse(nested(100000)), "JSON nested deeper than 256 levels (offset 256)",
+                         std::invalid_argument);
+  }
+}
+
+namespace {
+// Counts values; proves DepthLimit passes everything through to a handler of one's own.
+struct Counter : rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Counter> {
+  int values = 0;
+  bool Default() {
+    ++values;
+    return true;
+  }
+};
+}  // namespace
+
+TEST_CASE("DepthLimit stops a SAX parse at the limit and says it was the limit") {
+  auto parse = [](const std::string& text, Counter& counter) {
+    roc::json::DepthLimit<Counter> guard(counter, 2);
+    rapidjson::Reader reader;
+    rapidjson::StringStream stream(text.c_str());
+    auto result = reader.Parse<roc::json::reader_flags>(stream, guard);
+    return roc::json::read_error(result, guard, 2);
+  };
+  Counter counter;
+  CHECK_FALSE(parse("[[1,2],3]", counter));
+  CHECK(counter.values == 7);  // two arrays opened and closed, three numbers
+  Counter deep;
+  auto error = parse("[[[1]]]", deep);
+  CHECK(error.too_deep);
+  CHECK(error.message == "JSON nested deeper than 2 levels (offset 2)");
+  Counter bad;
+  error = parse("[[1,]]", bad);
+  CHECK_FALSE(error.too_deep);
+  CHECK(error.message.rfind("invalid JSON at offset 4", 0) == 0);
 }
 
 TEST_CASE("decode errors name the path to the bad value") {

@@ -132,7 +132,8 @@ TEST_CASE("the broker cache numbers status updates, merges them and answers snap
   CHECK(log.size() == 2);
   auto bad = frames("status.x", "not json");
   cache.on_publish(bad);
-  CHECK(text(bad[2]) == "3");
+  CHECK(bad.empty());  // dropped without a number: subscribers see no gap
+  CHECK(cache.dropped() == 1);
 
   const auto topic = st::snapshot_request("t0k3n", {"system.foo"});
   std::string sub = "\x01" + topic;
@@ -141,10 +142,42 @@ TEST_CASE("the broker cache numbers status updates, merges them and answers snap
   REQUIRE(reply->size() == 3);
   CHECK(text((*reply)[0]) == topic);
   CHECK(text((*reply)[1]) == R"({"system":{"foo":{"cpu":1}}})");
-  CHECK(text((*reply)[2]) == "3");
+  CHECK(text((*reply)[2]) == "2");
 
   std::string plain = "\x01status.system";
   CHECK_FALSE(cache.on_subscription(zmq::message_t(plain.data(), plain.size())));
   std::string unsub = "\x00" + topic;
   CHECK_FALSE(cache.on_subscription(zmq::message_t(unsub.data(), unsub.size())));
+}
+
+TEST_CASE("the broker cache drops updates too deep to keep, counting the path's segments") {
+  roc::detail::StatusCache cache;
+  auto deep_body = frames("status.x", std::string(100000, '[') + std::string(100000, ']'));
+  cache.on_publish(deep_body);
+  CHECK(deep_body.empty());
+  std::string long_path = "status.a";
+  for (int i = 0; i < 100000; ++i) long_path += ".a";
+  auto deep_path = frames(long_path, "{}");
+  cache.on_publish(deep_path);
+  CHECK(deep_path.empty());
+  auto bad_path = frames("status.a..b", "{}");
+  cache.on_publish(bad_path);
+  CHECK(bad_path.empty());
+  CHECK(cache.dropped() == 3);
+
+  // 255 path segments leave the body one level of its own: the tree is then 256 levels deep.
+  std::string path_255 = "status.p";
+  for (int i = 1; i < 255; ++i) path_255 += ".p";
+  auto fits = frames(path_255, "1");
+  cache.on_publish(fits);
+  REQUIRE(fits.size() == 3);
+  CHECK(text(fits[2]) == "1");
+  auto one_more = frames(path_255, "[1]");
+  cache.on_publish(one_more);
+  CHECK(one_more.size() == 3);
+  auto too_deep = frames(path_255, "[[1]]");
+  cache.on_publish(too_deep);
+  CHECK(too_deep.empty());
+  CHECK(cache.dropped() == 4);
+  CHECK(cache.tree().dump().size() > 255 * 5);  // the tree took what fitted and can be written
 }

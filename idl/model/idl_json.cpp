@@ -6,6 +6,7 @@
 #include "model/type_ref.hpp"
 
 #include <fmt/format.h>
+#include <roc/json_reader.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
@@ -268,11 +269,9 @@ const rapidjson::SchemaDocument& schema_document() {
 
 // Parses and validates; the message names the failing schema keyword and the document path.
 void validate(rapidjson::Document& d, const std::string& json, const std::string& origin) {
-  d.Parse(json.c_str(), json.size());
-  if (d.HasParseError()) {
-    throw IdlError(fmt::format("{}: not valid JSON at offset {}: {}", origin, d.GetErrorOffset(),
-                               rapidjson::GetParseError_En(d.GetParseError())));
-  }
+  // IDL also arrives from peers (rpc.describe): read without recursion, at most 256 levels deep.
+  if (auto error = roc::json::read(d, json))
+    throw IdlError(fmt::format("{}: not valid JSON ({})", origin, error.message));
   rapidjson::SchemaValidator validator(schema_document());
   if (!d.Accept(validator)) {
     rapidjson::StringBuffer where, rule;

@@ -191,6 +191,9 @@ int guarded(F&& body) {
   } catch (const UsageError& e) {
     std::cerr << "roc: " << e.what() << '\n';
     return exit_code::usage;
+  } catch (const roc::NotSupported& e) {
+    std::cerr << "roc: " << e.what() << '\n';
+    return exit_code::unsupported;
   } catch (const roc::TimeoutError& e) {
     std::cerr << "roc: timeout: " << e.what() << '\n';
     return exit_code::timeout;
@@ -215,7 +218,8 @@ int guarded(F&& body) {
 
 int main(int argc, char** argv) {
   CLI::App app{"roc — call remote objects, follow logs and status through a roc broker.\n"
-               "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error."};
+               "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error,\n"
+               "6 the broker does not support the command (a plain Majordomo broker and `list`)."};
   app.set_version_flag("--version", "roc " ROC_VERSION_STRING);
   app.require_subcommand(1);
   app.fallthrough();  // global options also after the command: `roc list --json`

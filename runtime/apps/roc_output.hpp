@@ -19,6 +19,7 @@ inline constexpr int usage = 2;         ///< bad command line or bad JSON argume
 inline constexpr int timeout = 3;       ///< no answer within --timeout, or nothing accepts connections
 inline constexpr int not_found = 4;     ///< no such object (-32001)
 inline constexpr int remote_error = 5;  ///< the object answered with an error
+inline constexpr int unsupported = 6;   ///< the broker does not offer what the command needs (8/MMI 501)
 }  // namespace exit_code
 
 /// ANSI colours, or empty strings when stdout is not a terminal (or NO_COLOR is set).

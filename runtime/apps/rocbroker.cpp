@@ -18,6 +18,10 @@ int main(int argc, char** argv) {
   roc::BrokerOptions options;
   long heartbeat_ms = options.heartbeat_interval.count();
   long grace_ms = options.unknown_object_grace.count();
+  std::size_t max_message_mib = options.max_message_bytes >> 20;
+  long handshake_ms = options.handshake_timeout.count();
+  long ping_ms = options.ping_interval.count();
+  long connection_timeout_ms = options.connection_timeout.count();
   bool verbose = false;
   app.add_option("--bind", options.bind,
                  "HOST:PORT to bind (calls on PORT, log/status in on PORT+1, out on PORT+2); port 0 picks one")
@@ -44,11 +48,29 @@ int main(int argc, char** argv) {
                  "calls in flight at one worker, whatever credit it declares")
       ->capture_default_str()
       ->check(CLI::Range(1u, 1u << 20));
+  app.add_option("--max-message-mib", max_message_mib,
+                 "a peer sending a frame larger than this many MiB is disconnected (also caps replies)")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
+  app.add_option("--handshake-ms", handshake_ms, "close connections that have not completed the handshake by then")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 3'600'000L));
+  app.add_option("--ping-ms", ping_ms, "send a ZMTP PING on every connection this often")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 3'600'000L));
+  app.add_option("--connection-timeout-ms", connection_timeout_ms,
+                 "close a connection that sent no whole message this long after a PING (stalled or gone)")
+      ->capture_default_str()
+      ->check(CLI::Range(1L, 3'600'000L));
   app.add_flag("-v,--verbose", verbose, "log every registration and debug detail");
   CLI11_PARSE(app, argc, argv);
 
   options.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   options.unknown_object_grace = std::chrono::milliseconds(grace_ms);
+  options.max_message_bytes = max_message_mib << 20;
+  options.handshake_timeout = std::chrono::milliseconds(handshake_ms);
+  options.ping_interval = std::chrono::milliseconds(ping_ms);
+  options.connection_timeout = std::chrono::milliseconds(connection_timeout_ms);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
 
   // Block the stop signals in every thread (the broker's threads inherit the mask) and take

@@ -3,6 +3,7 @@
 #include "roc/broker.hpp"
 
 #include "broker_core.hpp"
+#include "broker_sockets.hpp"
 #include "broker_wakeup.hpp"
 #include "relay.hpp"
 #include "roc/error.hpp"
@@ -16,6 +17,7 @@
 #include <condition_variable>
 #include <cstring>
 #include <iterator>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -56,6 +58,16 @@ const BrokerOptions& validated(const BrokerOptions& o) {
                      "allowed size could never wait for a worker",
                      o.max_queued_bytes, o.max_request_bytes));
   if (o.max_worker_credit == 0) fail("max_worker_credit must be at least 1");
+  if (o.max_message_bytes == 0) fail("max_message_bytes must be positive");
+  // ZeroMQ takes these as int milliseconds; 0 would switch its guard off, which is not a limit.
+  const std::pair<const char*, std::chrono::milliseconds> connection_limits[] = {
+      {"handshake_timeout", o.handshake_timeout},
+      {"ping_interval", o.ping_interval},
+      {"connection_timeout", o.connection_timeout}};
+  for (const auto& [name, value] : connection_limits)
+    if (value.count() < 1 || value.count() > std::numeric_limits<int>::max())
+      fail(fmt::format("{} must be from 1 ms to {} ms, got {} ms", name, std::numeric_limits<int>::max(),
+                       value.count()));
   return o;
 }
 
@@ -99,7 +111,10 @@ class Broker::Impl {
         serving_done_.wait(lock, [this] { return !serving_; });  // run() in another thread
       }
     }
-    if (relay_) relay_->stop();
+    if (relay_) {
+      relay_->stop();
+      last_stats_.status_dropped = relay_->status_dropped();
+    }
     relay_.reset();
     core_.reset();
     // The loop closed these when it ran; when a failed start() left them open, close them here,
@@ -122,7 +137,9 @@ class Broker::Impl {
 
   BrokerStats stats() const {
     std::lock_guard lock(mutex_);
-    return core_ ? core_->stats() : last_stats_;
+    auto s = core_ ? core_->stats() : last_stats_;
+    s.status_dropped = relay_ ? relay_->status_dropped() : last_stats_.status_dropped;
+    return s;
   }
 
   std::map<std::string, std::size_t> workers() const {
@@ -196,11 +213,11 @@ class Broker::Impl {
     try {
       zmq::socket_t router(context_, zmq::socket_type::router);
       router.set(zmq::sockopt::linger, router_linger_ms);
-      router.set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(options_.max_message_bytes));
+      detail::limit_connections(router, options_);
       if (ipv6) router.set(zmq::sockopt::ipv6, 1);
       router.bind(calls);
       failed = publish + " or " + subscribe;
-      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_.max_message_bytes);
+      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_);
       router_ = std::move(router);
     } catch (const zmq::error_t& e) {
       last_errno_ = e.num();

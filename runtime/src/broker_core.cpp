@@ -78,7 +78,12 @@ void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& erro
   // answer them and make it register afresh.
   if (frames.size() >= 3 && view(frames[2]) == mdp::worker_protocol) {
     auto it = workers_.find(std::string(view(sender)));
-    if (it != workers_.end()) remove_worker(it, /*send_disconnect=*/true, "sent a malformed message", now);
+    if (it != workers_.end()) {
+      remove_worker(it, /*send_disconnect=*/true, "sent a malformed message", now);
+    } else if (frames.size() >= 4 && view(frames[3]) == std::string_view("\x01", 1)) {
+      // A refused READY: say why, so the worker can log it and back off instead of retrying blindly.
+      mdp::send_disconnect(router_, sender, fmt::format("READY refused: {}", error));
+    }
   }
 }
 
@@ -207,7 +212,8 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   if (is_mmi(message.service)) {
     dropped_.add();
     log_.warn("broker: worker {} tried to register the reserved id '{}'", peer_name(sender), message.service);
-    mdp::send_command(router_, mdp::Command::disconnect, &sender);
+    mdp::send_disconnect(router_, sender,
+                         fmt::format("READY refused: the id '{}' is reserved for the broker (mmi.*)", message.service));
     return;
   }
 

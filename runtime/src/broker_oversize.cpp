@@ -3,6 +3,7 @@
 
 #include "jsonrpc.hpp"
 #include "roc/error.hpp"
+#include "roc/json_reader.hpp"
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -127,11 +128,17 @@ std::string oversize_reply(std::string_view body, std::size_t size, std::size_t 
       size, limit);
 
   IdCollector ids;
+  json::DepthLimit<IdCollector> guard(ids, json::max_depth);
   rapidjson::Reader reader;
   rapidjson::MemoryStream stream(body.data(), body.size());
-  auto result = reader.Parse(stream, ids);
-  const bool stopped_by_us = result.Code() == rapidjson::kParseErrorTermination;
-  if ((result.IsError() && !stopped_by_us) || ids.scalar_body || (ids.batch && ids.elements == 0))
+  auto result = reader.Parse<json::reader_flags>(stream, guard);
+  const bool stopped_by_us = result.Code() == rapidjson::kParseErrorTermination && !guard.exceeded();
+  if (result.IsError() && !stopped_by_us)
+    return jsonrpc::error_response(
+        nullptr, error_code::invalid_request,
+        fmt::format("{} (and the request body cannot be read: {})", message,
+                    json::read_error(result, guard, json::max_depth).message));
+  if (ids.scalar_body || (ids.batch && ids.elements == 0))
     return jsonrpc::error_response(nullptr, error_code::invalid_request, message);
 
   const auto& list = ids.ids;
@@ -141,6 +148,7 @@ std::string oversize_reply(std::string_view body, std::size_t size, std::size_t 
   rapidjson::StringBuffer buffer;
   jsonrpc::Writer w(buffer);
   w.StartArray();
+  // write_error answers an id jsonrpc::valid_id() refuses with null, as the worker would.
   for (const auto& id : list.GetArray()) jsonrpc::write_error(w, &id, error_code::invalid_request, message);
   w.EndArray();
   return {buffer.GetString(), buffer.GetSize()};

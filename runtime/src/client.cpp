@@ -127,8 +127,21 @@ std::string Client::mmi(const std::string& service, const std::string& body) con
   return core_->request_raw(service, body, options_.timeout);
 }
 
+namespace {
+// 8/MMI status codes a broker answers instead of the service's reply.
+constexpr std::string_view mmi_found = "200";
+constexpr std::string_view mmi_not_found = "404";
+constexpr std::string_view mmi_not_implemented = "501";
+
+[[noreturn]] void throw_not_supported(const Endpoints& broker, std::string_view service, std::string_view code) {
+  throw NotSupported(fmt::format("the broker at {} does not support {} (8/MMI {})", broker.calls(), service, code));
+}
+}  // namespace
+
 Json Client::objects() const {
   auto text = mmi("mmi.objects", "");
+  // Both mean the broker has no such MMI service; a JSON listing never is a bare number.
+  if (text == mmi_not_implemented || text == mmi_not_found) throw_not_supported(broker(), "mmi.objects", text);
   try {
     return Json::parse(text);
   } catch (const std::invalid_argument& error) {
@@ -136,7 +149,13 @@ Json Client::objects() const {
   }
 }
 
-bool Client::exists(const std::string& id) const { return mmi("mmi.service", id) == "200"; }
+bool Client::exists(const std::string& id) const {
+  const auto code = mmi("mmi.service", id);
+  if (code == mmi_found) return true;
+  if (code == mmi_not_found) return false;
+  if (code == mmi_not_implemented) throw_not_supported(broker(), "mmi.service", code);
+  throw ProtocolError(fmt::format("mmi.service answered '{}', not an 8/MMI code", code.substr(0, 64)));
+}
 
 const Endpoints& Client::broker() const noexcept { return core_->broker(); }
 

@@ -3,6 +3,7 @@
 
 #include "jsonrpc.hpp"
 #include "roc/error.hpp"
+#include "roc/json_reader.hpp"
 
 #include <cxxabi.h>
 #include <fmt/format.h>
@@ -37,7 +38,8 @@ std::string thrown_data(const std::string& type, std::string_view what) {
   w.Key("type");
   w.String(type.c_str(), static_cast<rapidjson::SizeType>(type.size()));
   w.Key("what");
-  w.String(what.data(), static_cast<rapidjson::SizeType>(what.size()));
+  const auto text = jsonrpc::valid_utf8(what);  // an exception's text is whatever the method made
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   w.EndObject();
   return {buffer.GetString(), buffer.GetSize()};
 }
@@ -166,37 +168,37 @@ Dispatcher::Dispatcher(std::string object_id, std::shared_ptr<const InterfaceTab
 
 std::string Dispatcher::handle(std::string_view body) {
   json::Document doc;
-  doc.Parse(body.data(), body.size());
-  if (doc.HasParseError())
+  if (auto error = json::read(doc, body))
     return jsonrpc::error_response(nullptr, error_code::parse_error,
-                                   fmt::format("the request body is not valid JSON (error at offset {})",
-                                               doc.GetErrorOffset()));
+                                   "the request body cannot be read: " + error.message);
 
   auto& allocator = doc.GetAllocator();
-  // Returns whether a response was written (notifications get none, even when they fail).
-  return jsonrpc::respond(doc, [&](const rapidjson::Value& message, Writer& w) -> bool {
+  // Notifications get no response, even when they fail.
+  return jsonrpc::respond(doc, [&](const rapidjson::Value& message, Writer& w) {
+    using jsonrpc::Responded;
     jsonrpc::Request request;
     if (auto why = jsonrpc::validate(message, request); !why.empty()) {
       jsonrpc::write_error(w, request.id, error_code::invalid_request, "invalid JSON-RPC 2.0 request: " + why);
-      return true;
+      return Responded::whole;
     }
     json::Value result;
     try {
       Call(*this, request, allocator).run(result);
     } catch (const CallError& error) {
-      if (request.id == nullptr) return false;
+      if (request.id == nullptr) return Responded::nothing;
       jsonrpc::write_error(w, request.id, error.code, error.message, error.data_json);
-      return true;
+      return Responded::whole;
     } catch (const std::exception& error) {  // a fault in roc itself (e.g. out of memory)
-      if (request.id == nullptr) return false;
+      if (request.id == nullptr) return Responded::nothing;
       jsonrpc::write_error(w, request.id, error_code::internal_error, error.what());
-      return true;
+      return Responded::whole;
     }
-    if (request.id == nullptr) return false;
+    if (request.id == nullptr) return Responded::nothing;
     jsonrpc::begin_result(w, request.id);
-    result.Accept(w);
+    // RapidJSON's writer refuses infinity, NaN and text that is not UTF-8 and stops halfway.
+    if (!result.Accept(w)) return Responded::broken;
     jsonrpc::end_response(w);
-    return true;
+    return Responded::whole;
   });
 }
 

@@ -1,5 +1,6 @@
 // Out-of-line parts of the JSON conversions: error texts, range checks, text in and out.
 #include "roc/json.hpp"
+#include "roc/json_reader.hpp"
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/prettywriter.h>
@@ -101,14 +102,29 @@ void decode_unsigned(const Value& in, std::uint64_t& out, std::uint64_t max, con
   }
   if (out > max) throw DecodeError(name, out_of_range(in, 0, max));
 }
+
+const char* non_finite_name(double v) noexcept {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "Infinity" : "-Infinity";
+  return nullptr;
+}
+
+double decode_floating(const Value& in, const std::string& name) {
+  if (in.IsNumber()) return in.GetDouble();
+  if (in.IsNull()) return std::numeric_limits<double>::quiet_NaN();
+  if (in.IsString()) {
+    const std::string_view text(in.GetString(), in.GetStringLength());
+    if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+    if (text == "Infinity") return std::numeric_limits<double>::infinity();
+    if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  }
+  throw DecodeError(name, describe_kind(in));
+}
 }  // namespace detail
 
 Json Json::parse(std::string_view text) {
   Json j;
-  j.doc_.Parse(text.data(), text.size());
-  if (j.doc_.HasParseError())
-    throw std::invalid_argument(fmt::format("invalid JSON at offset {}: {}", j.doc_.GetErrorOffset(),
-                                            rapidjson::GetParseError_En(j.doc_.GetParseError())));
+  if (auto error = read(j.doc_, text)) throw std::invalid_argument(error.message);
   return j;
 }
 

@@ -2,10 +2,73 @@
 #include "jsonrpc.hpp"
 
 #include "roc/error.hpp"
+#include "roc/json.hpp"
+#include "roc/json_reader.hpp"
 
 #include <fmt/format.h>
 
 namespace roc::detail::jsonrpc {
+namespace {
+
+// The length of the UTF-8 sequence at the start of `s` (1 to 4), or 0 when it is not one:
+// overlong forms, surrogates and code points above U+10FFFF are not UTF-8 (RFC 3629).
+std::size_t utf8_sequence(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = byte(0);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) low = 0xA0;
+    if (c == 0xED) high = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) low = 0x90;
+    if (c == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t i = 2; i < n; ++i)
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  return n;
+}
+
+bool is_utf8(std::string_view s) {
+  while (!s.empty()) {
+    const auto n = utf8_sequence(s);
+    if (n == 0) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string valid_utf8(std::string_view text) {
+  if (is_utf8(text)) return std::string(text);
+  std::string out;
+  out.reserve(text.size() + 8);
+  while (!text.empty()) {
+    const auto n = utf8_sequence(text);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      text.remove_prefix(1);
+    } else {
+      out.append(text.data(), n);
+      text.remove_prefix(n);
+    }
+  }
+  return out;
+}
+
+bool valid_id(const rapidjson::Value& id) noexcept {
+  if (id.IsString()) return is_utf8({id.GetString(), id.GetStringLength()});
+  return id.IsNull() || id.IsInt64() || id.IsUint64();
+}
 
 std::string validate(const rapidjson::Value& message, Request& out) {
   out = Request{};
@@ -13,10 +76,12 @@ std::string validate(const rapidjson::Value& message, Request& out) {
 
   auto id = message.FindMember("id");
   if (id != message.MemberEnd()) {
-    const auto& v = id->value;
-    if (!(v.IsString() || v.IsNumber() || v.IsNull()))
-      return "'id' must be a string, a number or null";
-    out.id = &v;
+    if (!valid_id(id->value)) {
+      out.id_refused = true;
+      return "'id' must be a string, an integer (of at most 64 bits) or null, got " +
+             json::describe_kind(id->value);
+    }
+    out.id = &id->value;
   }
 
   auto version = message.FindMember("jsonrpc");
@@ -38,8 +103,9 @@ std::string validate(const rapidjson::Value& message, Request& out) {
   return {};
 }
 
+// An id valid_id() refuses is written as null: whoever passed it, the reply stays valid JSON.
 static void write_id(Writer& w, const rapidjson::Value* id) {
-  if (id == nullptr)
+  if (id == nullptr || !valid_id(*id))
     w.Null();
   else
     id->Accept(w);
@@ -68,7 +134,8 @@ void write_error(Writer& w, const rapidjson::Value* id, int code, std::string_vi
   w.Key("code");
   w.Int(code);
   w.Key("message");
-  w.String(message.data(), static_cast<rapidjson::SizeType>(message.size()));
+  const auto text = valid_utf8(message);
+  w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
   if (!data_json.empty()) {
     w.Key("data");
     w.RawValue(data_json.data(), data_json.size(), rapidjson::kObjectType);
@@ -87,19 +154,20 @@ std::string error_response(const rapidjson::Value* id, int code, std::string_vie
 
 std::string error_reply_for(std::string_view request_body, int code, std::string_view message) {
   rapidjson::Document doc;
-  doc.Parse(request_body.data(), request_body.size());
-  if (doc.HasParseError())
-    return error_response(nullptr, error_code::parse_error, "the request body is not valid JSON");
+  if (auto error = json::read(doc, request_body))
+    return error_response(nullptr, code, fmt::format("{} (and the request body cannot be read: {})", message,
+                                                      error.message));
 
   return respond(doc, [&](const rapidjson::Value& request, Writer& w) {
-    const rapidjson::Value* id = nullptr;
-    if (request.IsObject()) {
-      auto member = request.FindMember("id");
-      if (member == request.MemberEnd()) return false;  // a notification gets no reply
-      id = &member->value;
+    Request r;
+    const auto why = validate(request, r);
+    if (r.id_refused) {
+      write_error(w, nullptr, error_code::invalid_request, "invalid JSON-RPC 2.0 request: " + why);
+      return Responded::whole;
     }
-    write_error(w, id, code, message);
-    return true;
+    if (request.IsObject() && r.id == nullptr) return Responded::nothing;  // a notification
+    write_error(w, r.id, code, message);
+    return Responded::whole;
   });
 }
 

@@ -11,6 +11,8 @@ namespace roc::detail::mdp {
 namespace {
 
 constexpr std::uint32_t max_credit = 1u << 20;
+// A DISCONNECT reason longer than this is cut: it is only ever logged.
+constexpr std::size_t max_reason = 512;
 
 std::string_view view(const zmq::message_t& m) {
   return {static_cast<const char*>(m.data()), m.size()};
@@ -147,8 +149,11 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
                                                  : fmt::format("{}: {}", command_name(m.command), error));
       break;
     }
-    case Command::heartbeat:
     case Command::disconnect:
+      // Frames after the command are ignored by plain 7/MDP peers; roc's broker puts a reason there.
+      if (!from_worker && frames.size() > next) m.reason = std::string(view(frames[next]).substr(0, max_reason));
+      break;
+    case Command::heartbeat:
       break;
     default:
       return fail<WorkerMessage>(fmt::format("unknown MDPW01 command 0x{:02x}",
@@ -314,6 +319,14 @@ bool send_command(zmq::socket_t& socket, Command command, const zmq::message_t* 
   if (!send_envelope(socket, worker_identity)) return false;
   send_text(socket, worker_protocol);
   send_command_byte(socket, command, zmq::send_flags::none);
+  return true;
+}
+
+bool send_disconnect(zmq::socket_t& router, const zmq::message_t& worker, std::string_view reason) {
+  if (!send_envelope(router, &worker)) return false;
+  send_text(router, worker_protocol);
+  send_command_byte(router, Command::disconnect, zmq::send_flags::sndmore);
+  send_text(router, reason.substr(0, max_reason), zmq::send_flags::none);
   return true;
 }
 

@@ -55,6 +55,7 @@ struct WorkerMessage {
   zmq::message_t client;       ///< REQUEST/REPLY: the client's routing address
   std::optional<CallHeader> header;  ///< REQUEST: roc's call header, when the broker sent one
   Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after)
+  std::string reason;          ///< DISCONNECT: why, when the broker said (roc extension, §2.2)
 };
 
 /// What a client sends to the broker, or the broker to a client.
@@ -107,6 +108,8 @@ bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::messag
 /// Worker → broker or broker → worker (pass the worker's identity to address it via ROUTER).
 bool send_command(zmq::socket_t& socket, Command command,
                   const zmq::message_t* worker_identity = nullptr);
+/// Broker → worker: DISCONNECT with roc's reason frame (why a READY was refused).
+bool send_disconnect(zmq::socket_t& router, const zmq::message_t& worker, std::string_view reason);
 /// Broker → worker: REQUEST from `client`; `header`, when given, goes before the body.
 bool send_to_worker(zmq::socket_t& router, const zmq::message_t& worker,
                     const zmq::message_t& client, Frames& body, const CallHeader* header = nullptr);

@@ -1,6 +1,7 @@
 // XSUB/XPUB forwarding for logs and status, with hooks for the status cache (see relay.hpp).
 #include "relay.hpp"
 
+#include "broker_sockets.hpp"
 #include "broker_wakeup.hpp"
 
 #include <spdlog/spdlog.h>
@@ -18,7 +19,7 @@ constexpr std::chrono::milliseconds idle_poll{500};  // a fallback only: stop() 
 }  // namespace
 
 Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
-             bool ipv6, std::size_t max_message_bytes)
+             bool ipv6, const BrokerOptions& options)
     : context_(context),
       xsub_(context, zmq::socket_type::xsub),
       xpub_(context, zmq::socket_type::xpub),
@@ -26,7 +27,7 @@ Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const
   for (auto* s : {&xsub_, &xpub_}) {
     s->set(zmq::sockopt::linger, 0);
     if (ipv6) s->set(zmq::sockopt::ipv6, 1);
-    s->set(zmq::sockopt::maxmsgsize, static_cast<int64_t>(max_message_bytes));
+    limit_connections(*s, options);
   }
   // A status subscriber that loses an update holds a wrong tree until that value changes again,
   // and the relay thread can outrun its own I/O thread in a burst: room for bursts per subscriber

@@ -2,6 +2,7 @@
 // subscribers' subscriptions XPUB → XSUB, in a thread of its own so calls never wait on logs.
 #pragma once
 
+#include "roc/broker.hpp"
 #include "status_cache.hpp"
 
 #include <zmq.hpp>
@@ -34,10 +35,10 @@ namespace roc::detail {
 class Relay {
  public:
   /// Binds XSUB on `publish_endpoint` (publishers connect here) and XPUB on
-  /// `subscribe_endpoint` (subscribers connect here). `ipv6` enables IPv6 on both sockets; a
-  /// peer sending a frame over `max_message_bytes` is disconnected before it is allocated.
+  /// `subscribe_endpoint` (subscribers connect here). `ipv6` enables IPv6 on both sockets; both
+  /// get the broker's connection limits (broker_sockets.hpp).
   Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
-        bool ipv6 = false, std::size_t max_message_bytes = std::size_t{1} << 30);
+        bool ipv6, const BrokerOptions& options);
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
@@ -48,6 +49,8 @@ class Relay {
   /// Messages forwarded each way so far (for tests); thread-safe.
   std::uint64_t publications() const noexcept { return publications_.load(std::memory_order_relaxed); }
   std::uint64_t subscriptions() const noexcept { return subscriptions_.load(std::memory_order_relaxed); }
+  /// Status updates the cache dropped as unreadable; thread-safe.
+  std::uint64_t status_dropped() const noexcept { return status_.dropped(); }
 
  private:
   using Frames = std::vector<zmq::message_t>;

@@ -1,5 +1,5 @@
 // roc::Server: owns the ZeroMQ context, one Worker per published object (or N), and the keeper
-// thread that heartbeats for workers busy in long calls.
+// thread that looks after workers busy in calls.
 #include "roc/server.hpp"
 
 #include "stop_signal.hpp"
@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <condition_variable>
 #include <mutex>
 #include <stdexcept>
 #include <thread>
@@ -25,17 +24,10 @@ struct Server::Impl {
 
   void start_workers(const Published& p) {  // needs mutex
     for (unsigned i = 0; i < std::max(1u, p.options.workers); ++i) {
-      workers.push_back(std::make_unique<detail::Worker>(context, broker.calls(), p.id, p.dispatcher, options));
+      workers.push_back(
+          std::make_unique<detail::Worker>(context, broker.calls(), p.id, p.dispatcher, options, keeper));
+      keeper.add(*workers.back());
       workers.back()->start();
-    }
-  }
-
-  void keep_alive_loop() {
-    std::unique_lock<std::mutex> lock(mutex);
-    while (!stopped) {
-      // Half the interval: a busy worker's heartbeat is never more than 1.5 intervals apart.
-      wakeup.wait_for(lock, options.heartbeat_interval / 2);
-      for (auto& worker : workers) worker->keep_alive();
     }
   }
 
@@ -43,10 +35,9 @@ struct Server::Impl {
   ServerOptions options;
   zmq::context_t context{1};
   mutable std::mutex mutex;
-  std::condition_variable wakeup;
   std::vector<Published> published;
+  detail::WorkerKeeper keeper{options.heartbeat_interval};  // declared before the workers it looks after
   std::vector<std::unique_ptr<detail::Worker>> workers;
-  std::thread keeper;
   bool started = false;
   bool stopped = false;
 };
@@ -77,7 +68,7 @@ void Server::start() {
   if (impl_->started || impl_->stopped) return;  // a stopped server stays stopped
   impl_->started = true;
   for (const auto& p : impl_->published) impl_->start_workers(p);
-  impl_->keeper = std::thread([this] { impl_->keep_alive_loop(); });
+  impl_->keeper.start();
 }
 
 void Server::stop() {
@@ -88,8 +79,7 @@ void Server::stop() {
     impl_->stopped = true;
     workers.swap(impl_->workers);
   }
-  impl_->wakeup.notify_all();
-  if (impl_->keeper.joinable()) impl_->keeper.join();
+  impl_->keeper.stop();  // before the workers it points to go
   workers.clear();  // each Worker sends DISCONNECT and joins
 }
 

@@ -16,17 +16,28 @@ void StatusCache::on_publish(std::vector<zmq::message_t>& frames) noexcept {
   const std::string_view topic_view(frames[0].data<char>(), frames[0].size());
   if (topic_view.substr(0, st::topic_prefix.size()) != st::topic_prefix) return;
   try {
-    // A copy: small messages keep their bytes inline, so growing `frames` moves them.
-    const std::string topic(topic_view);
+    // Read before numbering: an update no subscriber could apply is dropped here, without a
+    // number, so subscribers see no gap. Nothing a peer sends can make it into the tree deeper
+    // than json::max_depth.
+    rapidjson::Document body;
+    st::Path path;
+    try {
+      path = st::split(topic_view.substr(st::topic_prefix.size()));
+    } catch (const std::invalid_argument&) {
+      frames.clear();
+    }
+    if (!frames.empty() && st::read_body(body, path.size(), {frames[1].data<char>(), frames[1].size()}))
+      frames.clear();
+    if (frames.empty()) {
+      dropped_.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
     frames.resize(2);
     const auto text = std::to_string(++seq_);
     frames.emplace_back(text.data(), text.size());
-    rapidjson::Document body;
-    body.Parse(frames[1].data<char>(), frames[1].size());
-    if (body.HasParseError()) return;  // forwarded with its number, kept out of the tree
-    tree_.merge(std::string_view(topic).substr(st::topic_prefix.size()), body);
+    tree_.merge(st::join(path), body);
   } catch (...) {
-    // A malformed path or an allocation failure: the update still goes through.
+    // An allocation failure: the update still goes through.
   }
 }
 

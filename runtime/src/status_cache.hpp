@@ -8,6 +8,7 @@
 
 #include <zmq.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -27,7 +28,10 @@ class StatusCache {
 
   /// Call with each message read from the XSUB side before forwarding it. For `status.<path>`
   /// messages: assigns the next sequence number (appended as the third frame, replacing any
-  /// extra frames a publisher sent) and merges the body into the tree. Other topics pass as is.
+  /// extra frames a publisher sent) and merges the body into the tree. An update whose path is
+  /// malformed or whose body cannot be read (not JSON, or path and body nested deeper than
+  /// json::max_depth together) is dropped: `frames` comes back empty, and dropped() counts it.
+  /// Other topics pass as is.
   void on_publish(std::vector<zmq::message_t>& frames) noexcept;
 
   /// Call with each message read from the XPUB side. When it subscribes to a snapshot request,
@@ -38,8 +42,11 @@ class StatusCache {
   /// The last sequence number assigned (0 before the first update).
   std::uint64_t sequence() const noexcept { return seq_; }
   const StatusTree& tree() const noexcept { return tree_; }
+  /// Status updates dropped as unreadable so far; thread-safe.
+  std::uint64_t dropped() const noexcept { return dropped_.load(std::memory_order_relaxed); }
 
  private:
+  std::atomic<std::uint64_t> dropped_{0};
   std::uint64_t seq_ = 0;
   StatusTree tree_;
 };

@@ -2,6 +2,8 @@
 // topics, the sequence frame, the snapshot request carried by a subscription, and mask cutting.
 #pragma once
 
+#include <roc/json_reader.hpp>
+
 #include <rapidjson/document.h>
 
 #include <cstdint>
@@ -53,6 +55,12 @@ void merge_patch(rapidjson::Value& target, const rapidjson::Value& patch,
 /// Merges `value` rooted at `path` into the object `root`.
 void merge_at(rapidjson::Value& root, const Path& path, const rapidjson::Value& value,
               rapidjson::Document::AllocatorType& a);
+
+/// Reads the body of a status message rooted `path_depth` segments below the tree's root. The
+/// path's segments and the body's nesting together stay within json::max_depth, so a tree merged
+/// from updates stays shallow enough to copy and write (both recurse in RapidJSON). On error
+/// the message says why; the update is to be dropped and counted.
+json::ReadError read_body(rapidjson::Document& doc, std::size_t path_depth, std::string_view text);
 
 /// The sequence frame's text, or nullopt when absent or not a number.
 std::optional<std::uint64_t> parse_seq(std::string_view text);

@@ -5,6 +5,7 @@
 
 #include <roc/status.hpp>
 
+#include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
 #include <deque>
@@ -91,10 +92,19 @@ struct StatusSubscription::Impl {
     u.valid = true;
     const auto body = frame_text(frames[1]);
     rapidjson::Document doc;
-    doc.Parse(body.data(), body.size());
-    if (doc.HasParseError()) return std::nullopt;  // not ours to fix; never a crash
+    const bool is_snapshot = !request.empty() && topic == request;
+    st::Path path;
+    if (!is_snapshot) {
+      if (topic.substr(0, st::topic_prefix.size()) != st::topic_prefix) return std::nullopt;
+      try {
+        path = st::split(topic.substr(st::topic_prefix.size()));
+      } catch (const std::invalid_argument& error) {
+        return drop(error.what());
+      }
+    }
+    if (auto error = st::read_body(doc, path.size(), body)) return drop(error.message);
 
-    if (!request.empty() && topic == request) {
+    if (is_snapshot) {
       u.snapshot = true;
       if (!doc.IsObject()) doc.SetObject();
       u.value.value().CopyFrom(doc, u.value.allocator());
@@ -111,16 +121,22 @@ struct StatusSubscription::Impl {
       held.pop_front();
       return first;
     }
-    if (topic.substr(0, st::topic_prefix.size()) != st::topic_prefix) return std::nullopt;
-    st::Path path;
-    try {
-      path = st::split(topic.substr(st::topic_prefix.size()));
-    } catch (const std::invalid_argument&) {
-      return std::nullopt;
-    }
     if (!st::cut(path, doc, normalized, u.value.value(), u.value.allocator())) return std::nullopt;
     u.path = st::join(path);
     return u;
+  }
+
+  /// Counts an update that cannot be read and says so in the log: the first time, then at most
+  /// once a minute with the count, so a flood of garbage cannot flood the log too.
+  std::nullopt_t drop(std::string_view why) {
+    ++dropped;
+    const auto now = Clock::now();
+    if (dropped == 1 || now >= next_drop_log) {
+      spdlog::warn("roc status: dropped an update that cannot be read ({} dropped so far): {}", dropped,
+                   why.substr(0, 200));
+      next_drop_log = now + std::chrono::minutes(1);
+    }
+    return std::nullopt;
   }
 
   /// Subscribes to a fresh snapshot request (after the mask subscriptions on the same socket,
@@ -148,6 +164,8 @@ struct StatusSubscription::Impl {
   Clock::time_point give_up{};
   Clock::time_point retry_at = Clock::time_point::max();
   std::deque<StatusUpdate> held;  // live updates that came before the snapshot
+  std::uint64_t dropped = 0;      // updates that could not be read
+  Clock::time_point next_drop_log{};
 };
 
 StatusSubscription::StatusSubscription(const Endpoints& endpoints, std::vector<std::string> masks,
@@ -162,6 +180,7 @@ StatusUpdate StatusSubscription::next(std::chrono::milliseconds timeout) {
 }
 StatusUpdate StatusSubscription::next() { return next(impl_->timeout); }
 bool StatusSubscription::synced() const noexcept { return impl_->synced; }
+std::uint64_t StatusSubscription::dropped() const noexcept { return impl_->dropped; }
 const std::vector<std::string>& StatusSubscription::masks() const noexcept { return impl_->masks; }
 
 StatusSubscription status_updates(const Endpoints& endpoints, std::vector<std::string> masks,

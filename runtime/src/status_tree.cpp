@@ -163,6 +163,18 @@ void merge_at(rapidjson::Value& root, const Path& path, const rapidjson::Value& 
   merge_patch(ensure_child(*node, path.back(), a), value, a);
 }
 
+json::ReadError read_body(rapidjson::Document& doc, std::size_t path_depth, std::string_view text) {
+  if (path_depth >= json::max_depth) {
+    doc.SetNull();
+    json::ReadError error;
+    error.message = "status path of " + std::to_string(path_depth) + " segments is deeper than the " +
+                    std::to_string(json::max_depth) + " levels a status tree may have";
+    error.too_deep = true;
+    return error;
+  }
+  return json::read(doc, text, json::max_depth - static_cast<unsigned>(path_depth));
+}
+
 std::optional<std::uint64_t> parse_seq(std::string_view text) {
   std::uint64_t v = 0;
   const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -185,8 +197,7 @@ std::optional<std::vector<std::string>> parse_snapshot_request(std::string_view 
   if (space == std::string_view::npos) return std::nullopt;
   const auto json = topic.substr(space + 1);
   rapidjson::Document d;
-  d.Parse(json.data(), json.size());
-  if (d.HasParseError() || !d.IsArray()) return std::nullopt;
+  if (roc::json::read(d, json) || !d.IsArray()) return std::nullopt;
   std::vector<std::string> masks;
   for (const auto& m : d.GetArray()) {
     if (!m.IsString()) return std::nullopt;

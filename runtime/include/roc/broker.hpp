@@ -29,8 +29,18 @@ struct BrokerOptions {
   std::size_t max_request_bytes = std::size_t{64} << 20;
   /// Any single frame larger than this, from any peer, makes ZeroMQ drop that peer's connection
   /// before it allocates the frame: a stray TCP client's garbage cannot make the broker reserve
-  /// gigabytes. It also caps worker replies, so keep it above the largest reply you send.
-  std::size_t max_message_bytes = std::size_t{1} << 30;
+  /// gigabytes. It also caps worker replies, so keep it above the largest reply you send; bulk
+  /// data belongs in attachment frames of its own.
+  std::size_t max_message_bytes = std::size_t{64} << 20;
+  /// A connection that has not completed the ZMTP handshake this long after it opened is closed.
+  std::chrono::milliseconds handshake_timeout{10000};
+  /// The broker sends a ZMTP PING on every connection this often...
+  std::chrono::milliseconds ping_interval{5000};
+  /// ...and closes a connection on which no whole message (a PONG counts) arrived within this
+  /// long after a PING: a peer gone away, or one stalled in the middle of a frame. libzmq peers
+  /// answer PINGs by themselves, so idle peers and workers in long calls are never closed; a
+  /// single frame must arrive within this time (64 MiB in 30 s needs ~18 Mbit/s).
+  std::chrono::milliseconds connection_timeout{30000};
   /// Calls that may wait in the queue of one object id (no worker has free credit, or nobody
   /// serves the id yet and the grace runs). One more gets -32005 (object busy) at once. The
   /// default holds about 100 s of a 100 ms method: far beyond any caller's timeout.
@@ -58,6 +68,7 @@ struct BrokerStats {
   std::uint64_t busy = 0;             ///< -32005 replies: a queue bound was reached
   std::uint64_t expired_calls = 0;    ///< queued calls dropped unrun: their caller's timeout passed
   std::uint64_t abandoned_calls = 0;  ///< queued calls dropped unrun: their client disconnected
+  std::uint64_t status_dropped = 0;   ///< status updates dropped: not JSON, bad path, or too deep
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)

@@ -316,9 +316,11 @@ class Client {
   }
 
   /// Ids registered with the broker and their worker counts (8/MMI `mmi.objects`), as JSON:
-  /// `[{"id":"vnir","workers":1}]`.
+  /// `[{"id":"vnir","workers":1}]`. Throws roc::NotSupported when the broker does not offer
+  /// `mmi.objects` (a plain Majordomo broker answers 8/MMI 501).
   Json objects() const;
-  /// Whether any worker serves `id` right now (8/MMI `mmi.service`).
+  /// Whether any worker serves `id` right now (8/MMI `mmi.service`); roc::NotSupported when the
+  /// broker answers 501.
   bool exists(const std::string& id) const;
 
   const Endpoints& broker() const noexcept;

@@ -74,6 +74,13 @@ class ProtocolError : public Error {
   using Error::Error;
 };
 
+/// The broker does not offer a service roc asked it for: it answered an 8/MMI query with 501 (not
+/// implemented), as a plain Majordomo broker does for roc's `mmi.objects`.
+class NotSupported : public ProtocolError {
+ public:
+  using ProtocolError::ProtocolError;
+};
+
 /// Throws the RemoteError subclass that matches `code`.
 [[noreturn]] void throw_remote_error(int code, std::string message, std::string data_json = {});
 

@@ -59,7 +59,9 @@ class Json {
     return *this;
   }
   Json& operator=(Json&&) noexcept = default;
-  /// Parses JSON text; throws std::invalid_argument with the offset and reason on bad text.
+  /// Parses JSON text (UTF-8, nested at most json::max_depth = 256 levels deep, without
+  /// recursion: safe on anything a peer sends); throws std::invalid_argument with the offset and
+  /// reason on bad or too deep text.
   static Json parse(std::string_view text);
   /// A copy of `v`.
   static Json from(const Value& v);
@@ -208,23 +210,26 @@ struct Codec<T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, boo
   static std::string type_name() { return detail::integer_name<T>(); }
 };
 
-/// Non-finite numbers have no JSON spelling: they travel as null and come back as NaN.
+namespace detail {
+/// The spelling of a non-finite number, nullptr for a finite one.
+const char* non_finite_name(double v) noexcept;
+/// Reads `in` as a floating-point number: a JSON number, one of the strings "NaN", "Infinity"
+/// and "-Infinity", or null (NaN). Throws DecodeError naming `name`.
+double decode_floating(const Value& in, const std::string& name);
+}  // namespace detail
+
+/// JSON has no spelling for infinity and NaN: they travel as the strings "Infinity",
+/// "-Infinity" and "NaN" (protobuf's JSON mapping), which decoding accepts along with numbers.
+/// Null decodes as NaN too, for senders that spell it that way.
 template <class T>
 struct Codec<T, std::enable_if_t<std::is_floating_point_v<T>>> {
   static void encode(T v, Value& out, Allocator&) {
-    if (std::isfinite(v))
+    if (const char* name = detail::non_finite_name(static_cast<double>(v)))
+      out.SetString(rapidjson::StringRef(name));
+    else
       out.SetDouble(static_cast<double>(v));
-    else
-      out.SetNull();
   }
-  static void decode(const Value& in, T& out) {
-    if (in.IsNumber())
-      out = static_cast<T>(in.GetDouble());
-    else if (in.IsNull())
-      out = std::numeric_limits<T>::quiet_NaN();
-    else
-      throw DecodeError(type_name(), describe_kind(in));
-  }
+  static void decode(const Value& in, T& out) { out = static_cast<T>(detail::decode_floating(in, type_name())); }
   static std::string type_name() { return sizeof(T) == sizeof(float) ? "float" : "double"; }
 };
 

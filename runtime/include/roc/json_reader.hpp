@@ -19,8 +19,9 @@ namespace roc::json {
 /// trees, call bodies) stay far below it; anything deeper is refused, never parsed.
 inline constexpr unsigned max_depth = 256;
 
-/// The flags every network parse uses: iterative (no recursion per level), and strict JSON.
-inline constexpr unsigned reader_flags = rapidjson::kParseIterativeFlag;
+/// The flags every network parse uses: iterative (no recursion per level), and strict JSON —
+/// which is UTF-8 (RFC 8259 §8.1): text that is not is refused, so it is never echoed back.
+inline constexpr unsigned reader_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
 /// Why a text was refused; empty when it was read.
 struct ReadError {

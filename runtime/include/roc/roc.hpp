@@ -3,6 +3,7 @@
 
 #include "roc/binding.hpp"
 #include "roc/broker.hpp"
+#include "roc/call_context.hpp"
 #include "roc/client.hpp"
 #include "roc/endpoints.hpp"
 #include "roc/error.hpp"

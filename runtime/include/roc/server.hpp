@@ -16,8 +16,9 @@ namespace roc {
 struct ServerOptions {
   /// HEARTBEAT period towards the broker; heartbeats continue while a method runs.
   std::chrono::milliseconds heartbeat_interval{2500};
-  /// The broker is presumed gone after heartbeat_interval × heartbeat_liveness of silence; the
-  /// worker then reconnects and registers again.
+  /// The broker is presumed gone after heartbeat_interval × heartbeat_liveness of silence while
+  /// the worker is idle (brokers need not heartbeat busy workers); the worker then says
+  /// DISCONNECT, reconnects and registers again.
   int heartbeat_liveness = 3;
   /// Pause before reconnecting after the broker was lost.
   std::chrono::milliseconds reconnect_delay{250};

@@ -158,6 +158,9 @@ class StatusSubscription {
   StatusUpdate next();
   /// Whether the snapshot has arrived (or was given up on).
   bool synced() const noexcept;
+  /// Updates dropped because they could not be read: not JSON, a malformed path, or nested
+  /// deeper than json::max_depth (256) levels counting the path's segments. The first is logged.
+  std::uint64_t dropped() const noexcept;
   const std::vector<std::string>& masks() const noexcept;
 
   /// Whether a broker (any ZeroMQ peer) at endpoint() has accepted the connection and it is up,
