@@ -8,6 +8,7 @@ packages=(
   libzmq3-dev cppzmq-dev                           # ZeroMQ and its C++ binding
   rapidjson-dev libfmt-dev libspdlog-dev libcli11-dev doctest-dev
   clang-14 libclang-14-dev llvm-14-dev             # roc-gen's front end (Clang LibTooling)
+  libclang-rt-14-dev                               # libFuzzer and the sanitizer runtimes for clang (tests/fuzz)
 )
 
 missing=()

@@ -10,4 +10,18 @@ namespace roc::test {
 bool wait_until(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
+/// How much slower than a normal build this one runs: latency bounds in tests scale by it.
+/// ThreadSanitizer instruments every memory access (5-15x); a normal build is 1.
+#if defined(__SANITIZE_THREAD__)
+inline constexpr int sanitizer_slowdown = 10;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr int sanitizer_slowdown = 10;
+#else
+inline constexpr int sanitizer_slowdown = 1;
+#endif
+#else
+inline constexpr int sanitizer_slowdown = 1;
+#endif
+
 }  // namespace roc::test
