@@ -278,3 +278,9 @@ TEST_CASE("has_enum_names_v tells enums that travel by name from those that trav
   static_assert(!roc::json::has_enum_names_v<lab::Plain>);
   CHECK(to_text(lab::Plain::b) == "1");
 }
+
+TEST_CASE("a number that reads as infinity prints as the string Infinity, never as broken JSON") {
+  auto j = roc::Json::parse("[1.797976931348623157e308,-100000000000000000000e300,2]");
+  CHECK(j.dump() == R"(["Infinity","-Infinity",2])");
+  CHECK(roc::Json::parse(j.pretty()).dump() == j.dump());
+}

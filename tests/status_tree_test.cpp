@@ -181,3 +181,8 @@ TEST_CASE("the broker cache drops updates too deep to keep, counting the path's 
   CHECK(cache.dropped() == 4);
   CHECK(cache.tree().dump().size() > 255 * 5);  // the tree took what fitted and can be written
 }
+
+TEST_CASE("a status path that is not UTF-8 is refused: its segments would become JSON keys") {
+  CHECK_THROWS_AS(roc::split_status_path("status.c\xadmera"), std::invalid_argument);
+  CHECK(roc::split_status_path("caméra.t").size() == 2);
+}

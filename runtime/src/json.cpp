@@ -134,11 +134,27 @@ Json Json::from(const Value& v) {
   return j;
 }
 
+namespace {
+
+// A value may hold infinity or NaN (a peer's 1e400 reads as infinity), which RapidJSON's writers
+// refuse halfway, leaving broken text. Written as the strings the codecs use, the text stays JSON.
+template <class Base>
+class TextWriter : public Base {
+ public:
+  using Base::Base;
+  bool Double(double d) {
+    if (const char* name = detail::non_finite_name(d)) return Base::String(name);
+    return Base::Double(d);
+  }
+};
+
+}  // namespace
+
 std::string Json::dump() const { return to_string(doc_); }
 
 std::string Json::pretty() const {
   rapidjson::StringBuffer buffer;
-  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(buffer);
+  TextWriter<rapidjson::PrettyWriter<rapidjson::StringBuffer>> writer(buffer);
   writer.SetIndent(' ', 2);
   doc_.Accept(writer);
   return {buffer.GetString(), buffer.GetSize()};
@@ -146,7 +162,7 @@ std::string Json::pretty() const {
 
 std::string to_string(const Value& v) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  TextWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(buffer);
   v.Accept(writer);
   return {buffer.GetString(), buffer.GetSize()};
 }

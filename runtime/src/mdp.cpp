@@ -1,8 +1,11 @@
 // 7/MDP frame layouts (rfc.zeromq.org/spec/7) and roc's READY credit frame (DESIGN §3.1).
 #include "mdp.hpp"
 
+#include "roc/json_reader.hpp"
+
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <iterator>
 #include <limits>
@@ -58,31 +61,8 @@ void send_command_byte(zmq::socket_t& s, Command c, zmq::send_flags flags) {
 // Object ids end up in JSON (mmi.objects, error messages) and in logs: a worker may only
 // register one that is valid UTF-8 without control characters, at most 255 bytes long.
 bool printable_utf8(std::string_view text) {
-  if (text.size() > 255) return false;
-  for (std::size_t i = 0; i < text.size();) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return false;
-      ++i;
-      continue;
-    }
-    // Lead byte → sequence length and the smallest code point it may encode (no overlong forms).
-    std::size_t length = 0;
-    std::uint32_t code = 0, minimum = 0;
-    if ((c & 0xe0) == 0xc0) length = 2, code = c & 0x1f, minimum = 0x80;
-    else if ((c & 0xf0) == 0xe0) length = 3, code = c & 0x0f, minimum = 0x800;
-    else if ((c & 0xf8) == 0xf0) length = 4, code = c & 0x07, minimum = 0x10000;
-    else return false;
-    if (i + length > text.size()) return false;
-    for (std::size_t k = 1; k < length; ++k) {
-      const auto follow = static_cast<unsigned char>(text[i + k]);
-      if ((follow & 0xc0) != 0x80) return false;
-      code = (code << 6) | (follow & 0x3f);
-    }
-    if (code < minimum || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return false;
-    i += length;
-  }
-  return true;
+  return text.size() <= 255 && roc::json::is_utf8(text) &&
+         std::none_of(text.begin(), text.end(), [](char c) { return (c >= 0 && c < 0x20) || c == 0x7f; });
 }
 
 // Frames from `first` on are the body; at least one is required. A call header in front of the

@@ -2,6 +2,7 @@
 // of the status feature, shared by publishers, the broker's cache and subscribers.
 #include "status_protocol.hpp"
 
+#include <roc/json_reader.hpp>
 #include <roc/status.hpp>
 
 #include <rapidjson/stringbuffer.h>
@@ -24,6 +25,8 @@ Path split(std::string_view path) {
     if (segment.empty())
       throw std::invalid_argument("status path '" + std::string(path) +
                                   "' has an empty segment; write segments separated by single dots");
+    // Segments become keys of JSON objects, and JSON text is UTF-8.
+    if (!roc::json::is_utf8(segment)) throw std::invalid_argument("a status path must be UTF-8 text");
     out.emplace_back(segment);
     if (dot == std::string_view::npos) break;
     start = dot + 1;

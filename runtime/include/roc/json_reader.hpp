@@ -23,6 +23,42 @@ inline constexpr unsigned max_depth = 256;
 /// which is UTF-8 (RFC 8259 §8.1): text that is not is refused, so it is never echoed back.
 inline constexpr unsigned reader_flags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
+// The length of the UTF-8 sequence at the start of `s` (1 to 4), or 0 when it is not one:
+// overlong forms, surrogates and code points above U+10FFFF are not UTF-8 (RFC 3629).
+inline std::size_t utf8_sequence(std::string_view s) {
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };
+  const unsigned char c = byte(0);
+  if (c < 0x80) return 1;
+  std::size_t n = 0;
+  unsigned char low = 0x80, high = 0xBF;  // the range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3;
+    if (c == 0xE0) low = 0xA0;
+    if (c == 0xED) high = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4;
+    if (c == 0xF0) low = 0x90;
+    if (c == 0xF4) high = 0x8F;
+  } else {
+    return 0;
+  }
+  if (s.size() < n || byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t i = 2; i < n; ++i)
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  return n;
+}
+
+inline bool is_utf8(std::string_view s) {
+  while (!s.empty()) {
+    const auto n = utf8_sequence(s);
+    if (n == 0) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
 /// Why a text was refused; empty when it was read.
 struct ReadError {
   std::string message;     ///< "nested deeper than 256 levels at offset 1024", "invalid JSON at offset 3: ..."
