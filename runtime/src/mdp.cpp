@@ -161,16 +161,30 @@ Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at, bool r
 constexpr std::string_view header_magic = "roc/1";
 constexpr std::string_view timeout_key = "timeout-ms";
 
+// Writes the header text into `out` (room for the longest: 64 bytes) and returns its length.
+// A buffer on the stack: every call carries a header, and a heap string costs on the hot path.
+std::size_t write_call_header(const CallHeader& header, char* out) {
+  char* end = std::copy(header_magic.begin(), header_magic.end(), out);
+  if (header.timeout) {
+    *end++ = ' ';
+    end = std::copy(timeout_key.begin(), timeout_key.end(), end);
+    *end++ = '=';
+    end = std::to_chars(end, out + 64, header.timeout->count()).ptr;
+  }
+  return static_cast<std::size_t>(end - out);
+}
+
 void send_header(zmq::socket_t& s, const CallHeader* header) {
-  if (header != nullptr) send_text(s, format_call_header(*header));
+  if (header == nullptr) return;
+  char text[64];
+  send_text(s, std::string_view(text, write_call_header(*header, text)));
 }
 
 }  // namespace
 
 std::string format_call_header(const CallHeader& header) {
-  std::string text(header_magic);
-  if (header.timeout) fmt::format_to(std::back_inserter(text), " {}={}", timeout_key, header.timeout->count());
-  return text;
+  char text[64];
+  return std::string(text, write_call_header(header, text));
 }
 
 bool is_call_header(std::string_view frame) {
