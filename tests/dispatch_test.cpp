@@ -180,7 +180,7 @@ TEST_CASE_FIXTURE(Fixture, "batches, notifications and ids of every kind") {
 TEST_CASE_FIXTURE(Fixture, "ids that are not a string, an exact integer or null get -32600 with a null id") {
   using roc::error_code::invalid_request;
   for (const char* id : {"100000000000000000000e300", "-100000000000000000000e300", "1.5", "1.0", "1e2",
-                         "18446744073709551616", "true", "false", "[1]", R"({"a":1})", R"("\udc00")"}) {
+                         "18446744073709551616", "true", "false", "[1]", R"({"a":1})"}) {
     CAPTURE(id);
     const std::string body = R"({"jsonrpc":"2.0","method":"tag","id":)" + std::string(id) + "}";
     auto e = error(body, invalid_request);
@@ -189,6 +189,9 @@ TEST_CASE_FIXTURE(Fixture, "ids that are not a string, an exact integer or null 
     CHECK(std::string(e.value()["message"].GetString()).find("'id' must be a string, an integer") !=
           std::string::npos);
   }
+  // An escaped lone surrogate makes a string that is not UTF-8: the body itself is refused.
+  (void)error(R"({"jsonrpc":"2.0","method":"tag","id":"\udc00"})", roc::error_code::parse_error);
+  CHECK(reply(R"({"jsonrpc":"2.0","method":"tag","id":"\udc00"})").value()["id"].IsNull());
   for (const char* id : {"0", "-0", "-9223372036854775808", "18446744073709551615", R"("")", R"("\u00e9")", "null"}) {
     CAPTURE(id);
     auto r = reply(R"({"jsonrpc":"2.0","method":"tag","id":)" + std::string(id) + "}");

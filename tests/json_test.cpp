@@ -284,3 +284,11 @@ TEST_CASE("a number that reads as infinity prints as the string Infinity, never 
   CHECK(j.dump() == R"(["Infinity","-Infinity",2])");
   CHECK(roc::Json::parse(j.pretty()).dump() == j.dump());
 }
+
+TEST_CASE("an escaped lone surrogate is refused: the string it makes is not UTF-8") {
+  rapidjson::Document doc;
+  auto error = roc::json::read(doc, R"(["fine \ud83d\ude00", "lone \ude00"])");
+  REQUIRE(error);
+  CHECK(error.message.find("lone surrogate") != std::string::npos);
+  CHECK_FALSE(roc::json::read(doc, R"(["pair \ud83d\ude00"])"));
+}

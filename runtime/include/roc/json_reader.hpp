@@ -82,8 +82,10 @@ class DepthLimit {
   bool Uint64(std::uint64_t u) { return inner_.Uint64(u); }
   bool Double(double d) { return inner_.Double(d); }
   bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return inner_.RawNumber(s, n, copy); }
-  bool String(const char* s, rapidjson::SizeType n, bool copy) { return inner_.String(s, n, copy); }
-  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return inner_.Key(s, n, copy); }
+  // The reader checks the bytes of the text, but an escaped lone surrogate ("\udc00") decodes
+  // to bytes that are not UTF-8: a string holding them could never be written back as JSON.
+  bool String(const char* s, rapidjson::SizeType n, bool copy) { return utf8(s, n) && inner_.String(s, n, copy); }
+  bool Key(const char* s, rapidjson::SizeType n, bool copy) { return utf8(s, n) && inner_.Key(s, n, copy); }
   bool StartObject() { return enter() && inner_.StartObject(); }
   bool EndObject(rapidjson::SizeType members) {
     --depth_;
@@ -97,6 +99,8 @@ class DepthLimit {
 
   /// Whether the limit, rather than the inner handler, stopped the parse.
   bool exceeded() const noexcept { return exceeded_; }
+  /// Whether a string that decodes to something other than UTF-8 stopped the parse.
+  bool not_utf8() const noexcept { return not_utf8_; }
 
  private:
   bool enter() {
@@ -105,10 +109,17 @@ class DepthLimit {
     return false;
   }
 
+  bool utf8(const char* s, rapidjson::SizeType n) {
+    if (is_utf8({s, n})) return true;
+    not_utf8_ = true;
+    return false;
+  }
+
   Handler& inner_;
   unsigned limit_;
   unsigned depth_ = 0;
   bool exceeded_ = false;
+  bool not_utf8_ = false;
 };
 
 /// The error of a finished SAX parse with a DepthLimit, in roc's words; empty on success.
@@ -118,11 +129,13 @@ ReadError read_error(const rapidjson::ParseResult& result, const DepthLimit<Hand
   if (!result.IsError()) return error;
   error.offset = result.Offset();
   error.too_deep = limit.exceeded();
-  error.message = error.too_deep
-                      ? "JSON nested deeper than " + std::to_string(max) + " levels (offset " +
-                            std::to_string(error.offset) + ")"
-                      : "invalid JSON at offset " + std::to_string(error.offset) + ": " +
-                            rapidjson::GetParseError_En(result.Code());
+  const auto at = std::to_string(error.offset);
+  if (error.too_deep)
+    error.message = "JSON nested deeper than " + std::to_string(max) + " levels (offset " + at + ")";
+  else if (limit.not_utf8())
+    error.message = "invalid JSON at offset " + at + ": a string escapes a lone surrogate, which is not UTF-8";
+  else
+    error.message = "invalid JSON at offset " + at + ": " + rapidjson::GetParseError_En(result.Code());
   return error;
 }
 
