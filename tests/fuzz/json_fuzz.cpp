@@ -30,11 +30,11 @@ void round_trip(const roc::json::Value& in) {
   roc::json::encode(value, encoded.value(), encoded.allocator());
   T again{};
   roc::json::decode(encoded.value(), again);  // a DecodeError here escapes: a bug
-  // Compared as JSON: non-finite doubles travel as null and come back as NaN, which equals nothing.
   roc::json::Json reencoded;
   roc::json::encode(again, reencoded.value(), reencoded.allocator());
+  // As values, not text: an unordered_map may list the same members in another order.
+  check(reencoded == encoded);
   const std::string text = encoded.dump();
-  check(reencoded.dump() == text);
   rapidjson::Document printed;
   check(!roc::json::read(printed, text));
 }

@@ -2,12 +2,15 @@
 # Runs one libFuzzer target for ROC_FUZZ_SECONDS (default 30) from a copy of its committed seed
 # corpus, so what the fuzzer finds never dirties the repository. On a crash, leak, timeout or
 # out-of-memory it prints the input (base64) and how to reproduce it, keeps the input in
-# CRASH_DIR, and fails.
+# CRASH_DIR, and fails. The mutations follow ROC_FUZZ_SEED (default 1), so a test run explores
+# the same inputs each time and cannot turn red by chance; ROC_FUZZ_SEED=0 picks a random seed
+# for longer hunts.
 #   run_fuzzer.sh FUZZER CORPUS_DIR CRASH_DIR
 set -euo pipefail
 
 fuzzer=$1 corpus=$2 crash_dir=$3
 seconds=${ROC_FUZZ_SECONDS:-30}
+seed=${ROC_FUZZ_SEED:-1}
 name=$(basename "$fuzzer")
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/roc-$name.XXXXXX")
@@ -17,7 +20,7 @@ cp "$corpus"/* "$work/corpus/"
 
 rc=0
 # -timeout: one input running 10 s is a hang (a finding); -rss_limit_mb: memory a peer could pin.
-"$fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$fuzzer" -seed="$seed" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$work/artifacts/" "$work/corpus" >"$work/log" 2>&1 || rc=$?
 
 if ((rc == 0)) && [[ -z $(ls -A "$work/artifacts") ]]; then
