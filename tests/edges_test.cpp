@@ -385,10 +385,14 @@ TEST_CASE("Four peers declaring 1 GiB frames do not grow rocbroker; stalled ones
     roc::test::wait_until([&] { return (during = rss_kib(broker.child.pid())) - before > long(sent >> 10) * 7 / 2; }, 5s);
     for (auto& peer : peers) CHECK(peer->closed_within(5s));
     long after = 0;
-    CHECK(roc::test::wait_until([&] { return (after = rss_kib(broker.child.pid())) - before < 32 * 1024; }, 3s));
+    const bool returned =
+        roc::test::wait_until([&] { return (after = rss_kib(broker.child.pid())) - before < 32 * 1024; }, 3s);
     MESSAGE("rocbroker VmRSS (limit 2 GiB, ", 4, " stalled peers), KiB: before ", before, ", during ", during,
             ", after ", after);
-    CHECK(during - before > long(sent >> 10) * 3);
+    if (!roc::test::sanitized) {  // a sanitizer's allocator keeps freed memory in quarantine
+      CHECK(returned);
+      CHECK(during - before > long(sent >> 10) * 3);
+    }
   }
 }
 

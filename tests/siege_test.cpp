@@ -58,6 +58,8 @@ class Attacks {
         attack(problems);
       } catch (const std::exception& e) {
         problems.push_back(std::string("threw: ") + e.what());
+      } catch (...) {  // a failed REQUIRE inside a helper: doctest has reported it already
+        problems.push_back("an assertion failed");
       }
       std::lock_guard lock(mutex_);
       for (auto& p : problems) problems_.push_back(name + ": " + p);
@@ -228,9 +230,12 @@ TEST_CASE("The broker and a server survive every hostile input at once while an 
   CHECK(honest["slow"].call<std::int64_t>("add", 2, 2) == 4);
 
   long rss_after = 0;
-  CHECK(roc::test::wait_until(
-      [&] { return (rss_after = roc::test::rss_kib(broker.child.pid())) - rss_before < 48 * 1024; }, 10s));
+  const bool returned = roc::test::wait_until(
+      [&] { return (rss_after = roc::test::rss_kib(broker.child.pid())) - rss_before < 48 * 1024; }, 10s);
   MESSAGE("rocbroker VmRSS, KiB: before ", rss_before, ", peak during the siege ", rss_peak.load(), ", after ",
           rss_after, "; honest calls during the siege: ", honest_calls.load());
-  CHECK(rss_peak - rss_before < 256 * 1024);
+  if (!roc::test::sanitized) {
+    CHECK(returned);
+    CHECK(rss_peak - rss_before < 256 * 1024);
+  }
 }

@@ -24,4 +24,13 @@ inline constexpr int sanitizer_slowdown = 1;
 inline constexpr int sanitizer_slowdown = 1;
 #endif
 
+/// Whether this build runs under AddressSanitizer or ThreadSanitizer. Their allocators keep freed
+/// memory in quarantine and shadow every byte, so a process's resident size says little about
+/// roc: memory bounds are checked in normal builds only.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+inline constexpr bool sanitized = true;
+#else
+inline constexpr bool sanitized = false;
+#endif
+
 }  // namespace roc::test
