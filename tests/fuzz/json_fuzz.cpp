@@ -32,9 +32,10 @@ void round_trip(const roc::json::Value& in) {
   roc::json::decode(encoded.value(), again);  // a DecodeError here escapes: a bug
   roc::json::Json reencoded;
   roc::json::encode(again, reencoded.value(), reencoded.allocator());
-  // As values, not text: an unordered_map may list the same members in another order.
-  check(reencoded == encoded);
+  // Same text, or else same value: an unordered_map may list its members in another order, and
+  // RapidJSON's value comparison finds only the first of duplicate keys ({"":1,"":2} != itself).
   const std::string text = encoded.dump();
+  check(reencoded.dump() == text || reencoded == encoded);
   rapidjson::Document printed;
   check(!roc::json::read(printed, text));
 }
