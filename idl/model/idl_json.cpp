@@ -14,6 +14,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <functional>
 #include <set>
 
@@ -268,10 +269,35 @@ const rapidjson::SchemaDocument& schema_document() {
 }
 
 // Parses and validates; the message names the failing schema keyword and the document path.
+// RapidJSON's schema validator hashes every value it compares with an "enum" by casting its
+// numbers to int64: undefined behaviour for a number beyond that range (a fuzzer finding). The
+// IDL schema uses "enum" at "roc_idl" and "kind" only, so such numbers there are refused first.
+bool hashable(const rapidjson::Value& v) {
+  if (v.IsDouble()) return v.GetDouble() > -9.2e18 && v.GetDouble() < 9.2e18;
+  if (v.IsArray()) return std::all_of(v.Begin(), v.End(), hashable);
+  if (v.IsObject())
+    return std::all_of(v.MemberBegin(), v.MemberEnd(), [](const auto& m) { return hashable(m.value); });
+  return true;
+}
+
+void refuse_unhashable(const rapidjson::Value& v, const std::string& origin) {
+  if (v.IsArray()) {
+    for (const auto& element : v.GetArray()) refuse_unhashable(element, origin);
+  } else if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
+      if ((name == "roc_idl" || name == "kind") && !hashable(m.value))
+        throw IdlError(fmt::format("{}: '{}' holds a number out of range", origin, name));
+      refuse_unhashable(m.value, origin);
+    }
+  }
+}
+
 void validate(rapidjson::Document& d, const std::string& json, const std::string& origin) {
   // IDL also arrives from peers (rpc.describe): read without recursion, at most 256 levels deep.
   if (auto error = roc::json::read(d, json))
     throw IdlError(fmt::format("{}: not valid JSON ({})", origin, error.message));
+  refuse_unhashable(d, origin);
   rapidjson::SchemaValidator validator(schema_document());
   if (!d.Accept(validator)) {
     rapidjson::StringBuffer where, rule;

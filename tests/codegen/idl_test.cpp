@@ -186,3 +186,10 @@ TEST_CASE("overloads share their C++ name in the proxy unless it would be ambigu
   o.methods[6].cxx_name = "gain";
   CHECK(proxy_method_names(o)[6] == "set_gain");
 }
+
+TEST_CASE("a number beyond int64 where the schema compares with an enum is refused before validation") {
+  // RapidJSON's validator would cast it to int64 (undefined behaviour); the idl fuzzer found it.
+  for (const char* json : {R"({"roc_idl": 4e103, "objects": [], "types": []})",
+                           R"({"roc_idl": 1, "objects": [], "types": [{"kind": [-1e300], "name": "x"}]})"})
+    CHECK_THROWS_WITH_AS(read_idl(json, "big.json"), doctest::Contains("holds a number out of range"), IdlError);
+}
