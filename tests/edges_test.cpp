@@ -236,11 +236,11 @@ TEST_CASE("The broker answers a READY it refuses with a DISCONNECT that says why
 }
 
 TEST_CASE("A refused worker logs the broker's reason once and backs off") {
+  LogCapture log;  // first in, last out: spdlog's sink list must not change while threads log
   roc::BrokerOptions options;
   options.bind = "127.0.0.1:0";
   roc::Broker broker(options);
   broker.start();
-  LogCapture log;
   Timed timed;
   roc::Server server(broker.endpoints(), fast_server());
   server.publish(std::string(300, 'x'), timed, timed_binding());  // too long for any broker's registry

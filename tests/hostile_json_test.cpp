@@ -350,7 +350,8 @@ TEST_CASE("status updates too deep or unreadable are dropped and counted; the br
         return rig.broker.stats().status_dropped >= 3;
       },
       10s));
-  CHECK(rig.broker.stats().status_dropped % 3 == 0);
+  // Each round drops three; the last round may still be on its way in.
+  CHECK(roc::test::wait_until([&] { return rig.broker.stats().status_dropped % 3 == 0; }, 5s));
   rig.still_answers();
   // The cache still takes and serves good updates.
   roc::StatusSubscription subscription(rig.endpoints, {"good"}, 100ms);
