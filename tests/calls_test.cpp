@@ -22,6 +22,8 @@ using testing_lab::Device;
 using testing_lab::Point;
 using testing_lab::Shape;
 
+using roc::test::fast_server;
+
 namespace {
 
 roc::BrokerOptions fast_broker(std::string bind = "127.0.0.1:0") {
@@ -29,13 +31,6 @@ roc::BrokerOptions fast_broker(std::string bind = "127.0.0.1:0") {
   options.bind = std::move(bind);
   options.heartbeat_interval = 100ms;
   options.unknown_object_grace = 300ms;
-  return options;
-}
-
-roc::ServerOptions fast_server() {
-  roc::ServerOptions options;
-  options.heartbeat_interval = 100ms;
-  options.reconnect_delay = 20ms;
   return options;
 }
 

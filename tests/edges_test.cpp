@@ -32,6 +32,8 @@ using roc::test::MdpPeer;
 using roc::test::RawTcpPeer;
 using roc::test::rss_kib;
 
+using roc::test::fast_server;
+
 namespace {
 
 struct Timed {
@@ -55,13 +57,6 @@ const roc::Binding<Timed>& timed_binding() {
                                   .method("sleep_ms", &Timed::sleep_ms, {"ms"})
                                   .method("tick", &Timed::tick);
   return binding;
-}
-
-roc::ServerOptions fast_server() {
-  roc::ServerOptions options;
-  options.heartbeat_interval = 100ms;
-  options.reconnect_delay = 20ms;
-  return options;
 }
 
 // "tcp://127.0.0.1:N" → "127.0.0.1:N", what roc::Endpoints and `roc --broker` take.

@@ -27,6 +27,8 @@
 using namespace std::chrono_literals;
 using roc::test::MdpPeer;
 
+using roc::test::fast_server;
+
 namespace {
 
 roc::BrokerOptions fast_broker() {
@@ -34,13 +36,6 @@ roc::BrokerOptions fast_broker() {
   options.bind = "127.0.0.1:0";
   options.heartbeat_interval = 100ms;
   options.unknown_object_grace = 100ms;
-  return options;
-}
-
-roc::ServerOptions fast_server() {
-  roc::ServerOptions options;
-  options.heartbeat_interval = 100ms;
-  options.reconnect_delay = 20ms;
   return options;
 }
 

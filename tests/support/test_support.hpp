@@ -1,6 +1,8 @@
 // Helpers shared by the tests: waiting on conditions with a deadline instead of sleeping.
 #pragma once
 
+#include <roc/server.hpp>
+
 #include <chrono>
 #include <functional>
 
@@ -23,6 +25,15 @@ inline constexpr int sanitizer_slowdown = 1;
 #else
 inline constexpr int sanitizer_slowdown = 1;
 #endif
+
+/// Server options for tests: heartbeats every 100 ms and a quick reconnect, so losing and finding
+/// a broker takes a fraction of a second.
+inline roc::ServerOptions fast_server() {
+  roc::ServerOptions options;
+  options.heartbeat_interval = std::chrono::milliseconds(100);
+  options.reconnect_delay = std::chrono::milliseconds(20);
+  return options;
+}
 
 /// Whether this build runs under AddressSanitizer or ThreadSanitizer. Their allocators keep freed
 /// memory in quarantine and shadow every byte, so a process's resident size says little about
