@@ -3,9 +3,9 @@
 // oversized requests, orderly stop and the log/status relay.
 #include <doctest/doctest.h>
 
-#include "broker_log.hpp"
-#include "broker_oversize.hpp"
-#include "status_protocol.hpp"
+#include "broker/rate_limited_log.hpp"
+#include "broker/oversize.hpp"
+#include "wire/status_protocol.hpp"
 #include "support/test_support.hpp"
 
 #include <roc/broker.hpp>

@@ -1,7 +1,7 @@
 // The JSON-RPC 2.0 side of a server, without sockets: every error case of the specification,
 // batches, notifications, ids, parameter binding and the system methods.
-#include "dispatcher.hpp"
-#include "jsonrpc.hpp"
+#include "server/dispatcher.hpp"
+#include "wire/jsonrpc.hpp"
 #include "support/test_device.hpp"
 
 #include <doctest/doctest.h>

@@ -1,7 +1,7 @@
 // The protocol's edges, over real sockets: deadlines at the worker and roc::CallContext, long
 // calls through a broker that heartbeats only idle workers, refused registrations, stalled and
 // huge frames from raw TCP peers, and a broker without roc's mmi.objects.
-#include "mdp.hpp"
+#include "wire/mdp.hpp"
 #include "support/mini_broker.hpp"
 #include "support/process.hpp"
 #include "support/raw_peers.hpp"

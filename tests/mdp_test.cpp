@@ -2,7 +2,7 @@
 // malformed message the broker and its peers must reject with a reason instead of crashing.
 #include <doctest/doctest.h>
 
-#include "mdp.hpp"
+#include "wire/mdp.hpp"
 
 #include <zmq_addon.hpp>
 

@@ -4,8 +4,8 @@
 
 #include <roc/status.hpp>
 
-#include "status_cache.hpp"
-#include "status_protocol.hpp"
+#include "broker/status_cache.hpp"
+#include "wire/status_protocol.hpp"
 
 #include <string>
 #include <vector>

@@ -5,7 +5,7 @@
 // bits 0-1, clock step in bits 2-5 in units of 250 ms, followed by on_timer()), a frame count,
 // then that many length-prefixed frames after the peer's identity (fuzz_input.hpp).
 // The core must end empty after shutdown(), whatever came before.
-#include "broker_core.hpp"
+#include "broker/core.hpp"
 #include "fuzz_input.hpp"
 
 #include <spdlog/spdlog.h>

@@ -2,7 +2,7 @@
 // system methods and parameter binding, as Dispatcher::handle() sees a body from the network,
 // on the test device bound by hand. Whatever the body, handle() must not throw and every reply
 // must be JSON.
-#include "dispatcher.hpp"
+#include "server/dispatcher.hpp"
 #include "support/test_device.hpp"
 
 #include <roc/json_reader.hpp>

@@ -2,7 +2,7 @@
 // fuzz_input.hpp) decoded as the broker's ROUTER, a worker's DEALER and a client's DEALER read it.
 // Any frames must decode or give an error; a decoded message must keep what it was given.
 #include "fuzz_input.hpp"
-#include "mdp.hpp"
+#include "wire/mdp.hpp"
 
 #include <cstdlib>
 

@@ -3,8 +3,8 @@
 // snapshot-request subscriptions. Each step is an op byte followed by length-prefixed pieces
 // (fuzz_input.hpp). Paths either split or throw std::invalid_argument; trees stay printable JSON.
 #include "fuzz_input.hpp"
-#include "status_cache.hpp"
-#include "status_protocol.hpp"
+#include "broker/status_cache.hpp"
+#include "wire/status_protocol.hpp"
 
 #include <roc/json_reader.hpp>
 #include <roc/status.hpp>

@@ -3,7 +3,7 @@
 // and rocbroker as a child process whose memory can be read.
 #pragma once
 
-#include "mdp.hpp"
+#include "wire/mdp.hpp"
 #include "support/process.hpp"
 
 #include <zmq.hpp>

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <roc/endpoints.hpp>
+#include <roc/security.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace roc {
@@ -52,6 +54,14 @@ struct BrokerOptions {
   /// Calls in flight at one worker, whatever credit its READY declares: a worker that takes
   /// calls and never answers holds at most this many.
   std::uint32_t max_worker_credit = 1024;
+
+  /// The broker's secret certificate. When set, all three sockets speak CURVE only: encrypted,
+  /// and every peer must know the broker's public key. Plaintext peers get nothing.
+  std::optional<Certificate> certificate{};
+  /// A directory of public certificates (`*.key`); with `certificate` set, only those keys are
+  /// admitted, with the rights their metadata grants (docs/security.md). Re-read by
+  /// Broker::reload_keys() and when its files change. Empty: any CURVE key is admitted.
+  std::string allow_directory{};
 };
 
 /// Counters for tests and tools; a snapshot, consistent per field only.

@@ -1,7 +1,10 @@
 // One broker address → the three endpoints a roc process talks to (DESIGN §2).
 #pragma once
 
+#include <roc/security.hpp>
+
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -25,6 +28,19 @@ class Endpoints {
   /// `ROC_BROKER` when set and non-empty, else localhost:5555.
   static Endpoints from_env();
 
+  /// What the `--broker`, `--cert` and `--broker-cert` options of roc's programs feed: each
+  /// empty argument falls back to its variable (`ROC_BROKER`, `ROC_CERT`, `ROC_BROKER_CERT`),
+  /// then to localhost:5555 and plaintext. Throws roc::Error naming a certificate that cannot be
+  /// used, std::invalid_argument for a bad address.
+  static Endpoints resolve(std::string_view address, const std::string& cert, const std::string& broker_cert);
+
+  /// The credentials every socket to this broker uses: those given to set_credentials(), else
+  /// Credentials::from_env() read when a socket is made, so that `ROC_CERT` and
+  /// `ROC_BROKER_CERT` secure any program. Throws roc::Error when a file they name is unusable.
+  Credentials credentials() const;
+  /// Fixes the credentials (plaintext with a default Credentials{}), whatever the environment says.
+  Endpoints& set_credentials(Credentials credentials);
+
   const std::string& calls() const noexcept { return calls_; }
   const std::string& publish() const noexcept { return publish_; }
   const std::string& subscribe() const noexcept { return subscribe_; }
@@ -38,6 +54,7 @@ class Endpoints {
  private:
   std::string address_, host_, calls_, publish_, subscribe_;
   std::uint16_t port_ = 0;
+  std::shared_ptr<const Credentials> credentials_;  // null: from the environment
 };
 
 }  // namespace roc

@@ -1,0 +1,167 @@
+// The broker's routing state machine (7/MDP with roc's credit and call header extensions): which
+// workers serve which object ids, what each holds, what waits and until when. It reads decoded frames and writes to the ROUTER
+// it is given; binding, threads and the poll loop live in broker.cpp.
+#pragma once
+
+#include "broker/rate_limited_log.hpp"
+#include "wire/mdp.hpp"
+#include "roc/broker.hpp"
+
+#include <zmq.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace roc::detail {
+
+/// Routes calls between clients and workers on one ROUTER socket.
+///
+/// Thread safety: handle(), on_timer(), next_wakeup() and shutdown() must all be called from the
+/// thread that owns the ROUTER; stats() and worker_counts() may be called from any thread.
+/// Nothing here throws on bad input: malformed or unexpected messages are logged (rate-limited)
+/// and dropped or answered with an error.
+class BrokerCore {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  BrokerCore(zmq::socket_t& router, const BrokerOptions& options);
+
+  /// Handles one multipart message read from the ROUTER; the frames are consumed.
+  void handle(mdp::Frames& frames, Clock::time_point now);
+
+  /// The TCP connection with file descriptor `fd` closed (from the ROUTER's socket monitor):
+  /// the calls a client queued on it are dropped unrun (nobody would read their replies), and the
+  /// worker on it, if any, is gone: the calls it held are answered with -32002 at once instead of
+  /// after the heartbeat expiry.
+  void on_peer_disconnected(int fd, Clock::time_point now);
+
+  /// Sends due heartbeats, drops silent workers, answers requests whose grace ran out and drops
+  /// queued requests whose caller stopped waiting.
+  void on_timer(Clock::time_point now);
+
+  /// When on_timer() next has work to do.
+  Clock::time_point next_wakeup() const noexcept {
+    return std::min({next_heartbeat_, next_grace_check_, next_sweep_});
+  }
+
+  /// Orderly stop: answers every queued and held call with an error and sends DISCONNECT to
+  /// every worker. The core is empty afterwards.
+  void shutdown();
+
+  BrokerStats stats() const;
+  std::map<std::string, std::size_t> worker_counts() const;
+
+ private:
+  struct Service;
+
+  // A call sent to a worker and not answered yet. `body` shares the first body frame's buffer
+  // (zmq_msg_copy) so an error reply can name the request ids if the worker goes away.
+  struct InFlight {
+    zmq::message_t client;
+    zmq::message_t body;
+  };
+
+  // A call waiting for a worker with free credit.
+  struct Queued {
+    zmq::message_t client;
+    mdp::Frames body;
+    Clock::time_point enqueued;
+    Clock::time_point deadline;  // when its caller stops waiting; max() when it sent no timeout
+    int fd = -1;                 // the client's connection (ZMQ_SRCFD); -1 when unknown (inproc)
+    std::size_t cost = 0;        // what it counts against max_queued_bytes
+  };
+
+  struct Worker {
+    zmq::message_t identity;
+    Service* service = nullptr;
+    std::uint32_t credit = 1;    // as declared, capped by max_worker_credit
+    bool takes_header = false;   // a roc worker (credit frame in READY): it gets the call header
+    int fd = -1;  // the connection it registered on (ZMQ_SRCFD), to notice it closing
+    std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
+    Clock::time_point expiry;
+    std::uint64_t last_dispatch = 0;  // breaks ties between equally free workers (round robin)
+    std::size_t free_credit() const noexcept {
+      return in_flight.size() >= credit ? 0 : credit - in_flight.size();
+    }
+  };
+
+  struct Service {
+    std::string name;
+    std::vector<Worker*> workers;
+    std::deque<Queued> queue;
+    Clock::time_point no_workers_since;  // when the last worker left (or the service appeared)
+    Clock::time_point earliest_deadline = Clock::time_point::max();  // no queued call expires sooner
+    std::size_t cost = 0;  // counted against max_queued_bytes: made by a call before any worker came
+  };
+
+  using WorkerMap = std::unordered_map<std::string, Worker>;
+  using ServiceMap = std::unordered_map<std::string, Service>;
+
+  void on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now, int fd);
+  void on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd);
+  void on_malformed(const mdp::Frames& frames, const std::string& error, Clock::time_point now);
+  void on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd);
+  void on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::time_point now);
+  void on_mmi(zmq::message_t& sender, mdp::ClientMessage& message);
+
+  Worker* pick_worker(Service& service);
+  void dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body, Clock::time_point deadline,
+                Clock::time_point now);
+  void drain(Service& service, Clock::time_point now);
+
+  // Queue bookkeeping: every call that enters a queue goes through enqueue(), every call that
+  // leaves one through unqueued(), so the counters and bounds cannot drift.
+  void enqueue(Service& service, Queued&& call);
+  void unqueued(const Queued& call);
+  void refuse_busy(const zmq::message_t& client, const mdp::ClientMessage& message, std::size_t waiting);
+  template <class Drop>
+  std::size_t drop_queued(Service& service, Drop drop);
+  void sweep_expired(Clock::time_point now);
+  ServiceMap::iterator erase_service(ServiceMap::iterator it);
+
+  void remove_worker(WorkerMap::iterator it, bool send_disconnect, std::string_view why,
+                     Clock::time_point now);
+  void refuse_unknown_worker(const zmq::message_t& sender, std::string_view what);
+  void expire_unserved(Clock::time_point now);
+
+  void reply_text(const zmq::message_t& client, std::string_view service, std::string_view text);
+  void publish_counts(const Service& service);
+
+  zmq::socket_t& router_;
+  BrokerOptions options_;
+  Clock::duration expiry_after_;
+  WorkerMap workers_;
+  ServiceMap services_;
+  Clock::time_point next_heartbeat_;
+  Clock::time_point next_grace_check_ = Clock::time_point::max();
+  Clock::time_point next_sweep_ = Clock::time_point::max();
+  Clock::time_point last_sweep_;
+  std::unordered_map<int, std::size_t> queued_by_fd_;  // calls queued per client connection
+  std::uint64_t dispatch_count_ = 0;
+  RateLimitedLog log_;
+
+  // Counters: written only by the loop thread (plain load+store, no locked increment on the
+  // hot path), read from anywhere.
+  struct Counter {
+    std::atomic<std::uint64_t> value{0};
+    void add(std::uint64_t n = 1) noexcept {
+      value.store(value.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+    void set(std::uint64_t n) noexcept { value.store(n, std::memory_order_relaxed); }
+    std::uint64_t get() const noexcept { return value.load(std::memory_order_relaxed); }
+  };
+  Counter requests_, replies_, dropped_, not_found_, gone_, expired_, workers_count_, queued_;
+  Counter queued_bytes_, busy_, expired_calls_, abandoned_calls_;
+
+  mutable std::mutex counts_mutex_;
+  std::map<std::string, std::size_t> counts_;  // id → workers; changes only on (un)registration
+};
+
+}  // namespace roc::detail

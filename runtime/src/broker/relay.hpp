@@ -1,0 +1,76 @@
+// The broker's log and status relay (DESIGN §3.3): publishers' messages XSUB → XPUB,
+// subscribers' subscriptions XPUB → XSUB, in a thread of its own so calls never wait on logs.
+#pragma once
+
+#include "roc/broker.hpp"
+#include "broker/status_cache.hpp"
+
+#include <zmq.hpp>
+
+#include <atomic>
+#include <cstddef>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace roc::detail {
+
+/// Forwards publications and subscriptions between two bound sockets.
+///
+/// Lifetime: construct (binds, throws zmq::error_t when an endpoint cannot be bound), start()
+/// (forwards in a background thread), stop() (joins; idempotent; the destructor calls it).
+/// start() and stop() are for the owning thread; the sockets are used only by the relay thread
+/// once started.
+///
+/// ---- The status-tree cache ---------------------------------------------------------------
+/// Every publication passes through on_publication() in the relay thread, as a whole multipart
+/// message (topic frame, JSON body); every subscription (first byte 1 = subscribe, 0 =
+/// unsubscribe, then the prefix) through on_subscription(). Both hand the message to
+/// StatusCache (status_cache.hpp), which stamps a sequence number on `status.*` updates, keeps
+/// the merged tree and answers snapshot-request subscriptions in the stream. The XSUB holds a
+/// subscription to `status.` for its whole life so publishers always send status updates to the
+/// cache. XPUB_VERBOSE is off: a repeated subscription to a prefix already subscribed is not
+/// seen here (snapshot requests carry unique tokens, so they always are).
+/// -------------------------------------------------------------------------------------------
+class Relay {
+ public:
+  /// Binds XSUB on `publish_endpoint` (publishers connect here) and XPUB on
+  /// `subscribe_endpoint` (subscribers connect here). `ipv6` enables IPv6 on both sockets; both
+  /// get the broker's connection limits (broker_sockets.hpp).
+  Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
+        bool ipv6, const BrokerOptions& options);
+  ~Relay();
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  void start();
+  void stop();
+
+  /// Messages forwarded each way so far (for tests); thread-safe.
+  std::uint64_t publications() const noexcept { return publications_.load(std::memory_order_relaxed); }
+  std::uint64_t subscriptions() const noexcept { return subscriptions_.load(std::memory_order_relaxed); }
+  /// Status updates the cache dropped as unreadable; thread-safe.
+  std::uint64_t status_dropped() const noexcept { return status_.dropped(); }
+
+ private:
+  using Frames = std::vector<zmq::message_t>;
+
+  void run();
+  /// Called for each whole publication before it is forwarded; may change the frames.
+  void on_publication(Frames& message);
+  /// Called for each subscription message; returns whether it should go up to the publishers.
+  bool on_subscription(zmq::message_t& subscription);
+
+  zmq::context_t& context_;
+  zmq::socket_t xsub_;
+  zmq::socket_t xpub_;
+  zmq::socket_t wake_;  // PULL on an inproc endpoint: stop() pokes it so poll() returns at once
+  std::string wake_endpoint_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::uint64_t> publications_{0};
+  std::atomic<std::uint64_t> subscriptions_{0};
+  std::thread thread_;
+  StatusCache status_;  // used only by the relay thread
+};
+
+}  // namespace roc::detail

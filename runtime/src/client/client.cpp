@@ -1,0 +1,162 @@
+// roc::Client and the JSON-RPC side of calls: request bodies out, results or errors back.
+#include "roc/client.hpp"
+
+#include "client/client_core.hpp"
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <fmt/format.h>
+
+namespace roc {
+namespace detail {
+namespace {
+
+// The request body; no id makes it a notification.
+std::string request_body(std::optional<std::int64_t> id, std::string_view method, const json::Value* params) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("jsonrpc");
+  w.String("2.0");
+  if (id) {
+    w.Key("id");
+    w.Int64(*id);
+  }
+  w.Key("method");
+  w.String(method.data(), static_cast<rapidjson::SizeType>(method.size()));
+  if (params != nullptr) {
+    w.Key("params");
+    params->Accept(w);
+  }
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+// Throws the error a response carries, or ProtocolError when it is no response at all.
+void check_response(const Json& reply, const std::string& object_id) {
+  const auto& v = reply.value();
+  if (!v.IsObject())
+    throw ProtocolError(fmt::format("object '{}' answered with something that is not a JSON-RPC response", object_id));
+  auto error = v.FindMember("error");
+  if (error != v.MemberEnd()) {
+    const auto& e = error->value;
+    if (!e.IsObject() || !e.HasMember("code") || !e["code"].IsInt() || !e.HasMember("message") ||
+        !e["message"].IsString())
+      throw ProtocolError(fmt::format("object '{}' answered with a malformed error object", object_id));
+    auto data = e.FindMember("data");
+    throw_remote_error(e["code"].GetInt(), e["message"].GetString(),
+                       data == e.MemberEnd() ? std::string() : json::to_string(data->value));
+  }
+  if (!v.HasMember("result"))
+    throw ProtocolError(fmt::format("object '{}' answered with neither a result nor an error", object_id));
+}
+
+}  // namespace
+
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+          std::chrono::milliseconds timeout) {
+  const auto id = core.next_id();
+  Json reply = core.request(object_id, request_body(id, method, params), id, timeout);
+  check_response(reply, object_id);
+  return reply;
+}
+
+void call_async(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+                std::chrono::milliseconds timeout, std::function<void(const json::Value& result)> on_result,
+                std::function<void(std::exception_ptr)> on_error) {
+  const auto id = core.next_id();
+  core.request_async(
+      object_id, request_body(id, method, params), id, timeout,
+      [object_id, on_result, on_error](Json&& reply) {
+        try {
+          check_response(reply, object_id);
+        } catch (...) {
+          on_error(std::current_exception());
+          return;
+        }
+        on_result(reply.value()["result"]);
+      },
+      on_error);
+}
+
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+            std::chrono::milliseconds timeout) {
+  core.send(object_id, request_body(std::nullopt, method, params), timeout);
+}
+
+const json::Value& inout_member(const json::Value& result, std::string_view method, std::string_view name) {
+  if (!result.IsObject())
+    throw ProtocolError(fmt::format("the result of '{}' is {}, but a call with in/out arguments expects an object "
+                                    "{{\"return\": ..., \"<parameter>\": ...}}",
+                                    method, json::describe_kind(result)));
+  auto member = result.FindMember(rapidjson::StringRef(name.data(), name.size()));
+  if (member == result.MemberEnd())
+    throw ProtocolError(fmt::format("the result of '{}' has no member '{}'{}", method, name,
+                                    name == "return" ? " (the return value of a call with in/out arguments)"
+                                                     : " (the value of that in/out argument after the call)"));
+  return member->value;
+}
+
+}  // namespace detail
+
+void ObjectHandle::check_signature() const {
+  Json reply = detail::call(*core_, id_, "rpc.signature", nullptr, timeout_);
+  const auto& actual = reply.value()["result"];
+  if (!actual.IsString())
+    throw ProtocolError(fmt::format("object '{}' answered rpc.signature with something that is not a string", id_));
+  if (signature_->expected != actual.GetString())
+    throw SignatureMismatch(error_code::signature_mismatch,
+                            fmt::format("signature mismatch: object '{}' implements interface signature {}, but this "
+                                        "proxy was generated for {}; regenerate the proxy from the object's header "
+                                        "or IDL",
+                                        id_, actual.GetString(), signature_->expected));
+  signature_->verified.store(true, std::memory_order_release);
+}
+
+Client::Client(Endpoints broker, ClientOptions options)
+    : options_(options), core_(std::make_shared<detail::ClientCore>(std::move(broker))) {
+  if (options_.timeout.count() <= 0) throw std::invalid_argument("roc::ClientOptions: the timeout must be positive");
+}
+
+Client::~Client() = default;
+
+ObjectHandle Client::object(std::string id) const { return ObjectHandle(core_, std::move(id), options_.timeout); }
+
+std::string Client::mmi(const std::string& service, const std::string& body) const {
+  return core_->request_raw(service, body, options_.timeout);
+}
+
+namespace {
+// 8/MMI status codes a broker answers instead of the service's reply.
+constexpr std::string_view mmi_found = "200";
+constexpr std::string_view mmi_not_found = "404";
+constexpr std::string_view mmi_not_implemented = "501";
+
+[[noreturn]] void throw_not_supported(const Endpoints& broker, std::string_view service, std::string_view code) {
+  throw NotSupported(fmt::format("the broker at {} does not support {} (8/MMI {})", broker.calls(), service, code));
+}
+}  // namespace
+
+Json Client::objects() const {
+  auto text = mmi("mmi.objects", "");
+  // Both mean the broker has no such MMI service; a JSON listing never is a bare number.
+  if (text == mmi_not_implemented || text == mmi_not_found) throw_not_supported(broker(), "mmi.objects", text);
+  try {
+    return Json::parse(text);
+  } catch (const std::invalid_argument& error) {
+    throw ProtocolError(fmt::format("mmi.objects answered with something that is not JSON: {}", error.what()));
+  }
+}
+
+bool Client::exists(const std::string& id) const {
+  const auto code = mmi("mmi.service", id);
+  if (code == mmi_found) return true;
+  if (code == mmi_not_found) return false;
+  if (code == mmi_not_implemented) throw_not_supported(broker(), "mmi.service", code);
+  throw ProtocolError(fmt::format("mmi.service answered '{}', not an 8/MMI code", code.substr(0, 64)));
+}
+
+const Endpoints& Client::broker() const noexcept { return core_->broker(); }
+
+}  // namespace roc
