@@ -21,7 +21,13 @@ class RateLimitedLog {
     if (admit()) spdlog::warn(format, std::forward<Args>(args)...);
   }
 
-  /// Warnings suppressed since this object was made.
+  /// The same budget for lines worth less than a warning (e.g. each key the broker admits).
+  template <class... Args>
+  void info(spdlog::format_string_t<Args...> format, Args&&... args) {
+    if (admit()) spdlog::info(format, std::forward<Args>(args)...);
+  }
+
+  /// Lines suppressed since this object was made.
   std::uint64_t suppressed_total() const noexcept { return suppressed_total_; }
 
  private:
@@ -29,7 +35,7 @@ class RateLimitedLog {
     const auto now = std::chrono::steady_clock::now();
     if (now - window_start_ >= window_) {
       if (suppressed_ > 0)
-        spdlog::warn("broker: {} more warnings suppressed in the last {} ms", suppressed_,
+        spdlog::warn("broker: {} more lines of this kind suppressed in the last {} ms", suppressed_,
                      std::chrono::duration_cast<std::chrono::milliseconds>(now - window_start_).count());
       window_start_ = now;
       in_window_ = 0;
