@@ -6,6 +6,7 @@
 #include "support/raw_peers.hpp"
 #include "support/test_device.hpp"
 #include "support/test_support.hpp"
+#include "transport/sockets.hpp"
 
 #include <doctest/doctest.h>
 
@@ -362,6 +363,40 @@ TEST_CASE("the ZAP handler answers requests libzmq would never send and counts t
   // Still answering after all that.
   CHECK((*ask({"", "1.0", "9", "roc", "a", "", "CURVE", key32}))[3] == "200");
   peer.close();
+  authenticator.stop();
+}
+
+TEST_CASE("every message on an admitted connection carries the sender's public key for the broker to check") {
+  // The contract between admission and authorization: what the ZAP handler puts as User-Id is
+  // what sender_key() gives the call router and the relay, per message.
+  const auto broker_key = key("broker"), client_key = key("client");
+  TempDir allow;
+  admit(allow, client_key);
+  zmq::context_t context;
+  roc::detail::KeyringHolder keyring(roc::detail::Keyring::open());
+  roc::detail::Authenticator authenticator(keyring, allow.path());
+  authenticator.start(context);
+  auto options = secured(broker_key, allow.path());
+  auto router = roc::detail::broker_side_socket(context, zmq::socket_type::router, false, options);
+  router.bind("tcp://127.0.0.1:*");
+  const roc::Endpoints at(router.get(zmq::sockopt::last_endpoint));
+
+  zmq::context_t client_context;
+  auto dealer = roc::detail::broker_socket(client_context, zmq::socket_type::dealer, at,
+                                           roc::Credentials{client_key, broker_key.public_only()});
+  dealer.connect(at.calls());
+  REQUIRE(dealer.send(zmq::str_buffer("hello")));
+  zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+  REQUIRE(zmq::poll(&item, 1, 5s) == 1);
+  std::vector<zmq::message_t> frames;
+  REQUIRE(zmq::recv_multipart(router, std::back_inserter(frames)));
+  REQUIRE(frames.size() == 2);
+  // Only frames the peer sent carry it: the routing id a ROUTER prepends has no properties.
+  CHECK(roc::detail::sender_key(frames[0]).empty());
+  CHECK(roc::detail::sender_key(frames[1]) == client_key.public_key());
+  CHECK(keyring.get()->find(roc::detail::sender_key(frames[1]))->name == "client");
+  dealer.close();
+  router.close();
   authenticator.stop();
 }
 

@@ -66,6 +66,7 @@ class KeyringHolder {
 
 /// The public key (Z85) the broker's authenticator put as User-Id on a message's connection,
 /// or empty for a message from a plaintext socket.
+/// Read it from a frame the peer sent: the routing-id frame a ROUTER prepends carries none.
 std::string_view sender_key(const zmq::message_t& frame);
 
 }  // namespace roc::detail
