@@ -79,6 +79,12 @@ struct BrokerStats {
   std::uint64_t expired_calls = 0;    ///< queued calls dropped unrun: their caller's timeout passed
   std::uint64_t abandoned_calls = 0;  ///< queued calls dropped unrun: their client disconnected
   std::uint64_t status_dropped = 0;   ///< status updates dropped: not JSON, bad path, or too deep
+  /// Secured broker (docs/security.md): calls answered -32007 and READYs refused for want of a
+  /// right, and messages dropped because their key is no longer admitted.
+  std::uint64_t not_allowed = 0;
+  /// Secured broker: log and status publications dropped: the key's roc-publish does not cover
+  /// the topic, or the key is no longer admitted. They reach no subscriber and no snapshot.
+  std::uint64_t publications_refused = 0;
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)

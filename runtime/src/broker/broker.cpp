@@ -120,6 +120,7 @@ class Broker::Impl {
     if (relay_) {
       relay_->stop();
       last_stats_.status_dropped = relay_->status_dropped();
+      last_stats_.publications_refused = relay_->publications_refused();
     }
     relay_.reset();
     core_.reset();
@@ -145,6 +146,7 @@ class Broker::Impl {
     std::lock_guard lock(mutex_);
     auto s = core_ ? core_->stats() : last_stats_;
     s.status_dropped = relay_ ? relay_->status_dropped() : last_stats_.status_dropped;
+    s.publications_refused = relay_ ? relay_->publications_refused() : last_stats_.publications_refused;
     return s;
   }
 
