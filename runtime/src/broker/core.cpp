@@ -18,17 +18,8 @@ namespace {
 
 std::string_view view(const zmq::message_t& m) { return {static_cast<const char*>(m.data()), m.size()}; }
 
-// A routing identity for logs: printable ids as they are, others in hex (ZeroMQ's are binary).
-std::string peer_name(const zmq::message_t& identity) {
-  auto bytes = view(identity);
-  const bool printable = !bytes.empty() && std::all_of(bytes.begin(), bytes.end(), [](char c) {
-    return c >= 0x20 && c < 0x7f;
-  });
-  if (printable) return std::string(bytes.substr(0, 64));
-  std::string hex;
-  for (unsigned char c : bytes.substr(0, 32)) hex += fmt::format("{:02x}", c);
-  return hex;
-}
+// A routing identity for logs (ZeroMQ's own are binary).
+std::string peer_name(const zmq::message_t& identity) { return loggable(view(identity)); }
 
 constexpr std::string_view mmi_prefix = "mmi.";
 

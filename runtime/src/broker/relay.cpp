@@ -92,7 +92,7 @@ bool Relay::permitted(const Frames& message) {
   if (rights != nullptr && rights->may_publish(topic)) return true;
   refused_.fetch_add(1, std::memory_order_relaxed);
   const auto name = rights == nullptr || rights->name.empty() ? std::string(key) : rights->name;
-  log_.warn("broker relay: dropped a publication on '{}' from key '{}': {}", topic.substr(0, 80), name,
+  log_.warn("broker relay: dropped a publication on '{}' from key '{}': {}", loggable(topic), name,
             rights == nullptr ? "the key is no longer admitted" : "its roc-publish does not cover the topic");
   return false;
 }
