@@ -5,11 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <string>
-#include <string_view>
-
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace roc::detail {
