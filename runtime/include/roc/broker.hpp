@@ -88,6 +88,12 @@ struct BrokerStats {
   /// have meant (not CURVE, not roc's domain). Plaintext peers of a secured broker fail before
   /// they get this far and are not counted here.
   std::uint64_t keys_refused = 0;
+  /// Secured broker (docs/security.md): calls answered -32007 and READYs refused for want of a
+  /// right, and messages dropped because their key is no longer admitted.
+  std::uint64_t not_allowed = 0;
+  /// Secured broker: log and status publications dropped: the key's roc-publish does not cover
+  /// the topic, or the key is no longer admitted. They reach no subscriber and no snapshot.
+  std::uint64_t publications_refused = 0;
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)

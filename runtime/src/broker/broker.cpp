@@ -134,6 +134,7 @@ class Broker::Impl {
     if (relay_) {
       relay_->stop();
       last_stats_.status_dropped = relay_->status_dropped();
+      last_stats_.publications_refused = relay_->publications_refused();
     }
     relay_.reset();
     // Only once the broker's sockets are closed (see Authenticator::stop).
@@ -161,6 +162,7 @@ class Broker::Impl {
     std::lock_guard lock(mutex_);
     auto s = core_ ? core_->stats() : last_stats_;
     s.status_dropped = relay_ ? relay_->status_dropped() : last_stats_.status_dropped;
+    s.publications_refused = relay_ ? relay_->publications_refused() : last_stats_.publications_refused;
     if (authenticator_) {
       s.keys_admitted = authenticator_->admitted();
       s.keys_refused = authenticator_->refused();

@@ -1,13 +1,29 @@
 // Rate-limited warnings for the broker: a peer flooding it with garbage must not flood the log.
 #pragma once
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace roc::detail {
+
+/// Bytes a peer sent, fit for a log line: printable ASCII as it is (up to 64), anything else in
+/// hex (up to 32 bytes), so that no peer can write control characters into the broker's log.
+inline std::string loggable(std::string_view bytes) {
+  const bool printable = !bytes.empty() && std::all_of(bytes.begin(), bytes.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f;
+  });
+  if (printable) return std::string(bytes.substr(0, 64));
+  std::string hex;
+  for (unsigned char c : bytes.substr(0, 32)) hex += fmt::format("{:02x}", c);
+  return hex;
+}
 
 /// Lets at most `burst` warnings through per `window`; the rest are counted and summarized in
 /// one line when the next window opens. Not thread-safe: one per thread.
