@@ -4,6 +4,7 @@
 // handler survives requests libzmq would never send, and rocbroker's --cert/--allow/SIGHUP.
 #include "broker/authenticator.hpp"
 #include "support/raw_peers.hpp"
+#include "support/secure_lab.hpp"
 #include "support/test_device.hpp"
 #include "support/test_support.hpp"
 #include "transport/sockets.hpp"
@@ -21,19 +22,20 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <unistd.h>
-
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using roc::test::Admission;
+using roc::test::SecureLab;
+using roc::test::SecuredBroker;
 using testing_lab::Device;
 namespace fs = std::filesystem;
 
@@ -41,61 +43,6 @@ namespace {
 
 // How long a refused peer is given to get anything at all; an admitted call takes milliseconds.
 constexpr auto refused_wait = 600ms;
-
-/// A fresh directory, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "roc-security-test-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string path(const std::string& name = {}) const { return name.empty() ? path_ : path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
-
-roc::Certificate key(const std::string& name) {
-  auto certificate = roc::Certificate::generate();
-  certificate.set_meta("name", name);
-  return certificate;
-}
-
-/// Puts `certificate`'s public half into the allow directory `dir` as NAME.key.
-void admit(const TempDir& dir, const roc::Certificate& certificate) {
-  certificate.public_only().save(dir.path(certificate.name()));
-}
-void revoke(const TempDir& dir, const roc::Certificate& certificate) {
-  REQUIRE(fs::remove(dir.path(certificate.name() + ".key")));
-}
-
-roc::BrokerOptions secured(const roc::Certificate& broker_key, const std::string& allow_directory = {}) {
-  roc::BrokerOptions options;
-  options.bind = "127.0.0.1:0";
-  options.heartbeat_interval = 100ms;
-  options.unknown_object_grace = 200ms;
-  options.certificate = broker_key;
-  options.allow_directory = allow_directory;
-  return options;
-}
-
-/// The broker's endpoints as a program holding `own` (none: a per-process key) sees them.
-roc::Endpoints as(roc::Endpoints endpoints, const roc::Certificate& broker_key,
-                  std::optional<roc::Certificate> own) {
-  endpoints.set_credentials(roc::Credentials{std::move(own), broker_key.public_only()});
-  return endpoints;
-}
-roc::Endpoints plaintext(roc::Endpoints endpoints) {
-  endpoints.set_credentials(roc::Credentials{});
-  return endpoints;
-}
 
 /// Whether a client with these endpoints gets the answer to dev.add within `timeout`; false on
 /// TimeoutError, which is what a refused peer sees (the broker never answers it).
@@ -108,34 +55,16 @@ bool served(const roc::Endpoints& endpoints, std::chrono::milliseconds timeout =
   }
 }
 
-/// A broker with CURVE on, a server publishing a Device as "dev" with an admitted key, and the
-/// allow directory they use.
+/// A secured broker and a server publishing a Device as "dev" with an admitted key.
 struct SecuredRig {
-  explicit SecuredRig(bool with_allow_directory = true)
-      : broker_key(key("broker")),
-        server_key(key("server")),
-        broker([&] {
-          if (with_allow_directory) admit(dir, server_key);
-          return secured(broker_key, with_allow_directory ? dir.path() : std::string());
-        }()) {
-    broker.start();
-    server = std::make_unique<roc::Server>(as(broker.endpoints(), broker_key, server_key), roc::test::fast_server());
-    server->publish("dev", device);
-    server->start();
-    REQUIRE(roc::test::wait_until([&] { return broker.workers().count("dev") == 1; }));
-  }
-  ~SecuredRig() {
-    server->stop();
-    broker.stop();
-  }
-  roc::Endpoints endpoints(std::optional<roc::Certificate> own) const {
-    return as(broker.endpoints(), broker_key, std::move(own));
+  explicit SecuredRig(Admission admission = Admission::listed)
+      : secured(admission), server_key(secured.key("server")) {
+    server = secured.serve(server_key, "dev", device);
+    REQUIRE(roc::test::wait_until([&] { return secured.workers_of("dev") == 1; }));
   }
 
-  TempDir dir;
-  roc::Certificate broker_key;
+  SecuredBroker secured;
   roc::Certificate server_key;
-  roc::Broker broker;
   Device device;
   std::unique_ptr<roc::Server> server;
 };
@@ -170,11 +99,9 @@ std::string read_file(const std::string& path) {
 TEST_CASE("an admitted client is served while unknown keys and plaintext clients get nothing") {
   LogCapture log;
   SecuredRig rig;
-  const auto client_key = key("lab-pc-1");
-  admit(rig.dir, client_key);
-  rig.broker.reload_keys();
+  const auto client_key = rig.secured.key("lab-pc-1");
 
-  roc::Client client(rig.endpoints(client_key));
+  roc::Client client(rig.secured.as(client_key));
   CHECK(client.object("dev").call<std::int32_t>("add", 20, 22) == 42);
 
   // The admitted client keeps calling while the others knock; none of its calls may fail.
@@ -189,15 +116,15 @@ TEST_CASE("an admitted client is served while unknown keys and plaintext clients
       }
     }
   });
-  CHECK_FALSE(served(rig.endpoints(key("stranger"))));
-  CHECK_FALSE(served(plaintext(rig.broker.endpoints())));
-  CHECK_FALSE(served(rig.endpoints(std::nullopt)));  // a per-process key nobody admitted
+  CHECK_FALSE(served(rig.secured.as(SecureLab::stranger("stranger"))));
+  CHECK_FALSE(served(rig.secured.plaintext()));
+  CHECK_FALSE(served(rig.secured.as(std::nullopt)));  // a per-process key nobody admitted
   knocking = false;
   honest.join();
   CHECK(bad == 0);
   CHECK(good > 0);
 
-  const auto stats = rig.broker.stats();
+  const auto stats = rig.secured.broker.stats();
   CHECK(stats.keys_admitted >= 2);  // the server's and the client's connections
   CHECK(stats.keys_refused >= 2);   // the stranger and the per-process key, each at least once
   CHECK(log.count("admitted key 'lab-pc-1' from 127.0.0.1") == 1);
@@ -207,80 +134,75 @@ TEST_CASE("an admitted client is served while unknown keys and plaintext clients
 TEST_CASE("the broker's log names a key that reconnects in a loop once, not once per attempt") {
   LogCapture log;
   SecuredRig rig;
-  const auto stranger = key("stranger");
-  const auto before = rig.broker.stats().keys_refused;
-  for (int i = 0; i < 3; ++i) CHECK_FALSE(served(rig.endpoints(stranger), 300ms));
-  CHECK(rig.broker.stats().keys_refused >= before + 3);
+  const auto stranger = SecureLab::stranger("stranger");
+  const auto before = rig.secured.broker.stats().keys_refused;
+  for (int i = 0; i < 3; ++i) CHECK_FALSE(served(rig.secured.as(stranger), 300ms));
+  CHECK(rig.secured.broker.stats().keys_refused >= before + 3);
   CHECK(log.count("refused key " + stranger.public_key()) == 1);
 }
 
 TEST_CASE("a broker with a certificate and no allow directory admits any key, a per-process one too") {
-  SecuredRig rig(/*with_allow_directory=*/false);
-  CHECK(served(rig.endpoints(key("anyone")), 5s));
-  CHECK(served(rig.endpoints(std::nullopt), 5s));
-  CHECK_FALSE(served(plaintext(rig.broker.endpoints())));
-  CHECK(rig.broker.stats().keys_refused == 0);  // plaintext peers fail before the ZAP handler
-  CHECK(rig.broker.stats().keys_admitted >= 3);
+  SecuredRig rig(Admission::any_key);
+  CHECK(served(rig.secured.as(SecureLab::stranger("anyone")), 5s));
+  CHECK(served(rig.secured.as(std::nullopt), 5s));
+  CHECK_FALSE(served(rig.secured.plaintext()));
+  CHECK(rig.secured.broker.stats().keys_refused == 0);  // plaintext peers fail before the ZAP handler
+  CHECK(rig.secured.broker.stats().keys_admitted >= 3);
 }
 
 TEST_CASE("a key removed from the allow directory is refused after reload_keys() and after the watch sees it") {
   SecuredRig rig;
-  const auto first = key("first"), second = key("second"), late = key("late");
-  admit(rig.dir, first);
-  admit(rig.dir, second);
-  rig.broker.reload_keys();
-  REQUIRE(served(rig.endpoints(first), 5s));
-  REQUIRE(served(rig.endpoints(second), 5s));
+  auto& lab = rig.secured.lab;
+  auto& broker = rig.secured.broker;
+  const auto first = rig.secured.key("first"), second = rig.secured.key("second");
+  const auto late = SecureLab::stranger("late");
+  REQUIRE(served(rig.secured.as(first), 5s));
+  REQUIRE(served(rig.secured.as(second), 5s));
 
   SUBCASE("reload_keys() puts the change in force when it returns") {
-    revoke(rig.dir, first);
-    rig.broker.reload_keys();
-    CHECK_FALSE(served(rig.endpoints(first)));
-    CHECK(served(rig.endpoints(second), 5s));
+    lab.revoke("first");
+    broker.reload_keys();
+    CHECK_FALSE(served(rig.secured.as(first)));
+    CHECK(served(rig.secured.as(second), 5s));
   }
   SUBCASE("the directory watch removes and adds keys by itself") {
-    revoke(rig.dir, second);
-    admit(rig.dir, late);
+    lab.revoke("second");
+    lab.admit(late);
     // Each look makes a client; one every 100 ms is plenty against a watch of about a second.
     const auto refused = [&](const roc::Certificate& k) {
-      if (!served(rig.endpoints(k), 300ms)) return true;
+      if (!served(rig.secured.as(k), 300ms)) return true;
       std::this_thread::sleep_for(100ms);
       return false;
     };
     CHECK(roc::test::wait_until([&] { return refused(second); }, 10s));
     CHECK(roc::test::wait_until([&] { return !refused(late); }, 10s));
-    CHECK(served(rig.endpoints(first), 5s));
+    CHECK(served(rig.secured.as(first), 5s));
   }
   SUBCASE("a directory that cannot be read keeps the keys in force") {
     LogCapture log;
-    const auto moved = rig.dir.path() + "-moved";
-    fs::rename(rig.dir.path(), moved);
-    rig.broker.reload_keys();
-    const bool still_served = served(rig.endpoints(first), 5s);
-    fs::rename(moved, rig.dir.path());
+    const auto moved = lab.directory() / "allow-moved";
+    fs::rename(lab.allow_directory(), moved);
+    broker.reload_keys();
+    const bool still_served = served(rig.secured.as(first), 5s);
+    fs::rename(moved, lab.allow_directory());
     CHECK(still_served);
     CHECK(log.count("cannot read the allow directory") >= 1);
   }
-  CHECK(served(rig.endpoints(rig.server_key), 5s));
+  CHECK(served(rig.secured.as(rig.server_key), 5s));
 }
 
 TEST_CASE("logs and status reach admitted subscribers only") {
-  const auto broker_key = key("broker");
-  const auto publisher_key = key("publisher"), reader_key = key("reader"), stranger_key = key("stranger");
-  TempDir dir;
-  admit(dir, publisher_key);
-  admit(dir, reader_key);
-  roc::Broker broker(secured(broker_key, dir.path()));
-  broker.start();
-  const auto endpoints = broker.endpoints();
+  SecuredBroker secured;
+  const auto publisher_key = secured.key("publisher"), reader_key = secured.key("reader");
+  const auto stranger_key = SecureLab::stranger("stranger");
 
   SUBCASE("status") {
-    roc::StatusUpdater updater(as(endpoints, broker_key, publisher_key));
+    roc::StatusUpdater updater(secured.as(publisher_key));
     updater.emit("lab.temperature", 21);
     REQUIRE(updater.flush(5s));
-    roc::StatusSubscription reader(as(endpoints, broker_key, reader_key), {"lab"}, 50ms);
-    roc::StatusSubscription stranger(as(endpoints, broker_key, stranger_key), {"lab"}, 50ms);
-    roc::StatusSubscription plain(plaintext(endpoints), {"lab"}, 50ms);
+    roc::StatusSubscription reader(secured.as(reader_key), {"lab"}, 50ms);
+    roc::StatusSubscription stranger(secured.as(stranger_key), {"lab"}, 50ms);
+    roc::StatusSubscription plain(secured.plaintext(), {"lab"}, 50ms);
     roc::StatusTree tree;
     REQUIRE(roc::test::wait_until(
         [&] {
@@ -298,11 +220,11 @@ TEST_CASE("logs and status reach admitted subscribers only") {
     CHECK_FALSE(stranger.synced());
   }
   SUBCASE("logs") {
-    auto sink = std::make_shared<roc::log::Sink>(as(endpoints, broker_key, publisher_key), "lab");
+    auto sink = std::make_shared<roc::log::Sink>(secured.as(publisher_key), "lab");
     spdlog::logger logger("security-test", sink);
-    auto reader = roc::log::records(as(endpoints, broker_key, reader_key), {}, 10ms);
-    auto stranger = roc::log::records(as(endpoints, broker_key, stranger_key), {}, 10ms);
-    auto plain = roc::log::records(plaintext(endpoints), {}, 10ms);
+    auto reader = roc::log::records(secured.as(reader_key), {}, 10ms);
+    auto stranger = roc::log::records(secured.as(stranger_key), {}, 10ms);
+    auto plain = roc::log::records(secured.plaintext(), {}, 10ms);
     // A SUB misses what was published before its subscription arrived: publish until one lands.
     int read = 0, strangers = 0;
     const auto deadline = Clock::now() + 5s;
@@ -317,8 +239,8 @@ TEST_CASE("logs and status reach admitted subscribers only") {
     CHECK(strangers == 0);
     CHECK(sink->drain(2s));
   }
-  CHECK(broker.stats().keys_refused >= 1);
-  broker.stop();
+  CHECK(secured.broker.stats().keys_refused >= 1);
+  secured.broker.stop();
 }
 
 TEST_CASE("the ZAP handler answers requests libzmq would never send and counts them refused") {
@@ -369,21 +291,20 @@ TEST_CASE("the ZAP handler answers requests libzmq would never send and counts t
 TEST_CASE("every message on an admitted connection carries the sender's public key for the broker to check") {
   // The contract between admission and authorization: what the ZAP handler puts as User-Id is
   // what sender_key() gives the call router and the relay, per message.
-  const auto broker_key = key("broker"), client_key = key("client");
-  TempDir allow;
-  admit(allow, client_key);
+  SecureLab lab;
+  const auto client_key = lab.key("client");
   zmq::context_t context;
   roc::detail::KeyringHolder keyring(roc::detail::Keyring::open());
-  roc::detail::Authenticator authenticator(keyring, allow.path());
+  roc::detail::Authenticator authenticator(keyring, lab.allow_directory().string());
   authenticator.start(context);
-  auto options = secured(broker_key, allow.path());
+  const auto options = lab.broker_options();
   auto router = roc::detail::broker_side_socket(context, zmq::socket_type::router, false, options);
   router.bind("tcp://127.0.0.1:*");
   const roc::Endpoints at(router.get(zmq::sockopt::last_endpoint));
 
   zmq::context_t client_context;
   auto dealer = roc::detail::broker_socket(client_context, zmq::socket_type::dealer, at,
-                                           roc::Credentials{client_key, broker_key.public_only()});
+                                           lab.as(client_key, at).credentials());
   dealer.connect(at.calls());
   REQUIRE(dealer.send(zmq::str_buffer("hello")));
   zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
@@ -417,7 +338,8 @@ TEST_CASE("a plaintext broker bound beyond loopback warns at start; on loopback 
   }
   CHECK(log.count("without a certificate") == 1);
   {
-    auto options = secured(key("broker"));
+    SecureLab lab;
+    auto options = lab.broker_options(Admission::any_key);
     options.bind = "0.0.0.0:0";
     roc::Broker broker(options);
     broker.start();
@@ -430,52 +352,56 @@ TEST_CASE("an allow directory without a certificate, or a certificate without it
   roc::BrokerOptions options;
   options.allow_directory = "/tmp";
   CHECK_THROWS_AS(roc::Broker{options}, std::invalid_argument);
-  auto no_secret = secured(key("broker").public_only());
+  SecureLab lab;
+  auto no_secret = lab.broker_options(Admission::any_key);
+  no_secret.certificate = lab.broker_key().public_only();
   CHECK_THROWS_AS(roc::Broker{no_secret}, roc::Error);
-  CHECK_THROWS_AS(roc::Broker{secured(key("broker"), "/nonexistent/roc-allow")}, roc::Error);
+  auto no_directory = lab.broker_options();
+  no_directory.allow_directory = "/nonexistent/roc-allow";
+  CHECK_THROWS_AS(roc::Broker{no_directory}, roc::Error);
 }
 
 TEST_CASE("rocbroker --cert --allow admits only the allowed keys and re-reads them on SIGHUP") {
-  TempDir dir;
-  TempDir allow;
-  const auto broker_key = key("broker"), server_key = key("server"), client_key = key("client");
-  broker_key.save(dir.path("broker"));
-  admit(allow, server_key);
-  admit(allow, client_key);
+  SecureLab lab;
+  // The broker's key files sit beside the allow directory, not in it.
+  const auto file = [&](const std::string& name) { return (lab.directory() / name).string(); };
+  lab.broker_key().save(file("broker"));
+  const auto allow = lab.allow_directory().string();
+  const auto server_key = lab.key("server"), client_key = lab.key("client");
   const std::string program = ROC_BROKER_PROGRAM;
 
   SUBCASE("bad flags are refused with a clear message") {
-    auto no_cert = roc::test::run({program, "--bind", "127.0.0.1:0", "--allow", allow.path()});
+    auto no_cert = roc::test::run({program, "--bind", "127.0.0.1:0", "--allow", allow});
     CHECK(no_cert.code != 0);
     CHECK(no_cert.err.find("--cert") != std::string::npos);
-    auto public_only = roc::test::run({program, "--bind", "127.0.0.1:0", "--cert", dir.path("broker.key")});
+    auto public_only = roc::test::run({program, "--bind", "127.0.0.1:0", "--cert", file("broker.key")});
     CHECK(public_only.code == 1);
     CHECK(public_only.err.find("holds no secret key") != std::string::npos);
-    auto missing = roc::test::run({program, "--bind", "127.0.0.1:0", "--cert", dir.path("nothing.key_secret")});
+    auto missing = roc::test::run({program, "--bind", "127.0.0.1:0", "--cert", file("nothing.key_secret")});
     CHECK(missing.code != 0);
     CHECK(missing.err.find("nothing.key_secret") != std::string::npos);
     auto help = roc::test::run({program, "--help"});
     CHECK(help.out.find("--allow") != std::string::npos);
   }
   SUBCASE("admission and SIGHUP") {
-    roc::test::BrokerProcess broker(program, {"--heartbeat-ms", "200", "--cert", dir.path("broker.key_secret"),
-                                              "--allow", allow.path()});
+    roc::test::BrokerProcess broker(program, {"--heartbeat-ms", "200", "--cert", file("broker.key_secret"),
+                                              "--allow", allow});
     REQUIRE(roc::test::wait_until([&] { return read_file(broker.output).find("admitting 2 keys from") != std::string::npos; }));
     const roc::Endpoints address(broker.address());
     Device device;
-    roc::Server server(as(address, broker_key, server_key), roc::test::fast_server());
+    roc::Server server(lab.as(server_key, address), roc::test::fast_server());
     server.publish("dev", device);
     server.start();
 
-    CHECK(served(as(address, broker_key, client_key), 5s));
-    CHECK_FALSE(served(plaintext(address)));
-    CHECK_FALSE(served(as(address, broker_key, key("stranger"))));
+    CHECK(served(lab.as(client_key, address), 5s));
+    CHECK_FALSE(served(SecureLab::plaintext(address)));
+    CHECK_FALSE(served(lab.as(SecureLab::stranger("stranger"), address)));
 
-    revoke(allow, client_key);
+    lab.revoke("client");
     REQUIRE(::kill(broker.child.pid(), SIGHUP) == 0);
     REQUIRE(roc::test::wait_until([&] { return read_file(broker.output).find("SIGHUP received") != std::string::npos; }));
-    CHECK(roc::test::wait_until([&] { return !served(as(address, broker_key, client_key), 300ms); }, 5s));
-    CHECK(served(as(address, broker_key, server_key), 5s));
+    CHECK(roc::test::wait_until([&] { return !served(lab.as(client_key, address), 300ms); }, 5s));
+    CHECK(served(lab.as(server_key, address), 5s));
     // A key no longer in the directory has no name the broker knows: it is named by its public key.
     CHECK(read_file(broker.output).find("refused key " + client_key.public_key()) != std::string::npos);
     server.stop();
