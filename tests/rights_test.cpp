@@ -9,48 +9,16 @@
 #include <roc/roc.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <map>
 #include <set>
 #include <thread>
 
 using namespace std::chrono_literals;
-using roc::test::SecureLab;
+using roc::test::SecuredBroker;
 using roc::test::wait_until;
 using testing_lab::Device;
-
-namespace {
-
-/// A secured broker, and the lab whose keys it admits.
-struct SecuredBroker {
-  SecuredBroker() : broker(lab.broker_options()) { broker.start(); }
-
-  roc::Endpoints as(const roc::Certificate& key) const { return lab.as(key, broker.endpoints()); }
-
-  /// A key admitted with `meta`, in force at once (the directory watch would take a second).
-  roc::Certificate key(const std::string& name, const std::map<std::string, std::string>& meta = {}) {
-    auto made = lab.key(name, meta);
-    broker.reload_keys();
-    return made;
-  }
-
-  /// A server presenting `key` that publishes `device` as `id`, started.
-  std::unique_ptr<roc::Server> serve(const roc::Certificate& key, const std::string& id, Device& device) {
-    auto server = std::make_unique<roc::Server>(as(key), roc::test::fast_server());
-    server->publish(id, device);
-    server->start();
-    return server;
-  }
-
-  std::size_t workers_of(const std::string& id) const {
-    auto all = broker.workers();
-    auto it = all.find(id);
-    return it == all.end() ? 0 : it->second;
-  }
-
-  SecureLab lab;
-  roc::Broker broker;
-};
-
-}  // namespace
 
 TEST_CASE("an impostor key sending READY for a served id is refused and the real server gets every call") {
   SecuredBroker s;
@@ -197,4 +165,97 @@ TEST_CASE("forged log records from a key without roc-publish for logs reach no s
   CHECK(seen.count("honest") == 1);
   CHECK(seen.count("forger") == 0);
   CHECK(s.broker.stats().publications_refused > 0);
+}
+
+TEST_CASE("a key taken out of the allow directory loses its rights on its next message") {
+  SecuredBroker s;
+  Device device;
+  auto server = s.serve(s.key("camera-pc"), "dev", device);
+  REQUIRE(wait_until([&] { return s.workers_of("dev") == 1; }));
+
+  roc::Client leaving(s.as(s.key("lab-pc-1")));
+  roc::Client staying(s.as(s.key("lab-pc-2")));
+  // An admitted call takes milliseconds; a dropped one is never answered.
+  auto dev = leaving["dev"].with_timeout(600ms);
+  REQUIRE(dev.call<std::string>("tag") == "device");  // its connection is up and admitted
+
+  // The other client calls all along; none of its calls may fail.
+  std::atomic<bool> calling{true};
+  std::atomic<int> good{0}, bad{0};
+  std::thread other([&] {
+    while (calling) {
+      try {
+        (staying["dev"].call<std::string>("tag") == "device" ? good : bad)++;
+      } catch (const std::exception&) {
+        ++bad;
+      }
+    }
+  });
+
+  const auto refused_before = s.broker.stats().not_allowed;
+  s.lab.revoke("lab-pc-1");
+  s.broker.reload_keys();
+  const int good_before = good;
+  // On the connection it was admitted on, without a new handshake: the revocation acts per message.
+  CHECK_THROWS_AS(dev.call<std::string>("tag"), roc::TimeoutError);
+  CHECK(s.broker.stats().not_allowed > refused_before);
+  CHECK_THROWS_AS(dev.call<std::string>("tag"), roc::TimeoutError);
+  calling = false;
+  other.join();
+  CHECK(bad == 0);
+  CHECK(good > good_before);
+}
+
+TEST_CASE("a publisher whose key is taken out of the allow directory reaches no subscriber with its next updates") {
+  SecuredBroker s;
+  auto live = roc::status_updates(s.as(s.key("operator")), {"vnir"}, 50ms);
+  roc::StatusUpdater leaving(s.as(s.key("camera-pc")));
+  roc::StatusUpdater staying(s.as(s.key("stage-pc")));
+
+  // The highest value the subscriber has seen under each path; -1 for none.
+  std::map<std::string, int> highest{{"vnir.count", -1}, {"vnir.alive", -1}};
+  const auto read = [&] {
+    for (auto u = live.next(20ms); u; u = live.next(20ms)) {
+      roc::StatusTree tree;
+      tree.merge(u);
+      for (auto& [path, value] : highest)
+        if (const auto* v = tree.find(path); v != nullptr && v->IsInt()) value = std::max(value, v->GetInt());
+    }
+  };
+
+  // Both publishers reach the subscriber before the revocation.
+  int n = 0;
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((highest["vnir.count"] < 0 || highest["vnir.alive"] < 0) && std::chrono::steady_clock::now() < deadline) {
+    leaving.emit("vnir.count", n);
+    staying.emit("vnir.alive", n);
+    ++n;
+    read();
+  }
+  REQUIRE(highest["vnir.count"] >= 0);
+  REQUIRE(highest["vnir.alive"] >= 0);
+
+  const auto refused_before = s.broker.stats().publications_refused;
+  s.lab.revoke("camera-pc");
+  s.broker.reload_keys();
+  // Values from here on are all above every value sent before.
+  constexpr int after = 1'000'000;
+  n = after;
+  const auto publish_and_read = [&] {
+    leaving.emit("vnir.count", n);
+    staying.emit("vnir.alive", n);
+    ++n;
+    read();
+  };
+  deadline = std::chrono::steady_clock::now() + 10s;
+  while ((s.broker.stats().publications_refused == refused_before || highest["vnir.alive"] < after) &&
+         std::chrono::steady_clock::now() < deadline)
+    publish_and_read();
+  // A while longer, for anything that got through to arrive.
+  const auto until = std::chrono::steady_clock::now() + 600ms;
+  while (std::chrono::steady_clock::now() < until) publish_and_read();
+
+  CHECK(s.broker.stats().publications_refused > refused_before);
+  CHECK(highest["vnir.count"] < after);
+  CHECK(highest["vnir.alive"] >= after);  // the subscriber's own connection stays admitted
 }
