@@ -438,10 +438,11 @@ int main(int argc, char** argv) {
   status->callback([&] { code = guarded(g, [&] { return cmd_status(g, masks, watch); }); });
 
   auto* keygen = app.add_subcommand("keygen", "Make a CURVE key pair: PATH.key (public) and PATH.key_secret (mode 0600)");
-  keygen->add_option("path", key_path, "Path without extension, e.g. keys/lab-pc-3")->required();
+  keygen->add_option("path", key_path, "Path without extension, e.g. keys/lab-pc-3")->required()->type_name("PATH");
   keygen->add_option("--meta", meta,
                      "NAME=VALUE metadata, repeatable: name (default: the file name), roc-serve, roc-call, "
-                     "roc-read, roc-publish (docs/security.md)");
+                     "roc-read, roc-publish (docs/security.md)")
+      ->type_name("NAME=VALUE");
   keygen->add_flag("--force", force, "Replace existing files (the old key is lost)");
   keygen->callback([&] { code = guarded(g, [&] { return cmd_keygen(g, key_path, meta, force); }); });
 

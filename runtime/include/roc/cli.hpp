@@ -23,12 +23,15 @@ struct BrokerArgs {
   void add_to(CLI::App& app) {
     app.add_option("-b,--broker", broker,
                    "Broker address: host, host:port, tcp://host:port or ipc://path (default: $ROC_BROKER, "
-                   "else localhost:5555)");
+                   "else localhost:5555)")
+        ->type_name("ADDR");
     app.add_option("--cert", cert,
-                   "This program's secret certificate, PATH.key_secret from `roc keygen PATH` (default: $ROC_CERT)");
+                   "This program's secret certificate, PATH.key_secret from `roc keygen PATH` (default: $ROC_CERT)")
+        ->type_name("FILE");
     app.add_option("--broker-cert", broker_cert,
                    "The broker's public certificate, its .key file; turns CURVE on (default: $ROC_BROKER_CERT, "
-                   "else plaintext)");
+                   "else plaintext)")
+        ->type_name("FILE");
   }
 
   /// The endpoints, with the certificates read now: a bad file is reported at the start rather
