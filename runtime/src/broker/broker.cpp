@@ -76,7 +76,13 @@ const BrokerOptions& validated(const BrokerOptions& o) {
 class Broker::Impl {
  public:
   explicit Impl(BrokerOptions options)
-      : options_(validated(options)), bound_(parse(options_.bind)) {}
+      : options_(validated(options)), bound_(parse(options_.bind)) {
+    if (options_.certificate) {
+      keyring_ = std::make_unique<detail::KeyringHolder>(options_.allow_directory.empty()
+                                                              ? detail::Keyring::open()
+                                                              : detail::Keyring::load(options_.allow_directory));
+    }
+  }
 
   ~Impl() { stop(); }
 
@@ -174,7 +180,7 @@ class Broker::Impl {
     watch_disconnects();
     wake_ = detail::inproc_socket(context_, zmq::socket_type::pull);
     wake_endpoint_ = detail::bind_wakeup(wake_, "broker");
-    core_ = std::make_unique<detail::BrokerCore>(*router_, options_);
+    core_ = std::make_unique<detail::BrokerCore>(*router_, options_, keyring_.get());
     relay_->start();
     state_ = State::running;
     serving_ = true;
@@ -214,7 +220,7 @@ class Broker::Impl {
       router.set(zmq::sockopt::linger, router_linger_ms);
       router.bind(calls);
       failed = publish + " or " + subscribe;
-      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_);
+      relay_ = std::make_unique<detail::Relay>(context_, publish, subscribe, ipv6, options_, keyring_.get());
       router_ = std::move(router);
     } catch (const zmq::error_t& e) {
       last_errno_ = e.num();
@@ -297,6 +303,8 @@ class Broker::Impl {
   int last_errno_ = 0;
   BrokerStats last_stats_;
 
+  // Admitted keys (null for a plaintext broker); swapped whole when the allow directory changes.
+  std::unique_ptr<detail::KeyringHolder> keyring_;
   zmq::context_t context_;
   std::optional<zmq::socket_t> router_;
   zmq::socket_t wake_;

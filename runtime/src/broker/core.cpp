@@ -46,8 +46,9 @@ constexpr auto sweep_gap = std::chrono::milliseconds(50);
 
 }  // namespace
 
-BrokerCore::BrokerCore(zmq::socket_t& router, const BrokerOptions& options)
+BrokerCore::BrokerCore(zmq::socket_t& router, const BrokerOptions& options, const KeyringHolder* keys)
     : router_(router),
+      keys_(keys),
       options_(options),
       expiry_after_(options.heartbeat_interval * std::max(1, options.heartbeat_liveness)),
       next_heartbeat_(Clock::now() + options.heartbeat_interval) {}

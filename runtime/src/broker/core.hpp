@@ -3,6 +3,7 @@
 // it is given; binding, threads and the poll loop live in broker.cpp.
 #pragma once
 
+#include "broker/keyring.hpp"
 #include "broker/rate_limited_log.hpp"
 #include "wire/mdp.hpp"
 #include "roc/broker.hpp"
@@ -31,7 +32,9 @@ class BrokerCore {
  public:
   using Clock = std::chrono::steady_clock;
 
-  BrokerCore(zmq::socket_t& router, const BrokerOptions& options);
+  /// `keys` (null for a plaintext broker) says which keys are admitted and what each may do;
+  /// it must outlive the core.
+  BrokerCore(zmq::socket_t& router, const BrokerOptions& options, const KeyringHolder* keys);
 
   /// Handles one multipart message read from the ROUTER; the frames are consumed.
   void handle(mdp::Frames& frames, Clock::time_point now);
@@ -135,6 +138,7 @@ class BrokerCore {
   void publish_counts(const Service& service);
 
   zmq::socket_t& router_;
+  const KeyringHolder* keys_;
   BrokerOptions options_;
   Clock::duration expiry_after_;
   WorkerMap workers_;

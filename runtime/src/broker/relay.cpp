@@ -19,8 +19,9 @@ constexpr std::chrono::milliseconds idle_poll{500};  // a fallback only: stop() 
 }  // namespace
 
 Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
-             bool ipv6, const BrokerOptions& options)
+             bool ipv6, const BrokerOptions& options, const KeyringHolder* keys)
     : context_(context),
+      keys_(keys),
       xsub_(broker_side_socket(context, zmq::socket_type::xsub, ipv6, options)),
       xpub_(broker_side_socket(context, zmq::socket_type::xpub, ipv6, options)),
       wake_(inproc_socket(context, zmq::socket_type::pull)) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "roc/broker.hpp"
+#include "broker/keyring.hpp"
 #include "broker/status_cache.hpp"
 
 #include <zmq.hpp>
@@ -37,8 +38,10 @@ class Relay {
   /// Binds XSUB on `publish_endpoint` (publishers connect here) and XPUB on
   /// `subscribe_endpoint` (subscribers connect here). `ipv6` enables IPv6 on both sockets; both
   /// get the broker's connection limits (broker_sockets.hpp).
+  /// `keys` (null for a plaintext broker) says what each admitted key may publish; it must
+  /// outlive the relay.
   Relay(zmq::context_t& context, const std::string& publish_endpoint, const std::string& subscribe_endpoint,
-        bool ipv6, const BrokerOptions& options);
+        bool ipv6, const BrokerOptions& options, const KeyringHolder* keys);
   ~Relay();
   Relay(const Relay&) = delete;
   Relay& operator=(const Relay&) = delete;
@@ -62,6 +65,7 @@ class Relay {
   bool on_subscription(zmq::message_t& subscription);
 
   zmq::context_t& context_;
+  const KeyringHolder* keys_;
   zmq::socket_t xsub_;
   zmq::socket_t xpub_;
   zmq::socket_t wake_;  // PULL on an inproc endpoint: stop() pokes it so poll() returns at once
