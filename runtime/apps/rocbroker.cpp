@@ -1,7 +1,9 @@
 // rocbroker: the roc broker as a program. Routes calls (7/MDP) and relays logs and status
-// until SIGINT or SIGTERM, then stops in order (DISCONNECT to every worker).
+// until SIGINT or SIGTERM, then stops in order (DISCONNECT to every worker); SIGHUP re-reads the
+// allow directory of a secured broker.
 #include <roc/broker.hpp>
 #include <roc/error.hpp>
+#include <roc/security.hpp>
 #include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -15,6 +17,10 @@
 int main(int argc, char** argv) {
   CLI::App app{"rocbroker — the roc broker: routes remote object calls and relays logs and status"};
   app.set_version_flag("--version", "rocbroker " ROC_VERSION_STRING);
+  app.footer(
+      "Security: without --cert the broker is plaintext and admits every peer (a warning is logged when it\n"
+      "is bound to more than loopback). With --cert every peer needs the broker's public certificate\n"
+      "(ROC_BROKER_CERT); with --allow also its own key in DIR (ROC_CERT). See docs/security.md.");
   roc::BrokerOptions options;
   long heartbeat_ms = options.heartbeat_interval.count();
   long grace_ms = options.unknown_object_grace.count();
@@ -22,6 +28,7 @@ int main(int argc, char** argv) {
   long handshake_ms = options.handshake_timeout.count();
   long ping_ms = options.ping_interval.count();
   long connection_timeout_ms = options.connection_timeout.count();
+  std::string cert_file;
   bool verbose = false;
   app.add_option("--bind", options.bind,
                  "HOST:PORT to bind (calls on PORT, log/status in on PORT+1, out on PORT+2); port 0 picks one")
@@ -62,6 +69,16 @@ int main(int argc, char** argv) {
                  "close a connection that sent no whole message this long after a PING (stalled or gone)")
       ->capture_default_str()
       ->check(CLI::Range(1L, 3'600'000L));
+  auto* cert_option =
+      app.add_option("--cert", cert_file,
+                     "the broker's secret certificate (from `roc keygen`): CURVE on all three ports, "
+                     "plaintext peers get nothing")
+          ->check(CLI::ExistingFile);
+  app.add_option("--allow", options.allow_directory,
+                 "admit only the keys whose public certificates (*.key) are in this directory, with the rights "
+                 "their metadata grants; re-read on SIGHUP and when it changes (needs --cert)")
+      ->check(CLI::ExistingDirectory)
+      ->needs(cert_option);
   app.add_flag("-v,--verbose", verbose, "log every registration and debug detail");
   CLI11_PARSE(app, argc, argv);
 
@@ -73,13 +90,30 @@ int main(int argc, char** argv) {
   options.connection_timeout = std::chrono::milliseconds(connection_timeout_ms);
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
 
-  // Block the stop signals in every thread (the broker's threads inherit the mask) and take
-  // them synchronously here, so no handler runs in the middle of a ZeroMQ call.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  if (!cert_file.empty()) {
+    try {
+      options.certificate = roc::Certificate::load(cert_file);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rocbroker: --cert: %s\n", e.what());
+      return 1;
+    }
+    if (!options.certificate->has_secret()) {
+      std::fprintf(stderr,
+                   "rocbroker: --cert: '%s' holds no secret key; give the broker its secret certificate "
+                   "(the .key_secret file)\n",
+                   cert_file.c_str());
+      return 1;
+    }
+  }
+
+  // Block the signals in every thread (the broker's threads inherit the mask) and take them
+  // synchronously here, so no handler runs in the middle of a ZeroMQ call.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   try {
     roc::Broker broker{options};
@@ -90,7 +124,14 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
 
     int signal = 0;
-    sigwait(&stop_signals, &signal);
+    while (sigwait(&signals, &signal) == 0 && signal == SIGHUP) {
+      if (options.allow_directory.empty()) {
+        spdlog::info("rocbroker: SIGHUP received; no allow directory to re-read");
+      } else {
+        spdlog::info("rocbroker: SIGHUP received, re-reading {}", options.allow_directory);
+        broker.reload_keys();
+      }
+    }
     spdlog::info("rocbroker: {} received, stopping", signal == SIGINT ? "SIGINT" : "SIGTERM");
     broker.stop();
   } catch (const std::exception& e) {

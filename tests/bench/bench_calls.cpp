@@ -9,7 +9,12 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include <stdlib.h>
+
 #include <deque>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
 #include <future>
 #include <thread>
 
@@ -151,46 +156,82 @@ int main(int argc, char** argv) {
     raw.rate_64 = rate([&](int n) { pipeline(n, 64, [&] { echo.send(); }, [&] { echo.receive(); }); }, count * 5);
   }
 
-  roc::Broker broker{roc::BrokerOptions{"127.0.0.1:0"}};
-  broker.start();
-  Adder adder;
-  auto binding = roc::Binding<Adder>("bench::Adder").method("add", &Adder::add, {"a", "b"});
-  roc::Server server{broker.endpoints()};
-  server.publish("adder", adder, binding);
-  server.start();
-  roc::Client client{broker.endpoints()};
-  while (!client.exists("adder")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  auto handle = client["adder"];
-
-  auto measure = [&](const std::string& name, auto&& sync_call, auto&& async_call) {
-    Row row{name};
-    row.latency = time_sequential(sync_call, count);
-    row.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) sync_call(); }, count);
-    row.rate_64 = rate(
+  // The same calls through a plaintext broker and through one with CURVE on (an allow directory
+  // with the server's and the client's keys, so every message's key is checked as in a lab).
+  auto run_roc = [&](bool curve) {
+    roc::BrokerOptions options{"127.0.0.1:0"};
+    std::string keys_dir;
+    std::optional<roc::Credentials> server_credentials, client_credentials;
+    if (curve) {
+      char pattern[] = "/tmp/roc-bench-keys-XXXXXX";
+      if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("cannot make a temporary directory");
+      keys_dir = pattern;
+      const auto broker_key = roc::Certificate::generate();
+      auto admit = [&](const char* name) {
+        auto key = roc::Certificate::generate();
+        key.set_meta("name", name);
+        key.public_only().save(keys_dir + "/" + name);
+        return roc::Credentials{key, broker_key.public_only()};
+      };
+      server_credentials = admit("server");
+      client_credentials = admit("client");
+      options.certificate = broker_key;
+      options.allow_directory = keys_dir;
+    }
+    auto endpoints_with = [](roc::Endpoints e, const std::optional<roc::Credentials>& c) {
+      e.set_credentials(c ? *c : roc::Credentials{});
+      return e;
+    };
+    struct RemoveOnExit {  // after the broker is gone: it watches the directory while it runs
+      std::string path;
+      ~RemoveOnExit() {
+        if (!path.empty()) std::filesystem::remove_all(path);
+      }
+    } cleanup{keys_dir};
+    roc::Broker broker{options};
+    broker.start();
+    Adder adder;
+    auto binding = roc::Binding<Adder>("bench::Adder").method("add", &Adder::add, {"a", "b"});
+    roc::Server server{endpoints_with(broker.endpoints(), server_credentials)};
+    server.publish("adder", adder, binding);
+    server.start();
+    roc::Client client{endpoints_with(broker.endpoints(), client_credentials)};
+    while (!client.exists("adder")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto handle = client["adder"];
+    const std::string tag = curve ? " CURVE" : "";
+    auto measure = [&](const std::string& name, auto&& sync_call, auto&& async_call) {
+      Row row{name};
+      row.latency = time_sequential(sync_call, count);
+      row.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) sync_call(); }, count);
+      row.rate_64 = rate(
+          [&](int n) {
+            std::deque<std::future<int>> in_flight;
+            pipeline(n, 64, [&] { in_flight.push_back(async_call()); }, [&] {
+              in_flight.front().get();
+              in_flight.pop_front();
+            });
+          },
+          count * 5);
+      return row;
+    };
+    Row ping = measure("roc rpc.ping" + tag, [&] { handle.ping(); },
+                       [&] { return std::async(std::launch::deferred, [] { return 0; }); });
+    // rpc.ping's async figure uses the same pipeline as add (below): a ping future is a void call.
+    ping.rate_64 = rate(
         [&](int n) {
-          std::deque<std::future<int>> in_flight;
-          pipeline(n, 64, [&] { in_flight.push_back(async_call()); }, [&] {
+          std::deque<std::future<void>> in_flight;
+          pipeline(n, 64, [&] { in_flight.push_back(handle.call_async<void>("rpc.ping")); }, [&] {
             in_flight.front().get();
             in_flight.pop_front();
           });
         },
         count * 5);
-    return row;
+    Row add = measure("roc add(int,int)->int" + tag, [&] { (void)handle.call<int>("add", 20, 22); },
+                      [&] { return handle.call_async<int>("add", 20, 22); });
+    return std::pair{ping, add};
   };
-  Row ping = measure("roc rpc.ping", [&] { handle.ping(); },
-                     [&] { return std::async(std::launch::deferred, [] { return 0; }); });
-  // rpc.ping's async figure uses the same pipeline as add (below): a ping future is a void call.
-  ping.rate_64 = rate(
-      [&](int n) {
-        std::deque<std::future<void>> in_flight;
-        pipeline(n, 64, [&] { in_flight.push_back(handle.call_async<void>("rpc.ping")); }, [&] {
-          in_flight.front().get();
-          in_flight.pop_front();
-        });
-      },
-      count * 5);
-  Row add = measure("roc add(int,int)->int", [&] { (void)handle.call<int>("add", 20, 22); },
-                    [&] { return handle.call_async<int>("add", 20, 22); });
+  const auto [ping, add] = run_roc(false);
+  const auto [ping_curve, add_curve] = run_roc(true);
 
   fmt::print("\nround trips through a broker, one CPU{}, {} calls per figure\n", no_pin ? " (not pinned)" : "", count);
   fmt::print("{:<26} {:>9} {:>9} {:>12} {:>12}   {:>6} {:>6} {:>7} {:>7}\n", "", "median", "p99", "calls/s", "calls/s",
@@ -200,5 +241,7 @@ int main(int argc, char** argv) {
   print(raw, raw);
   print(ping, raw);
   print(add, raw);
+  print(ping_curve, raw);
+  print(add_curve, raw);
   return 0;
 }

@@ -57,6 +57,8 @@ struct BrokerOptions {
 
   /// The broker's secret certificate. When set, all three sockets speak CURVE only: encrypted,
   /// and every peer must know the broker's public key. Plaintext peers get nothing.
+  /// Without it, a broker bound to anything but loopback (127.0.0.0/8, ::1, localhost) or ipc://
+  /// logs a warning at start: anyone who reaches the port may call, serve and publish.
   std::optional<Certificate> certificate{};
   /// A directory of public certificates (`*.key`); with `certificate` set, only those keys are
   /// admitted, with the rights their metadata grants (docs/security.md). Re-read by
@@ -79,6 +81,19 @@ struct BrokerStats {
   std::uint64_t expired_calls = 0;    ///< queued calls dropped unrun: their caller's timeout passed
   std::uint64_t abandoned_calls = 0;  ///< queued calls dropped unrun: their client disconnected
   std::uint64_t status_dropped = 0;   ///< status updates dropped: not JSON, bad path, or too deep
+  /// CURVE handshakes let in: the key is admitted (any key, without an allow directory). One per
+  /// connection, so a client with three sockets counts three, and each reconnection counts again.
+  std::uint64_t keys_admitted = 0;
+  /// CURVE handshakes refused: a key not in the allow directory, or a request libzmq could not
+  /// have meant (not CURVE, not roc's domain). Plaintext peers of a secured broker fail before
+  /// they get this far and are not counted here.
+  std::uint64_t keys_refused = 0;
+  /// Secured broker (docs/security.md): calls answered -32007 and READYs refused for want of a
+  /// right, and messages dropped because their key is no longer admitted.
+  std::uint64_t not_allowed = 0;
+  /// Secured broker: log and status publications dropped: the key's roc-publish does not cover
+  /// the topic, or the key is no longer admitted. They reach no subscriber and no snapshot.
+  std::uint64_t publications_refused = 0;
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)
@@ -117,6 +132,14 @@ class Broker {
 
   /// Counters; thread-safe.
   BrokerStats stats() const;
+
+  /// Re-reads BrokerOptions::allow_directory and puts its keys in force when it returns: a key
+  /// no longer there is refused at its next handshake, and the call router and the relay stop
+  /// taking its messages on connections already open. A directory that cannot be read keeps the
+  /// keys in force and logs an error. The broker also does this by itself within about a second
+  /// of a change in the directory. Does nothing without a certificate and an allow directory.
+  /// Thread-safe; rocbroker calls it on SIGHUP.
+  void reload_keys();
 
   /// Number of workers registered for each object id right now; thread-safe.
   std::map<std::string, std::size_t> workers() const;

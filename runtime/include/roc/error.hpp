@@ -21,6 +21,7 @@ inline constexpr int read_only = -32003;         ///< rpc.set on a read-only pro
 inline constexpr int signature_mismatch = -32004;///< proxy and object were built from different headers
 inline constexpr int object_busy = -32005;       ///< the object's queue at the broker is full; retry later
 inline constexpr int deadline_expired = -32006;  ///< the caller's deadline passed before the call could run
+inline constexpr int not_allowed = -32007;       ///< the caller's key may not make this call (docs/security.md)
 }  // namespace error_code
 
 /// Base of every exception roc throws.
@@ -58,6 +59,12 @@ class SignatureMismatch : public RemoteError {
 
 /// -32005: the broker holds as many calls for the object as it allows; nothing was run.
 class ObjectBusy : public RemoteError {
+ public:
+  using RemoteError::RemoteError;
+};
+
+/// -32007: the broker refused the call: the caller's key has no right to it (docs/security.md).
+class NotAllowed : public RemoteError {
  public:
   using RemoteError::RemoteError;
 };

@@ -2,6 +2,7 @@
 // (start/run/stop) of the loop thread and the log/status relay thread.
 #include "roc/broker.hpp"
 
+#include "broker/authenticator.hpp"
 #include "broker/core.hpp"
 #include "broker/relay.hpp"
 #include "transport/sockets.hpp"
@@ -42,6 +43,12 @@ constexpr unsigned last_base_port = 65533;
 
 bool is_ipv6(const Endpoints& e) { return !e.host().empty() && e.host().front() == '['; }
 
+// Addresses only this machine can reach: the loopback ranges and ipc:// (no host).
+bool is_loopback(const Endpoints& e) {
+  const auto& host = e.host();
+  return host.empty() || host == "localhost" || host.rfind("127.", 0) == 0 || host == "[::1]";
+}
+
 std::string tcp(const std::string& host, unsigned port) { return fmt::format("tcp://{}:{}", host, port); }
 
 // Values that would make the broker refuse every call or spin are caught here, by name, rather
@@ -59,6 +66,10 @@ const BrokerOptions& validated(const BrokerOptions& o) {
                      o.max_queued_bytes, o.max_request_bytes));
   if (o.max_worker_credit == 0) fail("max_worker_credit must be at least 1");
   if (o.max_message_bytes == 0) fail("max_message_bytes must be positive");
+  // A plaintext broker cannot tell keys apart: an allow directory without a certificate would
+  // look like protection and be none.
+  if (!o.allow_directory.empty() && !o.certificate)
+    fail(fmt::format("allow_directory ('{}') needs a certificate: without CURVE no key is checked", o.allow_directory));
   // ZeroMQ takes these as int milliseconds; 0 would switch its guard off, which is not a limit.
   const std::pair<const char*, std::chrono::milliseconds> connection_limits[] = {
       {"handshake_timeout", o.handshake_timeout},
@@ -78,9 +89,12 @@ class Broker::Impl {
   explicit Impl(BrokerOptions options)
       : options_(validated(options)), bound_(parse(options_.bind)) {
     if (options_.certificate) {
-      keyring_ = std::make_unique<detail::KeyringHolder>(options_.allow_directory.empty()
-                                                              ? detail::Keyring::open()
-                                                              : detail::Keyring::load(options_.allow_directory));
+      if (!options_.certificate->has_secret())
+        throw Error(fmt::format("the broker's certificate (public key {}) has no secret key", options_.certificate->public_key()));
+      // The authenticator fills the ring (from the allow directory, or open to any key) and keeps
+      // it in step with the directory.
+      keyring_ = std::make_unique<detail::KeyringHolder>(detail::Keyring::open());
+      authenticator_ = std::make_unique<detail::Authenticator>(*keyring_, options_.allow_directory);
     }
   }
 
@@ -120,8 +134,11 @@ class Broker::Impl {
     if (relay_) {
       relay_->stop();
       last_stats_.status_dropped = relay_->status_dropped();
+      last_stats_.publications_refused = relay_->publications_refused();
     }
     relay_.reset();
+    // Only once the broker's sockets are closed (see Authenticator::stop).
+    if (authenticator_) authenticator_->stop();
     core_.reset();
     // The loop closed these when it ran; when a failed start() left them open, close them here,
     // or closing the context would wait for them forever.
@@ -145,12 +162,21 @@ class Broker::Impl {
     std::lock_guard lock(mutex_);
     auto s = core_ ? core_->stats() : last_stats_;
     s.status_dropped = relay_ ? relay_->status_dropped() : last_stats_.status_dropped;
+    s.publications_refused = relay_ ? relay_->publications_refused() : last_stats_.publications_refused;
+    if (authenticator_) {
+      s.keys_admitted = authenticator_->admitted();
+      s.keys_refused = authenticator_->refused();
+    }
     return s;
   }
 
   std::map<std::string, std::size_t> workers() const {
     std::lock_guard lock(mutex_);
     return core_ ? core_->worker_counts() : std::map<std::string, std::size_t>{};
+  }
+
+  void reload_keys() {
+    if (authenticator_) authenticator_->reload();
   }
 
  private:
@@ -169,6 +195,8 @@ class Broker::Impl {
     if (state_ != State::idle)
       throw Error(state_ == State::running ? "the broker is already running"
                                            : "a stopped broker cannot be restarted; make a new one");
+    // Before anything binds: a handshake that found no handler would be let in without a key.
+    if (authenticator_) authenticator_->start(context_);
     const bool ipv6 = is_ipv6(bound_);
     if (!bound_.port() && bound_.host().empty()) {  // ipc://
       bind_at(bound_.calls(), bound_.publish(), bound_.subscribe(), ipv6);
@@ -186,6 +214,24 @@ class Broker::Impl {
     serving_ = true;
     spdlog::info("broker: calls on {}, publish on {}, subscribe on {}", bound_.calls(), bound_.publish(),
                  bound_.subscribe());
+    log_security_mode();
+  }
+
+  // Says at start which kind of broker this is; warns when a plaintext one is reachable from
+  // other machines, which is how a lab network ends up open to anyone on it.
+  void log_security_mode() const {
+    if (!options_.certificate) {
+      spdlog::info("broker: plaintext: no certificate, every peer is admitted");
+      if (!is_loopback(bound_))
+        spdlog::warn("broker: bound to {} without a certificate: anyone who can reach it may call, serve and publish "
+                     "anything; see docs/security.md (rocbroker --cert, --allow)",
+                     bound_.calls());
+    } else if (options_.allow_directory.empty()) {
+      spdlog::info("broker: CURVE with key {}, admitting any key (no allow directory)", options_.certificate->public_key());
+    } else {
+      spdlog::info("broker: CURVE with key {}, admitting {} keys from {}", options_.certificate->public_key(),
+                   keyring_->get()->size(), options_.allow_directory);
+    }
   }
 
   // A worker process that dies closes its TCP connection: the ROUTER's monitor reports that at
@@ -305,6 +351,7 @@ class Broker::Impl {
 
   // Admitted keys (null for a plaintext broker); swapped whole when the allow directory changes.
   std::unique_ptr<detail::KeyringHolder> keyring_;
+  std::unique_ptr<detail::Authenticator> authenticator_;  // null for a plaintext broker
   zmq::context_t context_;
   std::optional<zmq::socket_t> router_;
   zmq::socket_t wake_;
@@ -323,5 +370,6 @@ void Broker::stop() { impl_->stop(); }
 Endpoints Broker::endpoints() const { return impl_->endpoints(); }
 BrokerStats Broker::stats() const { return impl_->stats(); }
 std::map<std::string, std::size_t> Broker::workers() const { return impl_->workers(); }
+void Broker::reload_keys() { impl_->reload_keys(); }
 
 }  // namespace roc

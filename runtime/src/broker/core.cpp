@@ -18,17 +18,8 @@ namespace {
 
 std::string_view view(const zmq::message_t& m) { return {static_cast<const char*>(m.data()), m.size()}; }
 
-// A routing identity for logs: printable ids as they are, others in hex (ZeroMQ's are binary).
-std::string peer_name(const zmq::message_t& identity) {
-  auto bytes = view(identity);
-  const bool printable = !bytes.empty() && std::all_of(bytes.begin(), bytes.end(), [](char c) {
-    return c >= 0x20 && c < 0x7f;
-  });
-  if (printable) return std::string(bytes.substr(0, 64));
-  std::string hex;
-  for (unsigned char c : bytes.substr(0, 32)) hex += fmt::format("{:02x}", c);
-  return hex;
-}
+// A routing identity for logs (ZeroMQ's own are binary).
+std::string peer_name(const zmq::message_t& identity) { return loggable(view(identity)); }
 
 constexpr std::string_view mmi_prefix = "mmi.";
 
@@ -58,6 +49,24 @@ void BrokerCore::handle(mdp::Frames& frames, Clock::time_point now) {
   // of metadata, but metadata carries no descriptor and the monitor reports only descriptors.)
   // Read from the last frame: the identity frame ROUTER makes after a poll() carries no descriptor.
   const int fd = frames.empty() ? -1 : zmq_msg_get(frames.back().handle(), ZMQ_SRCFD);
+  // On a secured broker every message carries the key its connection authenticated with (the
+  // ZAP User-Id). Rights come from the keyring generation current now, so a key taken out of the
+  // allow directory loses them on its next message, not only at its next handshake.
+  std::shared_ptr<const Keyring> ring;
+  std::optional<Caller> caller;
+  if (keys_ != nullptr && !frames.empty()) {
+    ring = keys_->get();
+    const auto key = sender_key(frames.back());
+    const KeyRights* rights = ring->find(key);
+    if (rights == nullptr) {
+      dropped_.add();
+      not_allowed_.add();
+      log_.warn("broker: dropped a message from key {}: it is no longer admitted", key.empty() ? "(none)" : key);
+      return;
+    }
+    caller = Caller{key, rights};
+  }
+  const Caller* who = caller ? &*caller : nullptr;
   auto decoded = mdp::decode_at_broker(frames);
   if (!decoded) {
     on_malformed(frames, decoded.error, now);
@@ -65,9 +74,9 @@ void BrokerCore::handle(mdp::Frames& frames, Clock::time_point now) {
   }
   auto& in = *decoded.message;
   if (in.client)
-    on_client(in.sender, *in.client, now, fd);
+    on_client(in.sender, *in.client, now, fd, who);
   else
-    on_worker(in.sender, *in.worker, now, fd);
+    on_worker(in.sender, *in.worker, now, fd, who);
 }
 
 void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& error, Clock::time_point now) {
@@ -91,7 +100,7 @@ void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& erro
 // ---- clients -------------------------------------------------------------------------------
 
 void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now,
-                           int fd) {
+                           int fd, const Caller* caller) {
   requests_.add();
   std::size_t size = 0;
   for (const auto& frame : message.body) size += frame.size();
@@ -103,10 +112,11 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
     if (!reply.empty()) reply_text(sender, message.service, reply);
     return;
   }
-  if (is_mmi(message.service)) {
+  if (is_mmi(message.service)) {  // the broker's own services: open to every admitted key
     on_mmi(sender, message);
     return;
   }
+  if (caller != nullptr && !permits_call(*caller, sender, message)) return;
 
   // The caller's timeout becomes a deadline on this host's clock (PROTOCOL §2.5); a plain 7/MDP
   // client sends none and its calls wait as long as it takes.
@@ -166,6 +176,27 @@ void BrokerCore::refuse_busy(const zmq::message_t& client, const mdp::ClientMess
   if (!reply.empty()) reply_text(client, message.service, reply);
 }
 
+bool BrokerCore::permits_call(const Caller& caller, const zmq::message_t& client, const mdp::ClientMessage& message) {
+  const KeyRights& rights = *caller.rights;
+  if (rights.may_call(message.service)) return true;
+  std::string why;
+  if (rights.may_read(message.service)) {
+    // Parsed only for keys that may read but not call this id: ordinary calls are never parsed here.
+    const auto refused = jsonrpc::first_method_refused(view(message.body.front()), &KeyRights::is_read_method);
+    if (!refused) return true;
+    why = fmt::format("not allowed: key '{}' may only read '{}' (rpc.get, rpc.describe, rpc.ping, rpc.signature), "
+                      "not call '{}'",
+                      caller.name(), message.service, *refused);
+  } else {
+    why = fmt::format("not allowed: key '{}' may not call '{}'", caller.name(), message.service);
+  }
+  not_allowed_.add();
+  log_.warn("broker: refused a call from {}: {}", peer_name(client), why);
+  auto reply = jsonrpc::error_reply_for(view(message.body.front()), error_code::not_allowed, why);
+  if (!reply.empty()) reply_text(client, message.service, reply);
+  return false;
+}
+
 void BrokerCore::on_mmi(zmq::message_t& sender, mdp::ClientMessage& message) {
   // counts_ is written only by this thread, so reading it here needs no lock.
   reply_text(sender, message.service, mmi_reply(message.service, view(message.body.front()), counts_));
@@ -174,9 +205,9 @@ void BrokerCore::on_mmi(zmq::message_t& sender, mdp::ClientMessage& message) {
 // ---- workers -------------------------------------------------------------------------------
 
 void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now,
-                           int fd) {
+                           int fd, const Caller* caller) {
   if (message.command == mdp::Command::ready) {
-    on_ready(sender, message, now, fd);
+    on_ready(sender, message, now, fd, caller);
     return;
   }
   auto it = workers_.find(std::string(view(sender)));
@@ -201,7 +232,7 @@ void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, 
 }
 
 void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now,
-                          int fd) {
+                          int fd, const Caller* caller) {
   auto key = std::string(view(sender));
   if (auto it = workers_.find(key); it != workers_.end()) {
     dropped_.add();
@@ -218,6 +249,8 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
     return;
   }
 
+  if (caller != nullptr && !permits_serving(*caller, sender, message.service)) return;
+
   auto [sit, created] = services_.try_emplace(message.service);
   Service& service = sit->second;
   if (created) service.name = message.service;
@@ -229,6 +262,10 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   worker.credit = std::min(message.credit, options_.max_worker_credit);
   worker.takes_header = message.credit_frame;
   worker.fd = fd;
+  if (caller != nullptr) {
+    worker.key = std::string(caller->key);
+    worker.key_name = caller->name();
+  }
   worker.expiry = now + expiry_after_;
   service.workers.push_back(&worker);
   workers_count_.set(workers_.size());
@@ -236,6 +273,30 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   spdlog::info("broker: worker {} serves '{}' (credit {}, {} worker(s) now)", peer_name(worker.identity),
                service.name, worker.credit, service.workers.size());
   drain(service, now);
+}
+
+bool BrokerCore::permits_serving(const Caller& caller, const zmq::message_t& worker, const std::string& id) {
+  std::string why;
+  if (auto listed = caller.rights->may_serve(id)) {
+    if (*listed) return true;
+    why = fmt::format("key '{}' may not serve '{}': its roc-serve does not name it", caller.name(), id);
+  } else {
+    // No roc-serve: first come, first served by key. Workers of the same key share the load;
+    // another key can never join in and take calls meant for the object being served.
+    auto it = services_.find(id);
+    const Worker* other = nullptr;
+    if (it != services_.end())
+      for (const Worker* w : it->second.workers)
+        if (w->key != caller.key) other = w;
+    if (other == nullptr) return true;
+    why = fmt::format("key '{}' may not serve '{}': key '{}' serves it, and only a key whose roc-serve names the "
+                      "id may serve it alongside",
+                      caller.name(), id, other->key_name);
+  }
+  not_allowed_.add();
+  log_.warn("broker: refused READY from worker {}: {}", peer_name(worker), why);
+  mdp::send_disconnect(router_, worker, "READY refused: " + why);
+  return false;
 }
 
 void BrokerCore::on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::time_point now) {
@@ -544,6 +605,7 @@ BrokerStats BrokerCore::stats() const {
   s.busy = busy_.get();
   s.expired_calls = expired_calls_.get();
   s.abandoned_calls = abandoned_calls_.get();
+  s.not_allowed = not_allowed_.get();
   return s;
 }
 

@@ -64,6 +64,13 @@ class BrokerCore {
  private:
   struct Service;
 
+  // Who sent a message on a secured broker: its key and what the allow directory grants it.
+  struct Caller {
+    std::string_view key;      // Z85 public key (the ZAP User-Id)
+    const KeyRights* rights;   // from the keyring generation current for this message
+    std::string name() const { return rights->name.empty() ? std::string(key) : rights->name; }
+  };
+
   // A call sent to a worker and not answered yet. `body` shares the first body frame's buffer
   // (zmq_msg_copy) so an error reply can name the request ids if the worker goes away.
   struct InFlight {
@@ -86,6 +93,7 @@ class BrokerCore {
     Service* service = nullptr;
     std::uint32_t credit = 1;    // as declared, capped by max_worker_credit
     bool takes_header = false;   // a roc worker (credit frame in READY): it gets the call header
+    std::string key, key_name;   // its CURVE key and how to name it (secured broker only)
     int fd = -1;  // the connection it registered on (ZMQ_SRCFD), to notice it closing
     std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
     Clock::time_point expiry;
@@ -107,10 +115,17 @@ class BrokerCore {
   using WorkerMap = std::unordered_map<std::string, Worker>;
   using ServiceMap = std::unordered_map<std::string, Service>;
 
-  void on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now, int fd);
-  void on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd);
+  void on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now, int fd,
+                 const Caller* caller);
+  void on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd,
+                 const Caller* caller);
   void on_malformed(const mdp::Frames& frames, const std::string& error, Clock::time_point now);
-  void on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd);
+  void on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, Clock::time_point now, int fd,
+                const Caller* caller);
+
+  // Rights (docs/security.md): false after answering the caller -32007 (calls) or DISCONNECT (READY).
+  bool permits_call(const Caller& caller, const zmq::message_t& client, const mdp::ClientMessage& message);
+  bool permits_serving(const Caller& caller, const zmq::message_t& worker, const std::string& id);
   void on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::time_point now);
   void on_mmi(zmq::message_t& sender, mdp::ClientMessage& message);
 
@@ -162,7 +177,7 @@ class BrokerCore {
     std::uint64_t get() const noexcept { return value.load(std::memory_order_relaxed); }
   };
   Counter requests_, replies_, dropped_, not_found_, gone_, expired_, workers_count_, queued_;
-  Counter queued_bytes_, busy_, expired_calls_, abandoned_calls_;
+  Counter queued_bytes_, busy_, expired_calls_, abandoned_calls_, not_allowed_;
 
   mutable std::mutex counts_mutex_;
   std::map<std::string, std::size_t> counts_;  // id → workers; changes only on (un)registration

@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <fnmatch.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <system_error>
 
@@ -35,6 +38,12 @@ std::optional<std::vector<std::string>> list(const Certificate& c, const char* n
 
 constexpr std::string_view public_suffix = ".key";
 
+bool any_glob(const std::vector<std::string>& patterns, std::string_view id) {
+  const std::string text(id);
+  return std::any_of(patterns.begin(), patterns.end(),
+                     [&](const std::string& p) { return fnmatch(p.c_str(), text.c_str(), 0) == 0; });
+}
+
 }  // namespace
 
 KeyRights KeyRights::from(const Certificate& certificate) {
@@ -46,6 +55,25 @@ KeyRights KeyRights::from(const Certificate& certificate) {
   r.read = list(certificate, "roc-read").value_or(std::vector<std::string>{});
   r.publish = list(certificate, "roc-publish");
   return r;
+}
+
+std::optional<bool> KeyRights::may_serve(std::string_view id) const {
+  if (!serve) return std::nullopt;
+  return any_glob(*serve, id);
+}
+
+bool KeyRights::may_call(std::string_view id) const { return !call || any_glob(*call, id); }
+
+bool KeyRights::may_read(std::string_view id) const { return any_glob(read, id); }
+
+bool KeyRights::may_publish(std::string_view topic) const {
+  if (!publish) return true;
+  return std::any_of(publish->begin(), publish->end(),
+                     [&](const std::string& prefix) { return topic.substr(0, prefix.size()) == prefix; });
+}
+
+bool KeyRights::is_read_method(std::string_view method) {
+  return method == "rpc.get" || method == "rpc.describe" || method == "rpc.ping" || method == "rpc.signature";
 }
 
 std::shared_ptr<const Keyring> Keyring::open() {

@@ -26,6 +26,18 @@ struct KeyRights {
   std::vector<std::string> read;                    ///< `roc-read`: id patterns for reading only
   std::optional<std::vector<std::string>> publish;  ///< `roc-publish`: topic prefixes (absent: all)
 
+  /// Whether `roc-serve` names `id`; nullopt when the key has no `roc-serve` (then it may serve
+  /// an id only while no other key serves it — the router knows that, not the key).
+  std::optional<bool> may_serve(std::string_view id) const;
+  /// Whether the key may make any call on `id` (`roc-call`, default every id).
+  bool may_call(std::string_view id) const;
+  /// Whether the key may read `id`: call the read methods (is_read_method) on it.
+  bool may_read(std::string_view id) const;
+  /// Whether the key may publish on `topic` (`roc-publish` prefixes, default every topic).
+  bool may_publish(std::string_view topic) const;
+  /// What a `roc-read` key may call: rpc.get, rpc.describe, rpc.ping, rpc.signature.
+  static bool is_read_method(std::string_view method);
+
   /// The rights a certificate's metadata grants.
   static KeyRights from(const Certificate& certificate);
 };
@@ -66,6 +78,7 @@ class KeyringHolder {
 
 /// The public key (Z85) the broker's authenticator put as User-Id on a message's connection,
 /// or empty for a message from a plaintext socket.
+/// Read it from a frame the peer sent: the routing-id frame a ROUTER prepends carries none.
 std::string_view sender_key(const zmq::message_t& frame);
 
 }  // namespace roc::detail

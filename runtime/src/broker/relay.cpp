@@ -62,6 +62,7 @@ void Relay::run() {
         for (int i = 0; i < batch; ++i) {
           message.clear();
           if (!zmq::recv_multipart(xsub_, std::back_inserter(message), zmq::recv_flags::dontwait)) break;
+          if (!permitted(message)) continue;
           on_publication(message);
           if (!message.empty()) zmq::send_multipart(xpub_, message, zmq::send_flags::dontwait);
           publications_.fetch_add(1, std::memory_order_relaxed);
@@ -80,6 +81,20 @@ void Relay::run() {
       spdlog::error("broker relay: {}", e.what());
     }
   }
+}
+
+bool Relay::permitted(const Frames& message) {
+  if (keys_ == nullptr || message.empty()) return true;
+  const auto ring = keys_->get();
+  const auto key = sender_key(message.front());
+  const KeyRights* rights = ring->find(key);
+  const std::string_view topic(static_cast<const char*>(message.front().data()), message.front().size());
+  if (rights != nullptr && rights->may_publish(topic)) return true;
+  refused_.fetch_add(1, std::memory_order_relaxed);
+  const auto name = rights == nullptr || rights->name.empty() ? std::string(key) : rights->name;
+  log_.warn("broker relay: dropped a publication on '{}' from key '{}': {}", loggable(topic), name,
+            rights == nullptr ? "the key is no longer admitted" : "its roc-publish does not cover the topic");
+  return false;
 }
 
 void Relay::on_publication(Frames& message) { status_.on_publish(message); }

@@ -4,6 +4,7 @@
 
 #include "roc/broker.hpp"
 #include "broker/keyring.hpp"
+#include "broker/rate_limited_log.hpp"
 #include "broker/status_cache.hpp"
 
 #include <zmq.hpp>
@@ -54,11 +55,15 @@ class Relay {
   std::uint64_t subscriptions() const noexcept { return subscriptions_.load(std::memory_order_relaxed); }
   /// Status updates the cache dropped as unreadable; thread-safe.
   std::uint64_t status_dropped() const noexcept { return status_.dropped(); }
+  /// Publications dropped because their key may not publish on the topic; thread-safe.
+  std::uint64_t publications_refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
 
  private:
   using Frames = std::vector<zmq::message_t>;
 
   void run();
+  /// Whether the publication's key may publish on its topic (always, on a plaintext broker).
+  bool permitted(const Frames& message);
   /// Called for each whole publication before it is forwarded; may change the frames.
   void on_publication(Frames& message);
   /// Called for each subscription message; returns whether it should go up to the publishers.
@@ -73,6 +78,8 @@ class Relay {
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> publications_{0};
   std::atomic<std::uint64_t> subscriptions_{0};
+  std::atomic<std::uint64_t> refused_{0};
+  RateLimitedLog log_;
   std::thread thread_;
   StatusCache status_;  // used only by the relay thread
 };

@@ -115,6 +115,23 @@ std::string error_response(const rapidjson::Value* id, int code, std::string_vie
   return {buffer.GetString(), buffer.GetSize()};
 }
 
+std::optional<std::string> first_method_refused(std::string_view request_body, bool (*allowed)(std::string_view)) {
+  rapidjson::Document doc;
+  if (auto error = json::read(doc, request_body)) return fmt::format("(a body that is not JSON: {})", error.message);
+  auto check = [&](const rapidjson::Value& request) -> std::optional<std::string> {
+    if (!request.IsObject()) return std::string("(a request that is not an object)");
+    auto method = request.FindMember("method");
+    if (method == request.MemberEnd() || !method->value.IsString()) return std::string("(a request without a method)");
+    std::string_view name(method->value.GetString(), method->value.GetStringLength());
+    if (allowed(name)) return std::nullopt;
+    return std::string(name);
+  };
+  if (!doc.IsArray()) return check(doc);
+  for (const auto& request : doc.GetArray())
+    if (auto refused = check(request)) return refused;
+  return std::nullopt;
+}
+
 std::string error_reply_for(std::string_view request_body, int code, std::string_view message) {
   rapidjson::Document doc;
   if (auto error = json::read(doc, request_body))

@@ -8,6 +8,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -114,5 +115,11 @@ std::string respond(const rapidjson::Value& body, RespondTo&& respond_to) {
 /// its message naming both reasons: the routing reason is what the caller must act on. Parses
 /// the body: use it only on error paths, never to route.
 std::string error_reply_for(std::string_view request_body, int code, std::string_view message);
+
+/// The first method named in `request_body` (a request or a batch) that `allowed` refuses, or
+/// nullopt when it allows every one. A body that cannot be read, or a request without a string
+/// method, is refused too and described in the returned text. Parses the body: for the broker's
+/// rights check of keys that may only read, never on the path of ordinary calls.
+std::optional<std::string> first_method_refused(std::string_view request_body, bool (*allowed)(std::string_view));
 
 }  // namespace roc::detail::jsonrpc

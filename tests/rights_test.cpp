@@ -1,0 +1,187 @@
+// What each admitted key may do on a secured broker (docs/security.md): serve, call, read and
+// publish, from the metadata of its certificate in the allow directory. Real sockets, CURVE on.
+#include "support/secure_lab.hpp"
+#include "support/test_device.hpp"
+#include "support/test_support.hpp"
+
+#include <doctest/doctest.h>
+
+#include <roc/roc.hpp>
+#include <spdlog/spdlog.h>
+
+#include <set>
+#include <thread>
+
+using namespace std::chrono_literals;
+using roc::test::SecureLab;
+using roc::test::wait_until;
+using testing_lab::Device;
+
+namespace {
+
+/// A secured broker, and the lab whose keys it admits.
+struct SecuredBroker {
+  SecuredBroker() : broker(lab.broker_options()) { broker.start(); }
+
+  roc::Endpoints as(const roc::Certificate& key) const { return lab.as(key, broker.endpoints()); }
+
+  /// A server presenting `key` that publishes `device` as `id`, started.
+  std::unique_ptr<roc::Server> serve(const roc::Certificate& key, const std::string& id, Device& device) {
+    auto server = std::make_unique<roc::Server>(as(key), roc::test::fast_server());
+    server->publish(id, device);
+    server->start();
+    return server;
+  }
+
+  std::size_t workers_of(const std::string& id) const {
+    auto all = broker.workers();
+    auto it = all.find(id);
+    return it == all.end() ? 0 : it->second;
+  }
+
+  SecureLab lab;
+  roc::Broker broker;
+};
+
+}  // namespace
+
+TEST_CASE("an impostor key sending READY for a served id is refused and the real server gets every call") {
+  SecuredBroker s;
+  Device real("real"), impostor("impostor");
+  auto server = s.serve(s.lab.key("camera-pc"), "vnir", real);
+  REQUIRE(wait_until([&] { return s.workers_of("vnir") == 1; }));
+
+  roc::ServerOptions greedy = roc::test::fast_server();
+  greedy.credit = 1000;  // the hijack the issue reports: a large credit draws every call
+  roc::Server intruder(s.as(s.lab.key("intruder")), greedy);
+  intruder.publish("vnir", impostor);
+  intruder.start();
+  REQUIRE(wait_until([&] { return s.broker.stats().not_allowed >= 1; }));
+
+  roc::Client client(s.as(s.lab.key("operator")));
+  for (int i = 0; i < 20; ++i) CHECK(client["vnir"].call<std::string>("tag") == "real");
+  CHECK(s.workers_of("vnir") == 1);
+}
+
+TEST_CASE("several workers of one key share an object") {
+  SecuredBroker s;
+  Device a("a"), b("b");
+  const auto key = s.lab.key("camera-pc");
+  auto first = s.serve(key, "vnir", a);
+  auto second = s.serve(key, "vnir", b);
+  CHECK(wait_until([&] { return s.workers_of("vnir") == 2; }));
+  CHECK(s.broker.stats().not_allowed == 0);
+}
+
+TEST_CASE("a key with roc-serve may serve only the ids its patterns name, alongside other keys") {
+  SecuredBroker s;
+  Device cam("cam"), stolen("stolen"), backup("backup"), real("real");
+  const auto cameras = s.lab.key("cameras", {{"roc-serve", "cam-* stage"}});
+  auto allowed = s.serve(cameras, "cam-1", cam);
+  CHECK(wait_until([&] { return s.workers_of("cam-1") == 1; }));
+
+  auto refused = s.serve(cameras, "vnir", stolen);
+  REQUIRE(wait_until([&] { return s.broker.stats().not_allowed >= 1; }));
+  CHECK(s.workers_of("vnir") == 0);
+
+  // A key named by roc-serve joins an object another key serves: a planned standby.
+  auto owner = s.serve(s.lab.key("camera-pc"), "stage", real);
+  REQUIRE(wait_until([&] { return s.workers_of("stage") == 1; }));
+  auto standby = s.serve(cameras, "stage", backup);
+  CHECK(wait_until([&] { return s.workers_of("stage") == 2; }));
+}
+
+TEST_CASE("a roc-read key can get, describe and ping but not call or set") {
+  SecuredBroker s;
+  Device device;
+  auto server = s.serve(s.lab.key("camera-pc"), "dev", device);
+  roc::Client viewer(s.as(s.lab.key("viewer", {{"roc-call", ""}, {"roc-read", "dev"}})));
+  REQUIRE(wait_until([&] { return s.workers_of("dev") == 1; }));
+
+  auto dev = viewer["dev"];
+  CHECK(dev.get<std::string>("firmware") == "1.2.3");
+  CHECK(dev.describe().value().IsObject());
+  dev.ping();
+
+  try {
+    dev.call<std::string>("tag");
+    FAIL("a read-only key made a call");
+  } catch (const roc::NotAllowed& e) {
+    CHECK(e.code() == roc::error_code::not_allowed);
+    CHECK(std::string(e.what()).find("key 'viewer' may only read 'dev'") != std::string::npos);
+    CHECK(std::string(e.what()).find("'tag'") != std::string::npos);
+  }
+  CHECK_THROWS_AS(dev.set("level", 5), roc::NotAllowed);
+  CHECK(s.broker.stats().not_allowed == 2);
+}
+
+TEST_CASE("a key may call only the ids its roc-call names") {
+  SecuredBroker s;
+  Device device, other;
+  const auto owner = s.lab.key("camera-pc");
+  auto server = s.serve(owner, "dev", device);
+  auto server2 = s.serve(owner, "other", other);
+  REQUIRE(wait_until([&] { return s.workers_of("dev") == 1 && s.workers_of("other") == 1; }));
+
+  roc::Client client(s.as(s.lab.key("lab-pc-3", {{"roc-call", "dev"}})));
+  CHECK(client["dev"].call<std::string>("tag") == "device");
+  CHECK_THROWS_WITH_AS(client["other"].call<std::string>("tag"),
+                       doctest::Contains("not allowed: key 'lab-pc-3' may not call 'other'"), roc::NotAllowed);
+  // The broker's own services stay open to every admitted key.
+  CHECK(client.exists("other"));
+}
+
+TEST_CASE("forged status from a key without roc-publish for it reaches no subscriber and no snapshot") {
+  SecuredBroker s;
+  const auto watcher = s.as(s.lab.key("operator"));
+  auto live = roc::status_updates(watcher, {"vnir"}, 50ms);
+
+  roc::StatusUpdater honest(s.as(s.lab.key("camera-pc", {{"roc-publish", "status.vnir log"}})));
+  roc::StatusUpdater forger(s.as(s.lab.key("forger", {{"roc-publish", "log"}})));
+  std::set<std::string> seen;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!seen.count("vnir.ok") && std::chrono::steady_clock::now() < deadline) {
+    forger.emit("vnir.temperature", 99);
+    honest.emit("vnir.ok", 1);
+    for (auto u = live.next(20ms); u; u = live.next(20ms)) {
+      roc::StatusTree tree;
+      tree.merge(u);
+      if (tree.find("vnir.ok")) seen.insert("vnir.ok");
+      if (tree.find("vnir.temperature")) seen.insert("vnir.temperature");
+    }
+  }
+  CHECK(seen.count("vnir.ok") == 1);
+  CHECK(seen.count("vnir.temperature") == 0);
+  CHECK(s.broker.stats().publications_refused > 0);
+
+  auto late = roc::status_updates(watcher, {"vnir"}, 2s);
+  auto snapshot = late.next();
+  REQUIRE(snapshot.snapshot);
+  roc::StatusTree tree;
+  tree.merge(snapshot);
+  CHECK(tree.find("vnir.ok") != nullptr);
+  CHECK(tree.find("vnir.temperature") == nullptr);
+}
+
+TEST_CASE("forged log records from a key without roc-publish for logs reach no subscriber") {
+  SecuredBroker s;
+  auto records = roc::log::records(s.as(s.lab.key("operator")), {}, 50ms);
+  auto logger = [&](const std::string& name, const roc::Certificate& key) {
+    auto l = std::make_shared<spdlog::logger>(name);
+    l->sinks().push_back(std::make_shared<roc::log::Sink>(s.as(key), name));
+    return l;
+  };
+  auto honest = logger("honest", s.lab.key("camera-pc"));
+  auto forger = logger("forger", s.lab.key("forger", {{"roc-publish", "status."}}));
+
+  std::set<std::string> seen;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!seen.count("honest") && std::chrono::steady_clock::now() < deadline) {
+    forger->warn("shutter jammed");
+    honest->info("shutter fine");
+    for (auto r = records.next(20ms); r; r = records.next(20ms)) seen.insert(r->node);
+  }
+  CHECK(seen.count("honest") == 1);
+  CHECK(seen.count("forger") == 0);
+  CHECK(s.broker.stats().publications_refused > 0);
+}
