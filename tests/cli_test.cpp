@@ -18,6 +18,7 @@
 
 #include <sys/stat.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -414,9 +415,12 @@ TEST_CASE("roc and the samples run secured with only ROC_CERT and ROC_BROKER_CER
   broker_key.set_meta("name", "broker");
   broker_key.save(dir / "broker");
   roc::Certificate::generate().save(dir / "lab");
+  std::filesystem::create_directory(dir / "allowed");
+  roc::Certificate::load(dir / "lab.key").save(dir / "allowed/lab");  // the public half only
   roc::BrokerOptions options;
   options.bind = "127.0.0.1:0";
   options.certificate = broker_key;
+  options.allow_directory = dir / "allowed";
   roc::Broker broker(options);
   broker.start();
   const auto address = broker.endpoints().address();
@@ -439,10 +443,16 @@ TEST_CASE("roc and the samples run secured with only ROC_CERT and ROC_BROKER_CER
     CHECK(r.code == 0);
     CHECK(r.out.find("pong") != std::string::npos);
   }
-  // Plaintext against a CURVE broker gets nothing at all, and roc says what to check.
-  const auto r = roc::test::run({ROC_CLI, "--broker", address, "--timeout", "0.3", "ping", "vnir"});
+  // Plaintext against a CURVE broker gets nothing at all.
+  CHECK(roc::test::run({ROC_CLI, "--broker", address, "--timeout", "0.3", "ping", "vnir"}).code == 3);
+  // Nor does a key the allow directory does not hold; roc says what to check.
+  const auto r = roc::test::run(
+      {ROC_CLI, "--broker", address, "--broker-cert", dir / "broker.key", "--timeout", "0.5", "ping", "vnir"});
   CHECK(r.code == 3);
-  const auto secured =
-      roc::test::run({ROC_CLI, "--broker", address, "--broker-cert", dir / "broker.key", "--timeout", "5", "ping", "vnir"});
-  CHECK(secured.code == 0);  // a key made for the process: this broker admits any key
+  CHECK(r.err.find("does not admit this key") != std::string::npos);
+  CHECK(r.err.find("roc whoami") != std::string::npos);
+  // The options do what the variables do.
+  CHECK(roc::test::run({ROC_CLI, "--broker", address, "--cert", dir / "lab.key_secret", "--broker-cert",
+                        dir / "broker.key", "ping", "vnir"})
+            .code == 0);
 }
