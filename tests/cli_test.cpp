@@ -1,18 +1,24 @@
 // The `roc` command against the sample vnir-server through an in-process broker: every command,
-// --json output, and each documented exit code.
+// --json output, and each documented exit code; keys, `whoami`, and the tools and samples secured
+// by ROC_CERT and ROC_BROKER_CERT alone.
 #include <doctest/doctest.h>
 
 #include <roc/broker.hpp>
 #include <roc/client.hpp>
 #include <roc/json.hpp>
 #include <roc/log.hpp>
+#include <roc/security.hpp>
 #include <roc/version.hpp>
 
 #include "log_test_support.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
 #include <spdlog/spdlog.h>
 
+#include <sys/stat.h>
+
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -146,7 +152,7 @@ TEST_CASE("roc exit codes tell scripts what went wrong") {
     CHECK(fx.roc({"status", "a..b"}).code == 2);
   }
   SUBCASE("--help: 0, everywhere") {
-    for (const char* command : {"list", "describe", "call", "get", "set", "ping", "logs", "status"}) {
+    for (const char* command : {"list", "describe", "call", "get", "set", "ping", "logs", "status", "keygen", "whoami"}) {
       auto r = roc::test::run({ROC_CLI, command, "--help"});
       CHECK_MESSAGE(r.code == 0, command);
       CHECK(r.out.find("Usage") != std::string::npos);
@@ -228,4 +234,225 @@ TEST_CASE("roc logs -f says in one line each when it loses the broker and when i
   CHECK(text.find("lost the connection") == text.rfind("lost the connection"));
   CHECK(text.find(again) == text.rfind(again));
   CHECK_FALSE(logs.wait(0ms));  // still following
+}
+
+namespace {
+
+unsigned mode_of(const std::string& path) {
+  struct stat info {};
+  return ::stat(path.c_str(), &info) == 0 ? info.st_mode & 07777 : 0;
+}
+
+/// No certificate from the environment of whoever runs the tests: each test sets its own.
+struct PlainEnvironment {
+  roc::test::ScopedEnv cert{"ROC_CERT", nullptr};
+  roc::test::ScopedEnv broker_cert{"ROC_BROKER_CERT", nullptr};
+};
+
+}  // namespace
+
+TEST_CASE("roc keygen writes a key pair, the secret readable by its owner only, with --meta in it") {
+  roc::test::TempDir dir;
+  const auto base = dir / "lab-pc-3";
+  auto r = roc::test::run({ROC_CLI, "keygen", base, "--meta", "roc-serve=vnir cam-*", "--meta", "roc-call=vnir"});
+  REQUIRE(r.code == 0);
+  const auto secret = roc::Certificate::load(base + ".key_secret");
+  const auto pub = roc::Certificate::load(base + ".key");
+  CHECK(pub.public_key() == secret.public_key());
+  CHECK_FALSE(pub.has_secret());
+  CHECK(mode_of(base + ".key_secret") == 0600);
+  CHECK((mode_of(base + ".key") & 0133) == 0);
+  CHECK(pub.name() == "lab-pc-3");  // named after the file
+  CHECK(pub.meta("roc-serve") == "vnir cam-*");
+  CHECK(pub.meta("roc-call") == "vnir");
+  CHECK(r.out.find(secret.public_key()) != std::string::npos);
+  CHECK(r.out.find(base + ".key ") != std::string::npos);
+  CHECK(r.out.find(base + ".key_secret") != std::string::npos);
+
+  SUBCASE("--meta name= names it otherwise; --json says what was written") {
+    r = roc::test::run({ROC_CLI, "--json", "keygen", dir / "other", "--meta", "name=camera node"});
+    REQUIRE(r.code == 0);
+    const auto out = Json::parse(r.out);
+    CHECK(out.value()["public"] == (dir / "other.key").c_str());
+    CHECK(out.value()["secret"] == (dir / "other.key_secret").c_str());
+    CHECK(out.value()["metadata"]["name"] == "camera node");
+    CHECK(out.value()["public_key"] == roc::Certificate::load(dir / "other.key").public_key().c_str());
+  }
+  SUBCASE("existing files are left alone without --force: exit 7, naming the file") {
+    r = roc::test::run({ROC_CLI, "keygen", base});
+    CHECK(r.code == 7);
+    CHECK(r.err.find(base + ".key' exists") != std::string::npos);
+    CHECK(roc::Certificate::load(base + ".key_secret").secret_key() == secret.secret_key());
+    CHECK(roc::test::run({ROC_CLI, "keygen", base, "--force"}).code == 0);
+    CHECK(roc::Certificate::load(base + ".key_secret").secret_key() != secret.secret_key());
+  }
+  SUBCASE("a secret file alone also counts as existing") {
+    std::remove((base + ".key").c_str());
+    CHECK(roc::test::run({ROC_CLI, "keygen", base}).code == 7);
+    CHECK(roc::Certificate::load(base + ".key_secret").secret_key() == secret.secret_key());
+  }
+  SUBCASE("metadata that is not NAME=VALUE, or a name no certificate can hold: exit 2") {
+    CHECK(roc::test::run({ROC_CLI, "keygen", dir / "x", "--meta", "roc-serve"}).code == 2);
+    CHECK(roc::test::run({ROC_CLI, "keygen", dir / "x", "--meta", "bad name=1"}).code == 2);
+    CHECK(roc::test::run({ROC_CLI, "keygen", dir / "x", "--meta", "name=a\"b"}).code == 2);
+    CHECK_FALSE(std::ifstream(dir / "x.key").good());
+  }
+  SUBCASE("a directory that does not exist: exit 7, naming the file") {
+    r = roc::test::run({ROC_CLI, "keygen", dir / "missing/x"});
+    CHECK(r.code == 7);
+    CHECK(r.err.find(dir / "missing/x.key") != std::string::npos);
+  }
+}
+
+TEST_CASE("roc whoami shows the key roc presents, from the variables or the options") {
+  PlainEnvironment plain;
+  roc::test::TempDir dir;
+  auto own = roc::Certificate::generate();
+  own.set_meta("name", "lab-pc-3");
+  own.set_meta("roc-serve", "vnir");
+  own.save(dir / "lab-pc-3");
+  auto broker = roc::Certificate::generate();
+  broker.set_meta("name", "broker");
+  broker.save(dir / "broker");
+
+  SUBCASE("plaintext without them") {
+    const auto r = roc::test::run({ROC_CLI, "whoami"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("identity  plaintext") != std::string::npos);
+    const auto json = Json::parse(roc::test::run({ROC_CLI, "whoami", "--json"}).out);
+    CHECK(json.value()["secure"] == false);
+    CHECK(json.value()["key"].IsNull());
+  }
+  SUBCASE("ROC_CERT and ROC_BROKER_CERT") {
+    roc::test::ScopedEnv cert("ROC_CERT", (dir / "lab-pc-3.key_secret").c_str());
+    roc::test::ScopedEnv broker_cert("ROC_BROKER_CERT", (dir / "broker.key").c_str());
+    auto r = roc::test::run({ROC_CLI, "whoami"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("CURVE as key 'lab-pc-3' (" + own.public_key() + ")") != std::string::npos);
+    CHECK(r.out.find("trusting broker key 'broker' (" + broker.public_key() + ")") != std::string::npos);
+    CHECK(r.out.find("roc-serve = \"vnir\"") != std::string::npos);
+    r = roc::test::run({ROC_CLI, "whoami", "--json"});
+    REQUIRE(r.code == 0);
+    const auto json = Json::parse(r.out);
+    CHECK(json.value()["secure"] == true);
+    CHECK(json.value()["key"] == own.public_key().c_str());
+    CHECK(json.value()["name"] == "lab-pc-3");
+    CHECK(json.value()["broker_key"] == broker.public_key().c_str());
+    CHECK(json.value()["roles"]["roc-serve"] == "vnir");
+
+    SUBCASE("--cert wins over ROC_CERT") {
+      const auto other = roc::Certificate::generate();
+      other.save(dir / "other");
+      r = roc::test::run({ROC_CLI, "whoami", "--cert", dir / "other.key_secret"});
+      CHECK(r.code == 0);
+      CHECK(r.out.find(other.public_key()) != std::string::npos);
+      CHECK(r.out.find(own.public_key()) == std::string::npos);
+    }
+  }
+  SUBCASE("--cert and --broker-cert") {
+    const auto r = roc::test::run(
+        {ROC_CLI, "--cert", dir / "lab-pc-3.key_secret", "--broker-cert", dir / "broker.key", "whoami"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find(own.public_key()) != std::string::npos);
+  }
+  SUBCASE("a key of its own without the broker's is refused: exit 7") {
+    roc::test::ScopedEnv cert("ROC_CERT", (dir / "lab-pc-3.key_secret").c_str());
+    const auto r = roc::test::run({ROC_CLI, "whoami"});
+    CHECK(r.code == 7);
+    CHECK(r.err.find("ROC_BROKER_CERT") != std::string::npos);
+  }
+}
+
+TEST_CASE("a certificate that cannot be used stops roc with exit 7, naming the file") {
+  PlainEnvironment plain;
+  roc::test::TempDir dir;
+  roc::Certificate::generate().save(dir / "broker");
+  roc::Certificate::generate().save(dir / "own");
+  std::ofstream(dir / "garbage.key") << "not a certificate\n";
+  const auto missing = dir / "missing.key_secret";
+  // Nothing listens at this address: a run that got past the certificates would time out (3).
+  const std::vector<std::string> ping = {"--broker", "127.0.0.1:1", "--timeout", "0.3", "ping", "vnir"};
+  auto roc_with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), ROC_CLI);
+    args.insert(args.end(), ping.begin(), ping.end());
+    return roc::test::run(args);
+  };
+  auto r = roc_with({"--cert", missing, "--broker-cert", dir / "broker.key"});
+  CHECK(r.code == 7);
+  CHECK(r.err.find(missing) != std::string::npos);
+  r = roc_with({"--cert", dir / "own.key_secret", "--broker-cert", dir / "garbage.key"});
+  CHECK(r.code == 7);
+  CHECK(r.err.find(dir / "garbage.key") != std::string::npos);
+  r = roc_with({"--cert", dir / "own.key", "--broker-cert", dir / "broker.key"});  // the public half
+  CHECK(r.code == 7);
+  CHECK(r.err.find("holds no secret key") != std::string::npos);
+  {
+    roc::test::ScopedEnv broker_cert("ROC_BROKER_CERT", missing.c_str());
+    r = roc_with({});
+    CHECK(r.code == 7);
+    CHECK(r.err.find("ROC_BROKER_CERT") != std::string::npos);
+    CHECK(r.err.find(missing) != std::string::npos);
+  }
+  CHECK(roc_with({"--broker-cert", dir / "broker.key"}).code == 3);  // usable: it got as far as the timeout
+
+  SUBCASE("roc-logdump and the samples say so too") {
+    r = roc::test::run({ROC_LOGDUMP, "--dir", dir.path(), "--cert", missing, "--broker-cert", dir / "broker.key"});
+    CHECK(r.code == 7);
+    CHECK(r.err.find(missing) != std::string::npos);
+    r = roc::test::run({ROC_VNIR_CLIENT, "--broker-cert", missing});
+    CHECK(r.code == 1);
+    CHECK(r.err.find(missing) != std::string::npos);
+    r = roc::test::run({ROC_VNIR_SERVER, "--broker-cert", missing});
+    CHECK(r.code == 1);
+    CHECK(r.err.find(missing) != std::string::npos);
+  }
+}
+
+TEST_CASE("roc and the samples run secured with only ROC_CERT and ROC_BROKER_CERT set") {
+  PlainEnvironment plain;
+  roc::test::TempDir dir;
+  auto broker_key = roc::Certificate::generate();
+  broker_key.set_meta("name", "broker");
+  broker_key.save(dir / "broker");
+  roc::Certificate::generate().save(dir / "lab");
+  std::filesystem::create_directory(dir / "allowed");
+  roc::Certificate::load(dir / "lab.key").save(dir / "allowed/lab");  // the public half only
+  roc::BrokerOptions options;
+  options.bind = "127.0.0.1:0";
+  options.certificate = broker_key;
+  options.allow_directory = dir / "allowed";
+  roc::Broker broker(options);
+  broker.start();
+  const auto address = broker.endpoints().address();
+
+  std::unique_ptr<roc::test::Child> server;
+  {
+    roc::test::ScopedEnv cert("ROC_CERT", (dir / "lab.key_secret").c_str());
+    roc::test::ScopedEnv broker_cert("ROC_BROKER_CERT", (dir / "broker.key").c_str());
+    server = std::make_unique<roc::test::Child>(std::vector<std::string>{ROC_VNIR_SERVER, "-b", address},
+                                                dir / "server.out");
+    roc::Client client(roc::Endpoints::resolve(address, "", ""));
+    REQUIRE(roc::test::wait_until([&] { return client.exists("vnir"); }, 10s));
+
+    auto r = roc::test::run({ROC_CLI, "--broker", address, "ping", "vnir"});
+    CHECK(r.code == 0);
+    r = roc::test::run({ROC_CLI, "--broker", address, "--json", "get", "vnir", "model"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("VNIR") != std::string::npos);
+    r = roc::test::run({ROC_VNIR_CLIENT, "--broker", address});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("pong") != std::string::npos);
+  }
+  // Plaintext against a CURVE broker gets nothing at all.
+  CHECK(roc::test::run({ROC_CLI, "--broker", address, "--timeout", "0.3", "ping", "vnir"}).code == 3);
+  // Nor does a key the allow directory does not hold; roc says what to check.
+  const auto r = roc::test::run(
+      {ROC_CLI, "--broker", address, "--broker-cert", dir / "broker.key", "--timeout", "0.5", "ping", "vnir"});
+  CHECK(r.code == 3);
+  CHECK(r.err.find("does not admit this key") != std::string::npos);
+  CHECK(r.err.find("roc whoami") != std::string::npos);
+  // The options do what the variables do.
+  CHECK(roc::test::run({ROC_CLI, "--broker", address, "--cert", dir / "lab.key_secret", "--broker-cert",
+                        dir / "broker.key", "ping", "vnir"})
+            .code == 0);
 }

@@ -1,17 +1,22 @@
 // `roc`: the operator's command line — list, describe, call, get, set and ping objects through
-// the broker, follow logs, and show the status tree. Exit codes in roc_output.hpp.
+// the broker, follow logs, show the status tree, make CURVE keys and say which one it presents.
+// Exit codes in roc_output.hpp.
 #include "link_watch.hpp"
 #include "roc_output.hpp"
 
+#include <roc/cli.hpp>
 #include <roc/client.hpp>
 #include <roc/error.hpp>
 #include <roc/log_subscriber.hpp>
+#include <roc/security.hpp>
 #include <roc/status.hpp>
 #include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <sys/stat.h>
 
 #include <chrono>
 #include <cstdio>
@@ -26,14 +31,22 @@ using namespace roc::cli;
 using Clock = std::chrono::steady_clock;
 
 struct Globals {
-  std::string broker;
+  BrokerArgs connection;
   double timeout_s = 2.0;
   bool json = false;
 
-  roc::Endpoints endpoints() const { return broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints(broker); }
+  /// Resolved on first use, certificates included, so that every command of one run presents
+  /// the same key and a bad certificate file fails before anything is sent.
+  const roc::Endpoints& endpoints() const {
+    if (!resolved) resolved = connection.endpoints();
+    return *resolved;
+  }
   std::chrono::milliseconds timeout() const {
     return std::chrono::milliseconds(static_cast<long long>(timeout_s * 1000));
   }
+
+ private:
+  mutable std::optional<roc::Endpoints> resolved;
 };
 
 /// A command-line argument that is not what it should be: exit code `usage`.
@@ -183,11 +196,110 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   }
 }
 
+bool file_exists(const std::string& path) {
+  struct stat info {};
+  return ::lstat(path.c_str(), &info) == 0;
+}
+
+/// `roc keygen PATH`: a fresh key pair in PATH.key and PATH.key_secret, never over existing files
+/// unless `force` (the old secret would be lost for good).
+int cmd_keygen(const Globals& g, const std::string& path, const std::vector<std::string>& meta, bool force) {
+  auto certificate = roc::Certificate::generate();
+  const auto slash = path.find_last_of('/');
+  const auto base_name = path.substr(slash == std::string::npos ? 0 : slash + 1);
+  if (base_name.empty()) throw UsageError(fmt::format("'{}' names a directory: give a file name, e.g. {}lab-pc", path, path));
+  // Named after the file unless told otherwise: logs and errors then say "lab-pc-3", not a key.
+  certificate.set_meta("name", base_name);
+  for (const auto& entry : meta) {
+    const auto equals = entry.find('=');
+    if (equals == std::string::npos || equals == 0)
+      throw UsageError(fmt::format("--meta '{}' is not NAME=VALUE", entry));
+    try {
+      certificate.set_meta(entry.substr(0, equals), entry.substr(equals + 1));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("--meta: {}", e.what()));
+    }
+  }
+  const auto public_file = path + ".key";
+  const auto secret_file = path + ".key_secret";
+  if (!force)
+    for (const auto& file : {public_file, secret_file})
+      if (file_exists(file))
+        throw roc::CertificateError(fmt::format("'{}' exists and is left as it is (--force replaces it)", file));
+  certificate.save(path);
+  if (g.json) {
+    roc::Json out = roc::Json::parse("{}");
+    auto& a = out.allocator();
+    out.value().AddMember("public_key", roc::json::Value(certificate.public_key(), a), a);
+    out.value().AddMember("public", roc::json::Value(public_file, a), a);
+    out.value().AddMember("secret", roc::json::Value(secret_file, a), a);
+    roc::json::Value m(rapidjson::kObjectType);
+    for (const auto& [name, value] : certificate.metadata())
+      m.AddMember(roc::json::Value(name, a), roc::json::Value(value, a), a);
+    out.value().AddMember("metadata", m, a);
+    std::cout << out.dump() << '\n';
+    return exit_code::ok;
+  }
+  const auto width = secret_file.size();
+  std::cout << fmt::format("public key  {}\n", certificate.public_key())
+            << fmt::format("wrote       {:<{}}  public: copy it into the broker's allow directory\n", public_file, width)
+            << fmt::format("            {:<{}}  secret, mode 0600: keep it on this machine\n", secret_file, width);
+  return exit_code::ok;
+}
+
+/// The metadata names the broker reads roles from (docs/security.md).
+constexpr const char* role_names[] = {"roc-serve", "roc-call", "roc-read", "roc-publish"};
+
+/// `roc whoami`: the key this program presents and the broker key it trusts, with the roles the
+/// own certificate names. Reads files only; asks the broker nothing.
+int cmd_whoami(const Globals& g) {
+  const auto& endpoints = g.endpoints();
+  const auto credentials = endpoints.credentials();
+  const auto* own = credentials.own ? &*credentials.own : nullptr;
+  if (g.json) {
+    roc::Json out = roc::Json::parse("{}");
+    auto& a = out.allocator();
+    auto text = [&](const std::string& s) { return roc::json::Value(s, a); };
+    out.value().AddMember("broker", text(endpoints.address()), a);
+    out.value().AddMember("secure", credentials.secure(), a);
+    out.value().AddMember("identity", text(credentials.describe()), a);
+    roc::json::Value key, name, broker_key;
+    if (own) {
+      key = text(own->public_key());
+      name = text(own->name());
+    }
+    if (credentials.broker) broker_key = text(credentials.broker->public_key());
+    out.value().AddMember("key", key, a);
+    out.value().AddMember("name", name, a);
+    out.value().AddMember("broker_key", broker_key, a);
+    roc::json::Value roles(rapidjson::kObjectType);
+    if (own)
+      for (const char* role : role_names)
+        if (auto value = own->meta(role)) roles.AddMember(rapidjson::StringRef(role), text(*value), a);
+    out.value().AddMember("roles", roles, a);
+    std::cout << out.dump() << '\n';
+    return exit_code::ok;
+  }
+  std::cout << fmt::format("broker    {}\nidentity  {}\n", endpoints.address(), credentials.describe());
+  if (!own) return exit_code::ok;
+  std::string roles;
+  for (const char* role : role_names)
+    if (auto value = own->meta(role)) roles += fmt::format("{}{} = \"{}\"", roles.empty() ? "" : "; ", role, *value);
+  if (roles.empty()) roles = "none set: the broker's defaults (docs/security.md)";
+  std::cout << fmt::format("roles     {}\n          (as this program's certificate says; the broker goes by its own "
+                           "copy in its allow directory)\n",
+                           roles);
+  return exit_code::ok;
+}
+
 /// Runs `body` and turns roc's exceptions into exit codes with a message on stderr.
 template <class F>
-int guarded(F&& body) {
+int guarded(const Globals& g, F&& body) {
   try {
     return body();
+  } catch (const roc::CertificateError& e) {
+    std::cerr << "roc: " << e.what() << '\n';
+    return exit_code::certificate;
   } catch (const UsageError& e) {
     std::cerr << "roc: " << e.what() << '\n';
     return exit_code::usage;
@@ -196,6 +308,10 @@ int guarded(F&& body) {
     return exit_code::unsupported;
   } catch (const roc::TimeoutError& e) {
     std::cerr << "roc: timeout: " << e.what() << '\n';
+    // With CURVE, a broker that does not admit a key says nothing at all: point at the likely cause.
+    if (g.endpoints().credentials().secure())
+      std::cerr << "roc: with CURVE on, a broker that does not admit this key does not answer; "
+                   "`roc whoami` shows the key, the broker's --allow directory must hold its .key file\n";
     return exit_code::timeout;
   } catch (const roc::ObjectNotFound& e) {
     std::cerr << "roc: not found: " << e.message() << '\n';
@@ -219,31 +335,35 @@ int guarded(F&& body) {
 int main(int argc, char** argv) {
   CLI::App app{"roc — call remote objects, follow logs and status through a roc broker.\n"
                "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error,\n"
-               "6 the broker does not support the command (a plain Majordomo broker and `list`)."};
+               "6 the broker does not support the command (a plain Majordomo broker and `list`),\n"
+               "7 a certificate file is missing or unusable, or `keygen` would overwrite one."};
+  app.footer("Security: with --broker-cert (or $ROC_BROKER_CERT) every connection is CURVE-encrypted and\n"
+             "presents --cert (or $ROC_CERT); `roc whoami` shows which key. See docs/security.md.");
   app.set_version_flag("--version", "roc " ROC_VERSION_STRING);
   app.require_subcommand(1);
   app.fallthrough();  // global options also after the command: `roc list --json`
   Globals g;
-  app.add_option("-b,--broker", g.broker, "Broker address: host, host:port or tcp://host:port (default: "
-                                          "$ROC_BROKER, else localhost:5555)");
+  g.connection.add_to(app);
   app.add_option("-t,--timeout", g.timeout_s, "Seconds to wait for any answer")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_flag("--json", g.json, "Machine-readable output: compact JSON, one value per line");
 
-  std::string id, method, params, prop, value;
+  std::string id, method, params, prop, value, key_path;
+  std::vector<std::string> meta;
+  bool force = false;
   std::vector<std::string> masks;
   bool follow = false, watch = false;
   LogFilter filter;
   int code = exit_code::ok;
 
   auto* list = app.add_subcommand("list", "List the objects registered with the broker");
-  list->callback([&] { code = guarded([&] { return cmd_list(g); }); });
+  list->callback([&] { code = guarded(g, [&] { return cmd_list(g); }); });
 
   auto* describe = app.add_subcommand("describe", "Print an object's interface (its IDL JSON)");
   describe->add_option("id", id, "Object id")->required();
   describe->callback([&] {
-    code = guarded([&] {
+    code = guarded(g, [&] {
       roc::Client client(g.endpoints(), {g.timeout()});
       print_json(client[id].describe(), g);
       return exit_code::ok;
@@ -255,7 +375,7 @@ int main(int argc, char** argv) {
   call->add_option("method", method, "Method name")->required();
   call->add_option("params", params, "Parameters as JSON, e.g. '[1,2]' or '{\"x\":0}'");
   call->callback([&] {
-    code = guarded([&] {
+    code = guarded(g, [&] {
       roc::Json p;
       if (!params.empty()) {
         p = parse_json_argument(params, "PARAMS");
@@ -276,7 +396,7 @@ int main(int argc, char** argv) {
   get->add_option("id", id, "Object id")->required();
   get->add_option("prop", prop, "Property name")->required();
   get->callback([&] {
-    code = guarded([&] {
+    code = guarded(g, [&] {
       roc::Client client(g.endpoints(), {g.timeout()});
       print_json(client[id].get(prop), g);
       return exit_code::ok;
@@ -288,7 +408,7 @@ int main(int argc, char** argv) {
   set->add_option("prop", prop, "Property name")->required();
   set->add_option("value", value, "New value, e.g. 20.5, true, '\"text\"' or plain text")->required();
   set->callback([&] {
-    code = guarded([&] {
+    code = guarded(g, [&] {
       roc::Json v;
       try {
         v = roc::Json::parse(value);
@@ -303,19 +423,31 @@ int main(int argc, char** argv) {
 
   auto* ping = app.add_subcommand("ping", "Round trip to an object (rpc.ping)");
   ping->add_option("id", id, "Object id")->required();
-  ping->callback([&] { code = guarded([&] { return cmd_ping(g, id); }); });
+  ping->callback([&] { code = guarded(g, [&] { return cmd_ping(g, id); }); });
 
   auto* logs = app.add_subcommand("logs", "Print log records as they arrive (for --timeout, or until Ctrl-C with -f);\n"
                                           "exit 3 when nothing accepts connections at the broker's log port");
   logs->add_flag("-f,--follow", follow, "Keep printing until interrupted");
   logs->add_option("-l,--level", filter.level, "Minimum level: trace, debug, info, warning, error, critical");
   logs->add_option("-n,--node", filter.node, "Only records from this node");
-  logs->callback([&] { code = guarded([&] { return cmd_logs(g, filter, follow); }); });
+  logs->callback([&] { code = guarded(g, [&] { return cmd_logs(g, filter, follow); }); });
 
   auto* status = app.add_subcommand("status", "Print the merged status tree under the masks (all when none)");
   status->add_option("masks", masks, "Dotted paths, e.g. system vnir.temperature");
   status->add_flag("-w,--watch", watch, "Keep the tree on screen, refreshed in place");
-  status->callback([&] { code = guarded([&] { return cmd_status(g, masks, watch); }); });
+  status->callback([&] { code = guarded(g, [&] { return cmd_status(g, masks, watch); }); });
+
+  auto* keygen = app.add_subcommand("keygen", "Make a CURVE key pair: PATH.key (public) and PATH.key_secret (mode 0600)");
+  keygen->add_option("path", key_path, "Path without extension, e.g. keys/lab-pc-3")->required()->type_name("PATH");
+  keygen->add_option("--meta", meta,
+                     "NAME=VALUE metadata, repeatable: name (default: the file name), roc-serve, roc-call, "
+                     "roc-read, roc-publish (docs/security.md)")
+      ->type_name("NAME=VALUE");
+  keygen->add_flag("--force", force, "Replace existing files (the old key is lost)");
+  keygen->callback([&] { code = guarded(g, [&] { return cmd_keygen(g, key_path, meta, force); }); });
+
+  auto* whoami = app.add_subcommand("whoami", "Print the key roc presents to the broker and the broker key it trusts");
+  whoami->callback([&] { code = guarded(g, [&] { return cmd_whoami(g); }); });
 
   try {
     app.parse(argc, argv);

@@ -4,8 +4,9 @@
 #include "log_levels.hpp"
 #include "logdump_writer.hpp"
 
-#include <roc/endpoints.hpp>
+#include <roc/cli.hpp>
 #include <roc/log_subscriber.hpp>
+#include <roc/security.hpp>
 #include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
@@ -31,11 +32,12 @@ int main(int argc, char** argv) {
   CLI::App app{"roc-logdump — write every log record published through a roc broker to disk as JSON lines.\n"
                "Files: DIR/PREFIX-YYYY-MM-DD.N.jsonl (UTC day; N grows when --max-bytes is reached)."};
   app.set_version_flag("--version", "roc-logdump " ROC_VERSION_STRING);
-  std::string broker, dir = ".", prefix = "roc", level;
+  roc::cli::BrokerArgs connection;
+  std::string dir = ".", prefix = "roc", level;
   std::vector<std::string> nodes;
   std::uint64_t max_bytes = 64ull << 20;
   double connect_timeout_s = 10;
-  app.add_option("-b,--broker", broker, "Broker address (default: $ROC_BROKER, else localhost:5555)");
+  connection.add_to(app);
   app.add_option("-d,--dir", dir, "Directory for the files (created when missing)")->capture_default_str();
   app.add_option("--prefix", prefix, "File name prefix")->capture_default_str();
   app.add_option("--max-bytes", max_bytes, "Start a new file before one grows past this size")
@@ -67,7 +69,7 @@ int main(int argc, char** argv) {
   }
 
   try {
-    const roc::Endpoints endpoints = broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints(broker);
+    const roc::Endpoints endpoints = connection.endpoints();
     roc::logdump::RotatingWriter writer(dir, prefix, max_bytes);
     roc::log::Subscription sub(endpoints, filter, std::chrono::milliseconds(200));
     roc::cli::LinkWatch link("roc-logdump", endpoints, sub.endpoint(),
@@ -96,6 +98,9 @@ int main(int argc, char** argv) {
   } catch (const Unreachable& e) {
     std::cerr << e.message << '\n';
     return 3;
+  } catch (const roc::CertificateError& e) {
+    std::cerr << "roc-logdump: " << e.what() << '\n';
+    return 7;
   } catch (const std::invalid_argument& e) {  // a malformed --broker address or --node name
     std::cerr << "roc-logdump: " << e.what() << '\n';
     return 2;

@@ -11,7 +11,7 @@
 
 namespace roc::cli {
 
-/// Exit codes scripts can rely on (documented in docs/observability.md).
+/// Exit codes scripts can rely on (documented in docs/observability.md and docs/security.md).
 namespace exit_code {
 inline constexpr int ok = 0;
 inline constexpr int failure = 1;       ///< anything else: protocol error, I/O error, a bug
@@ -20,6 +20,7 @@ inline constexpr int timeout = 3;       ///< no answer within --timeout, or noth
 inline constexpr int not_found = 4;     ///< no such object (-32001)
 inline constexpr int remote_error = 5;  ///< the object answered with an error
 inline constexpr int unsupported = 6;   ///< the broker does not offer what the command needs (8/MMI 501)
+inline constexpr int certificate = 7;   ///< a certificate file is missing or unusable; keygen would overwrite one
 }  // namespace exit_code
 
 /// ANSI colours, or empty strings when stdout is not a terminal (or NO_COLOR is set).

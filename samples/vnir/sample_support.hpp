@@ -1,6 +1,7 @@
 // Shared by the sample programs: the options every client takes, and printing each call.
 #pragma once
 
+#include <roc/cli.hpp>
 #include <roc/client.hpp>
 #include <roc/error.hpp>
 
@@ -13,18 +14,20 @@
 
 namespace sample {
 
-/// The options of a sample client: which broker, which object, how long each call may take.
+/// The options of a sample client: which broker and certificates, which object, how long each
+/// call may take.
 struct ClientArgs {
-  std::string broker;
+  roc::cli::BrokerArgs connection;
   std::string id = "vnir";
   int timeout_ms = 2000;
 
   void add_to(CLI::App& app) {
-    app.add_option("-b,--broker", broker, "Broker address; default $ROC_BROKER or localhost:5555");
+    connection.add_to(app);
     app.add_option("-i,--id", id, "Object id of the camera")->capture_default_str();
     app.add_option("-t,--timeout-ms", timeout_ms, "Timeout of each call")->capture_default_str();
   }
-  roc::Endpoints endpoints() const { return broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints{broker}; }
+  /// Throws roc::CertificateError for a certificate that cannot be used.
+  roc::Endpoints endpoints() const { return connection.endpoints(); }
   roc::ClientOptions client_options() const { return roc::ClientOptions{std::chrono::milliseconds(timeout_ms)}; }
 };
 

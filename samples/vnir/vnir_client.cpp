@@ -16,7 +16,13 @@ int main(int argc, char** argv) {
   args.add_to(app);
   CLI11_PARSE(app, argc, argv);
 
-  const auto endpoints = args.endpoints();
+  roc::Endpoints endpoints;
+  try {
+    endpoints = args.endpoints();
+  } catch (const std::exception& error) {  // an address or a certificate that cannot be used
+    fmt::print(stderr, "vnir-client: {}\n", error.what());
+    return 1;
+  }
   const auto& id = args.id;
   roc::Client client{endpoints, args.client_options()};
   auto camera = client[id];

@@ -1,6 +1,7 @@
 // vnir-server: publishes a simulated VNIR camera under an id until SIGINT/SIGTERM.
 #include "vnir_skeleton.hpp"
 
+#include <roc/cli.hpp>
 #include <roc/client.hpp>
 #include <roc/log.hpp>
 #include <roc/server.hpp>
@@ -63,14 +64,14 @@ class StatusLoop {
 int main(int argc, char** argv) {
   CLI::App app{"Publishes a simulated VNIR camera through a roc broker."};
   app.set_version_flag("--version", "vnir-server " ROC_VERSION_STRING);
-  std::string broker;
+  roc::cli::BrokerArgs connection;
   std::string id = "vnir";
-  app.add_option("-b,--broker", broker, "Broker address (host, host:port, tcp://host:port); default $ROC_BROKER or localhost:5555");
+  connection.add_to(app);
   app.add_option("-i,--id", id, "Object id to publish the camera under")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   try {
-    auto endpoints = broker.empty() ? roc::Endpoints::from_env() : roc::Endpoints{broker};
+    const auto endpoints = connection.endpoints();
     lab::VnirCamera camera;
     roc::Server server{endpoints};
     server.publish(id, camera);

@@ -19,7 +19,13 @@ int main(int argc, char** argv) {
   args.add_to(app);
   CLI11_PARSE(app, argc, argv);
 
-  const auto endpoints = args.endpoints();
+  roc::Endpoints endpoints;
+  try {
+    endpoints = args.endpoints();
+  } catch (const std::exception& error) {  // an address or a certificate that cannot be used
+    fmt::print(stderr, "vnir-typed-client: {}\n", error.what());
+    return 1;
+  }
   const auto& id = args.id;
   roc::Client client{endpoints, args.client_options()};
   lab::VnirCameraProxy camera = client.proxy<lab::VnirCamera>(id);

@@ -24,10 +24,26 @@ namespace {
 
 /// The raw echo: a proxy thread and an echo worker thread, driven by a DEALER client. Client,
 /// proxy and worker each have their own context (and so their own I/O thread), as the separate
-/// processes they stand for would — and as roc's client, broker and server do here.
+/// processes they stand for would — and as roc's client, broker and server do here. With
+/// `curve`, both hops speak CURVE (any key admitted): the floor for roc with CURVE.
 class RawEcho {
  public:
-  RawEcho() {
+  explicit RawEcho(bool curve = false) {
+    std::optional<roc::Certificate> server_key, client_key;
+    if (curve) {
+      server_key = roc::Certificate::generate();
+      client_key = roc::Certificate::generate();
+      for (auto* s : {&frontend_, &backend_}) {
+        s->set(zmq::sockopt::curve_server, 1);
+        s->set(zmq::sockopt::curve_secretkey, server_key->secret_key());
+      }
+    }
+    auto secure_client = [server_key, client_key](zmq::socket_t& s) {
+      if (!server_key) return;
+      s.set(zmq::sockopt::curve_serverkey, server_key->public_key());
+      s.set(zmq::sockopt::curve_publickey, client_key->public_key());
+      s.set(zmq::sockopt::curve_secretkey, client_key->secret_key());
+    };
     frontend_.bind("tcp://127.0.0.1:*");
     backend_.bind("tcp://127.0.0.1:*");
     auto front = frontend_.get(zmq::sockopt::last_endpoint);
@@ -38,8 +54,9 @@ class RawEcho {
       } catch (const zmq::error_t&) {
       }
     });
-    worker_ = std::thread([this, back] {
+    worker_ = std::thread([this, back, secure_client] {
       zmq::socket_t rep(worker_context_, zmq::socket_type::rep);
+      secure_client(rep);
       rep.connect(back);
       zmq::socket_t stop(worker_context_, zmq::socket_type::sub);
       stop.connect("inproc://raw-stop-worker");
@@ -53,6 +70,7 @@ class RawEcho {
         rep.send(m, zmq::send_flags::none);
       }
     });
+    secure_client(client_);
     client_.connect(front);
   }
   ~RawEcho() {
@@ -128,7 +146,7 @@ struct Row {
 };
 
 void print(const Row& row, const Row& floor) {
-  fmt::print("{:<26} {:>9.1f} {:>9.1f} {:>12.0f} {:>12.0f}   {:>5.2f}x {:>5.2f}x {:>6.3f}x {:>6.3f}x\n", row.name,
+  fmt::print("{:<33} {:>9.1f} {:>9.1f} {:>12.0f} {:>12.0f}   {:>5.2f}x {:>5.2f}x {:>6.3f}x {:>6.3f}x\n", row.name,
              row.latency.median_us, row.latency.p99_us, row.rate_1, row.rate_64,
              row.latency.median_us / floor.latency.median_us, row.latency.p99_us / floor.latency.p99_us,
              row.rate_1 / floor.rate_1, row.rate_64 / floor.rate_64);
@@ -148,17 +166,23 @@ int main(int argc, char** argv) {
   if (!no_pin && !pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
   spdlog::set_level(spdlog::level::warn);
 
-  Row raw{"raw zmq echo (floor)"};
-  {
-    RawEcho echo;
-    raw.latency = time_sequential([&] { echo.round_trip(); }, count);
-    raw.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) echo.round_trip(); }, count);
-    raw.rate_64 = rate([&](int n) { pipeline(n, 64, [&] { echo.send(); }, [&] { echo.receive(); }); }, count * 5);
-  }
+  auto measure_raw = [&](const std::string& name, bool curve) {
+    Row row{name};
+    RawEcho echo(curve);
+    row.latency = time_sequential([&] { echo.round_trip(); }, count);
+    row.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) echo.round_trip(); }, count);
+    row.rate_64 = rate([&](int n) { pipeline(n, 64, [&] { echo.send(); }, [&] { echo.receive(); }); }, count * 5);
+    return row;
+  };
+  const Row raw = measure_raw("raw zmq echo (floor)", false);
+  const Row raw_curve = measure_raw("raw zmq echo CURVE (floor)", true);
 
-  // The same calls through a plaintext broker and through one with CURVE on (an allow directory
-  // with the server's and the client's keys, so every message's key is checked as in a lab).
-  auto run_roc = [&](bool curve) {
+  // The same calls through a plaintext broker, through one with CURVE admitting any key (the cost
+  // of the encryption alone), and through one with an allow directory holding the server's and
+  // the client's keys (every message's key is checked against it, as in a lab).
+  enum class Security { plaintext, curve, curve_allow };
+  auto run_roc = [&](Security security) {
+    const bool curve = security != Security::plaintext;
     roc::BrokerOptions options{"127.0.0.1:0"};
     std::string keys_dir;
     std::optional<roc::Credentials> server_credentials, client_credentials;
@@ -176,7 +200,7 @@ int main(int argc, char** argv) {
       server_credentials = admit("server");
       client_credentials = admit("client");
       options.certificate = broker_key;
-      options.allow_directory = keys_dir;
+      if (security == Security::curve_allow) options.allow_directory = keys_dir;
     }
     auto endpoints_with = [](roc::Endpoints e, const std::optional<roc::Credentials>& c) {
       e.set_credentials(c ? *c : roc::Credentials{});
@@ -198,7 +222,7 @@ int main(int argc, char** argv) {
     roc::Client client{endpoints_with(broker.endpoints(), client_credentials)};
     while (!client.exists("adder")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     auto handle = client["adder"];
-    const std::string tag = curve ? " CURVE" : "";
+    const std::string tag = !curve ? "" : security == Security::curve ? " CURVE" : " CURVE+allow";
     auto measure = [&](const std::string& name, auto&& sync_call, auto&& async_call) {
       Row row{name};
       row.latency = time_sequential(sync_call, count);
@@ -230,18 +254,23 @@ int main(int argc, char** argv) {
                       [&] { return handle.call_async<int>("add", 20, 22); });
     return std::pair{ping, add};
   };
-  const auto [ping, add] = run_roc(false);
-  const auto [ping_curve, add_curve] = run_roc(true);
+  const auto [ping, add] = run_roc(Security::plaintext);
+  const auto [ping_curve, add_curve] = run_roc(Security::curve);
+  const auto [ping_allow, add_allow] = run_roc(Security::curve_allow);
 
   fmt::print("\nround trips through a broker, one CPU{}, {} calls per figure\n", no_pin ? " (not pinned)" : "", count);
-  fmt::print("{:<26} {:>9} {:>9} {:>12} {:>12}   {:>6} {:>6} {:>7} {:>7}\n", "", "median", "p99", "calls/s", "calls/s",
+  fmt::print("{:<33} {:>9} {:>9} {:>12} {:>12}   {:>6} {:>6} {:>7} {:>7}\n", "", "median", "p99", "calls/s", "calls/s",
              "median", "p99", "rate 1", "rate 64");
-  fmt::print("{:<26} {:>9} {:>9} {:>12} {:>12}   {:>6} {:>6} {:>7} {:>7}\n", "", "us", "us", "1 in flight",
+  fmt::print("{:<33} {:>9} {:>9} {:>12} {:>12}   {:>6} {:>6} {:>7} {:>7}\n", "", "us", "us", "1 in flight",
              "64 in flight", "/floor", "/floor", "/floor", "/floor");
   print(raw, raw);
   print(ping, raw);
   print(add, raw);
-  print(ping_curve, raw);
-  print(add_curve, raw);
+  fmt::print("with CURVE, against the CURVE floor\n");
+  print(raw_curve, raw_curve);
+  print(ping_curve, raw_curve);
+  print(add_curve, raw_curve);
+  print(ping_allow, raw_curve);
+  print(add_allow, raw_curve);
   return 0;
 }

@@ -50,7 +50,7 @@ class SecureLab {
 
   const Certificate& broker_key() const noexcept { return broker_key_; }
   /// The lab's folder, for files a test makes besides keys; the allow directory is inside it.
-  const std::filesystem::path& directory() const noexcept { return directory_.path(); }
+  std::filesystem::path directory() const { return directory_.path(); }
   std::filesystem::path allow_directory() const { return directory() / "allow"; }
 
  private:

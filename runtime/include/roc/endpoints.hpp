@@ -30,13 +30,13 @@ class Endpoints {
 
   /// What the `--broker`, `--cert` and `--broker-cert` options of roc's programs feed: each
   /// empty argument falls back to its variable (`ROC_BROKER`, `ROC_CERT`, `ROC_BROKER_CERT`),
-  /// then to localhost:5555 and plaintext. Throws roc::Error naming a certificate that cannot be
+  /// then to localhost:5555 and plaintext. Throws CertificateError naming a certificate that cannot be
   /// used, std::invalid_argument for a bad address.
   static Endpoints resolve(std::string_view address, const std::string& cert, const std::string& broker_cert);
 
   /// The credentials every socket to this broker uses: those given to set_credentials(), else
   /// Credentials::from_env() read when a socket is made, so that `ROC_CERT` and
-  /// `ROC_BROKER_CERT` secure any program. Throws roc::Error when a file they name is unusable.
+  /// `ROC_BROKER_CERT` secure any program. Throws CertificateError when a file they name is unusable.
   Credentials credentials() const;
   /// Fixes the credentials (plaintext with a default Credentials{}), whatever the environment says.
   Endpoints& set_credentials(Credentials credentials);

@@ -10,6 +10,7 @@
 #include "roc/json.hpp"
 #include "roc/log.hpp"
 #include "roc/log_subscriber.hpp"
+#include "roc/security.hpp"
 #include "roc/server.hpp"
 #include "roc/status.hpp"
 #include "roc/version.hpp"

@@ -1,11 +1,20 @@
 // CURVE keys and the credentials a roc program presents to its broker (docs/security.md).
 #pragma once
 
+#include <roc/error.hpp>
+
 #include <map>
 #include <optional>
 #include <string>
 
 namespace roc {
+
+/// A certificate file that cannot be read, written or used; what() names the file (or the
+/// variable that named it) and what is wrong with it.
+class CertificateError : public Error {
+ public:
+  using Error::Error;
+};
 
 /// A CURVE key pair, or only its public half, with metadata: the ZeroMQ certificate format that
 /// czmq's zcert and pyzmq's zmq.auth read and write. `PATH.key` holds the public key and the
@@ -18,12 +27,13 @@ class Certificate {
   /// A fresh key pair from libsodium's random source, with no metadata.
   static Certificate generate();
 
-  /// Reads a public or secret certificate file. Throws roc::Error naming the file (and the line,
-  /// for a syntax error) when it cannot be read, or when a key is not 40 characters of Z85.
+  /// Reads a public or secret certificate file. Throws CertificateError naming the file (and the
+  /// line, for a syntax error) when it cannot be read, is not a certificate, holds a key that is
+  /// not 40 characters of Z85, or a public key that does not belong to its secret key.
   static Certificate load(const std::string& path);
 
   /// Writes `base.key` (public key and metadata, mode 0644) and, when this has a secret key,
-  /// `base.key_secret` (mode 0600). Replaces existing files. Throws roc::Error naming the file.
+  /// `base.key_secret` (mode 0600). Replaces existing files. Throws CertificateError naming the file.
   void save(const std::string& base) const;
 
   /// Both files' text, as save() writes them.
@@ -37,7 +47,7 @@ class Certificate {
 
   const std::map<std::string, std::string>& metadata() const noexcept { return metadata_; }
   /// Sets one metadata entry. Throws std::invalid_argument for a name that is empty or holds
-  /// anything but letters, digits, '-', '_' and '.', or a value with a '"' or a line break.
+  /// anything but letters, digits and `$-_@.&+/` (ZPL's names), or a value with a '"' or a line break.
   void set_meta(const std::string& name, const std::string& value);
   /// The metadata value, or nullopt.
   std::optional<std::string> meta(const std::string& name) const;
@@ -66,8 +76,8 @@ struct Credentials {
   bool secure() const noexcept { return broker.has_value(); }
 
   /// Loads `own_secret_path` (may be empty) and `broker_public_path` (may be empty: plaintext).
-  /// Throws roc::Error naming the file, or saying which one is missing when `own_secret_path`
-  /// is set alone, and when `own_secret_path` holds no secret key.
+  /// Throws CertificateError naming the file, or saying which one is missing when
+  /// `own_secret_path` is set alone, and when `own_secret_path` holds no secret key.
   static Credentials load(const std::string& own_secret_path, const std::string& broker_public_path);
 
   /// From `ROC_CERT` (own secret certificate) and `ROC_BROKER_CERT` (the broker's public one);

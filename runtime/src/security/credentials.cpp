@@ -21,7 +21,7 @@ Credentials Credentials::load(const std::string& own_secret_path, const std::str
   Credentials c;
   if (broker_public_path.empty()) {
     if (!own_secret_path.empty())
-      throw Error(fmt::format("a certificate of this program is set ('{}') but not the broker's public "
+      throw CertificateError(fmt::format("a certificate of this program is set ('{}') but not the broker's public "
                               "certificate: CURVE needs both (ROC_BROKER_CERT / --broker-cert)",
                               own_secret_path));
     return c;
@@ -30,7 +30,7 @@ Credentials Credentials::load(const std::string& own_secret_path, const std::str
   if (!own_secret_path.empty()) {
     c.own = Certificate::load(own_secret_path);
     if (!c.own->has_secret())
-      throw Error(fmt::format("'{}' holds no secret key: give this program its .key_secret file, the .key "
+      throw CertificateError(fmt::format("'{}' holds no secret key: give this program its .key_secret file, the .key "
                               "file is the public half",
                               own_secret_path));
   }
@@ -42,8 +42,8 @@ Credentials Credentials::from_env() {
   const auto broker = env("ROC_BROKER_CERT");
   try {
     return load(own, broker);
-  } catch (const Error& e) {
-    throw Error(fmt::format("ROC_CERT/ROC_BROKER_CERT: {}", e.what()));
+  } catch (const CertificateError& e) {
+    throw CertificateError(fmt::format("ROC_CERT/ROC_BROKER_CERT: {}", e.what()));
   }
 }
 
