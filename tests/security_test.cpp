@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -148,6 +149,21 @@ TEST_CASE("a broker with a certificate and no allow directory admits any key, a 
   CHECK_FALSE(served(rig.secured.plaintext()));
   CHECK(rig.secured.broker.stats().keys_refused == 0);  // plaintext peers fail before the ZAP handler
   CHECK(rig.secured.broker.stats().keys_admitted >= 3);
+}
+
+TEST_CASE("an idle secured broker uses no CPU, with or without an allow directory") {
+  // The authenticator's thread once polled with a zero timeout when it had no directory to watch.
+  for (auto admission : {Admission::any_key, Admission::listed}) {
+    CAPTURE(admission == Admission::any_key);
+    SecureLab lab;
+    roc::Broker broker(lab.broker_options(admission));
+    broker.start();
+    std::this_thread::sleep_for(1200ms);  // past the first look at the directory
+    const auto cpu_before = std::clock();
+    std::this_thread::sleep_for(1000ms);
+    const double cpu_seconds = static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+    CHECK(cpu_seconds < 0.2);  // a spinning thread takes the whole second
+  }
 }
 
 TEST_CASE("a key removed from the allow directory is refused after reload_keys() and after the watch sees it") {

@@ -137,8 +137,11 @@ void Authenticator::serve() {
   auto next_look = Clock::now() + watch_interval;
   while (!stop_requested_) {
     try {
+      // Without a directory there is nothing to look at: sleep until a request or stop() comes.
       const auto until = std::chrono::duration_cast<std::chrono::milliseconds>(next_look - Clock::now());
-      zmq::poll(items, 2, std::clamp(until, std::chrono::milliseconds(0), watch_interval));
+      zmq::poll(items, 2,
+                directory_.empty() ? std::chrono::milliseconds(-1)
+                                   : std::clamp(until, std::chrono::milliseconds(0), watch_interval));
       if (items[1].revents & ZMQ_POLLIN) break;
       if (items[0].revents & ZMQ_POLLIN) {
         for (int i = 0; i < answer_batch; ++i) {
