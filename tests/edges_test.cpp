@@ -2,6 +2,7 @@
 // calls through a broker that heartbeats only idle workers, refused registrations, stalled and
 // huge frames from raw TCP peers, and a broker without roc's mmi.objects.
 #include "wire/mdp.hpp"
+#include "support/log_capture.hpp"
 #include "support/mini_broker.hpp"
 #include "support/process.hpp"
 #include "support/raw_peers.hpp"
@@ -11,7 +12,6 @@
 
 #include <roc/roc.hpp>
 #include <rapidjson/document.h>
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
@@ -25,6 +25,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using roc::test::LogCapture;
 using Clock = std::chrono::steady_clock;
 namespace mdp = roc::detail::mdp;
 using roc::test::BrokerProcess;
@@ -73,26 +74,6 @@ rapidjson::Document parse(const std::string& text) {
   REQUIRE_MESSAGE(!d.HasParseError(), text);
   return d;
 }
-
-/// Captures what roc logs through spdlog's default logger while it lives.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  int count(const std::string& text) const {
-    int n = 0;
-    for (const auto& line : sink_->last_formatted()) n += line.find(text) != std::string::npos;
-    return n;
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
-};
 
 }  // namespace
 

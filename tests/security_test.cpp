@@ -3,6 +3,7 @@
 // is re-read on request and by itself, logs and status reach only admitted subscribers, the ZAP
 // handler survives requests libzmq would never send, and rocbroker's --cert/--allow/SIGHUP.
 #include "broker/authenticator.hpp"
+#include "support/log_capture.hpp"
 #include "support/raw_peers.hpp"
 #include "support/secure_lab.hpp"
 #include "support/test_device.hpp"
@@ -14,7 +15,6 @@
 #include <roc/roc.hpp>
 #include <roc/security.hpp>
 
-#include <spdlog/sinks/ringbuffer_sink.h>
 #include <spdlog/spdlog.h>
 #include <zmq_addon.hpp>
 
@@ -33,6 +33,7 @@
 #include <vector>
 
 using namespace std::chrono_literals;
+using roc::test::LogCapture;
 using Clock = std::chrono::steady_clock;
 using roc::test::Admission;
 using roc::test::SecureLab;
@@ -68,26 +69,6 @@ struct SecuredRig {
   roc::Certificate server_key;
   Device device;
   std::unique_ptr<roc::Server> server;
-};
-
-/// Keeps what the default logger writes; declared before what logs, so it outlives its threads.
-class LogCapture {
- public:
-  LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(1000)) {
-    spdlog::default_logger()->sinks().push_back(sink_);
-  }
-  ~LogCapture() {
-    auto& sinks = spdlog::default_logger()->sinks();
-    sinks.erase(std::remove(sinks.begin(), sinks.end(), sink_), sinks.end());
-  }
-  int count(const std::string& text) const {
-    int n = 0;
-    for (const auto& line : sink_->last_formatted()) n += line.find(text) != std::string::npos;
-    return n;
-  }
-
- private:
-  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
 };
 
 std::string read_file(const std::string& path) {
