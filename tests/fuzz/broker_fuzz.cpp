@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_request_bytes = 4096;  // small bounds, so the fuzzer reaches the refusals
   options.max_queued_per_object = 4;
   options.max_queued_bytes = 8192;
-  BrokerCore core(router(), options);
+  BrokerCore core(router(), options, /*keys=*/nullptr);  // plaintext: inproc messages carry no key
 
   roc::fuzz::Input input(data, size);
   auto now = BrokerCore::Clock::now();
