@@ -148,7 +148,12 @@ TEST_CASE("roc-logdump writes records as JSON lines, rotates, and survives a bro
   CHECK(said.find(again) != std::string::npos);
   CHECK(said.find(lost) == said.rfind(lost));
   dump.terminate();
-  CHECK(dump.wait(5s) == 0);
+  const auto code = dump.wait(5s);
+  if (code != 0) {  // what roc-logdump said tells why; the file goes with `dump`
+    std::ifstream out(dir.path.string() + ".out");
+    MESSAGE(std::string{std::istreambuf_iterator<char>(out), {}});
+  }
+  CHECK(code == 0);
 }
 
 TEST_CASE("roc-logdump says so and exits 3 when nothing accepts connections at the broker's port") {

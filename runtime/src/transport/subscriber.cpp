@@ -18,17 +18,36 @@ constexpr int watched_events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONN
                                 ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
                                 ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 
+/// Receives one frame without waiting; false when none is there. A signal can interrupt even a
+/// non-blocking receive (libzmq looks at its command mailbox first): that counts as "nothing
+/// now", so a program's signal handler gets its loop back instead of an exception.
+bool receive_now(zmq::socket_t& socket, zmq::message_t& frame) {
+  try {
+    return socket.recv(frame, zmq::recv_flags::dontwait).has_value();
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return false;
+    throw;
+  }
+}
+
+/// The next frame of a multipart message: already there (ZeroMQ delivers the parts at once), so
+/// an interrupted receive is tried again rather than cut the message in two.
+bool receive_rest(zmq::socket_t& socket, zmq::message_t& frame) {
+  for (int attempt = 0; attempt < 100; ++attempt)
+    if (receive_now(socket, frame)) return true;
+  return false;
+}
+
 /// Reads one whole multipart message without waiting; false when none is there.
 bool read_message(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
   frames.clear();
   zmq::message_t m;
-  if (!socket.recv(m, zmq::recv_flags::dontwait)) return false;
+  if (!receive_now(socket, m)) return false;
   bool more = m.more();
   frames.push_back(std::move(m));
-  // The rest of a multipart message is already there: ZeroMQ delivers them atomically.
   while (more) {
     zmq::message_t part;
-    if (!socket.recv(part, zmq::recv_flags::dontwait)) break;
+    if (!receive_rest(socket, part)) break;
     more = part.more();
     frames.push_back(std::move(part));
   }
@@ -69,10 +88,10 @@ void Subscriber::read_events() {
   // Each event is two frames: 6 bytes (uint16 event, uint32 value) and the peer's address.
   while (true) {
     zmq::message_t event;
-    if (!monitor_.recv(event, zmq::recv_flags::dontwait)) return;
+    if (!receive_now(monitor_, event)) return;
     while (event.more()) {
       zmq::message_t rest;
-      if (!monitor_.recv(rest, zmq::recv_flags::dontwait)) break;
+      if (!receive_rest(monitor_, rest)) break;
       if (!rest.more()) break;
     }
     if (event.size() < sizeof(std::uint16_t)) continue;
