@@ -98,7 +98,9 @@ std::shared_ptr<const Keyring> Keyring::load(const std::string& directory) {
       if (certificate.has_secret())
         spdlog::warn("broker: '{}' holds a secret key; an allow directory needs only public certificates", path);
       auto rights = KeyRights::from(certificate);
-      ring->keys_.insert_or_assign(rights.public_key, std::move(rights));
+      ring->by_key_.erase(rights.public_key);  // the same key in two files: the last one read counts
+      const KeyRights& stored = ring->rights_.emplace_back(std::move(rights));
+      ring->by_key_.emplace(stored.public_key, &stored);
     } catch (const Error& e) {
       spdlog::warn("broker: skipped '{}' in the allow directory: {}", path, e.what());
     }
@@ -109,8 +111,8 @@ std::shared_ptr<const Keyring> Keyring::load(const std::string& directory) {
 
 const KeyRights* Keyring::find(std::string_view public_key) const {
   if (open_) return public_key.empty() ? nullptr : &default_rights_;
-  auto it = keys_.find(std::string(public_key));
-  return it == keys_.end() ? nullptr : &it->second;
+  auto it = by_key_.find(public_key);
+  return it == by_key_.end() ? nullptr : it->second;
 }
 
 std::string_view sender_key(const zmq::message_t& frame) {

@@ -7,6 +7,7 @@
 #include <zmq.hpp>
 
 #include <atomic>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,11 +57,14 @@ class Keyring {
   /// name the key by the public key they looked up.
   const KeyRights* find(std::string_view public_key) const;
   bool admits_any() const noexcept { return open_; }
-  std::size_t size() const noexcept { return keys_.size(); }
+  std::size_t size() const noexcept { return by_key_.size(); }
 
  private:
   bool open_ = false;
-  std::unordered_map<std::string, KeyRights> keys_;
+  // Looked up once per message on a secured broker: keyed by views into `rights_`, so a lookup
+  // with the sender's key (a string_view) allocates nothing. A deque never moves its elements.
+  std::deque<KeyRights> rights_;
+  std::unordered_map<std::string_view, const KeyRights*> by_key_;
   KeyRights default_rights_;
 };
 
