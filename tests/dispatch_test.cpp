@@ -467,3 +467,19 @@ TEST_CASE("a binding refuses a default that is not JSON or does not fit its para
   CHECK_THROWS_WITH_AS(roc::Binding<Device>("D").method("read_line", &Device::read_line, {"return"}),
                        "binding of 'read_line': an in/out parameter cannot be named 'return'", std::logic_error);
 }
+
+TEST_CASE("the read-only check names the first method it refuses, in a request or a batch") {
+  namespace rpc = roc::detail::jsonrpc;
+  auto reads = [](std::string_view method) { return method.substr(0, 4) == "rpc."; };
+  CHECK_FALSE(rpc::first_method_refused(R"({"jsonrpc":"2.0","method":"rpc.get","params":["fps"],"id":1})", reads));
+  CHECK_FALSE(rpc::first_method_refused(
+      R"([{"jsonrpc":"2.0","method":"rpc.get","id":1},{"jsonrpc":"2.0","method":"rpc.ping","id":2}])", reads));
+  CHECK(rpc::first_method_refused(
+            R"([{"jsonrpc":"2.0","method":"rpc.get","id":1},{"jsonrpc":"2.0","method":"set_fps","id":2}])", reads) ==
+        "set_fps");
+  // What cannot be read as a request is refused too, never let through.
+  CHECK(rpc::first_method_refused("not json", reads)->find("not JSON") != std::string::npos);
+  CHECK(rpc::first_method_refused(R"({"jsonrpc":"2.0","id":1})", reads) == "(a request without a method)");
+  CHECK(rpc::first_method_refused(R"([1])", reads) == "(a request that is not an object)");
+  CHECK(rpc::first_method_refused(std::string(300000, '['), reads).has_value());
+}
