@@ -58,6 +58,9 @@ int main(int argc, char** argv) {
   app.add_option("--cpu", cpu, "CPU to pin the whole benchmark (and its child processes) to")->capture_default_str();
   app.add_flag("--no-pin", no_pin, "Do not pin to one CPU");
   app.add_flag("--no-curve", no_curve, "Measure plaintext only");
+  std::string only;
+  app.add_option("--only", only, "Measure only the floor or only roc add(), 64 in flight, count x 5 calls (for profilers)")
+      ->check(CLI::IsMember({"floor", "roc"}));
   app.set_version_flag("--version", ROC_VERSION_STRING);
   CLI11_PARSE(app, argc, argv);
   if (!no_pin && !pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
@@ -66,6 +69,11 @@ int main(int argc, char** argv) {
   auto measure_raw = [&](const std::string& name, bool curve) {
     Row row{name};
     RawTwoHop echo(curve);
+    if (!only.empty()) {
+      for (int i = 0; i < 1000; ++i) echo.round_trip();
+      row.rate_64 = rate([&](int n) { pipeline(n, 64, [&] { echo.send(); }, [&] { (void)echo.receive(); }); }, count * 5);
+      return row;
+    }
     row.latency = time_sequential([&] { echo.round_trip(); }, count);
     row.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) echo.round_trip(); }, count);
     row.rate_64 = rate([&](int n) { pipeline(n, 64, [&] { echo.send(); }, [&] { (void)echo.receive(); }); }, count * 5);
@@ -84,8 +92,12 @@ int main(int argc, char** argv) {
     const std::string tag = security == Security::plaintext ? "" : security == Security::curve ? " CURVE" : " CURVE+allow";
     auto measure = [&](const std::string& name, auto&& sync_call, auto&& async_call) {
       Row row{name};
-      row.latency = time_sequential(sync_call, count);
-      row.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) sync_call(); }, count);
+      if (only.empty()) {
+        row.latency = time_sequential(sync_call, count);
+        row.rate_1 = rate([&](int n) { for (int i = 0; i < n; ++i) sync_call(); }, count);
+      } else {
+        for (int i = 0; i < 1000; ++i) sync_call();
+      }
       row.rate_64 = rate(
           [&](int n) {
             std::deque<decltype(async_call())> in_flight;
@@ -97,12 +109,19 @@ int main(int argc, char** argv) {
           count * 5);
       return row;
     };
+    if (!only.empty()) return std::pair{Row{}, measure("add", [&] { (void)handle.call<int>("add", 20, 22); },
+                                                     [&] { return handle.call_async<int>("add", 20, 22); })};
     Row ping = measure("roc rpc.ping" + tag, [&] { handle.ping(); },
                        [&] { return handle.call_async<void>("rpc.ping"); });
     Row add = measure("roc add(int,int)->int" + tag, [&] { (void)handle.call<int>("add", 20, 22); },
                       [&] { return handle.call_async<int>("add", 20, 22); });
     return std::pair{ping, add};
   };
+  if (!only.empty()) {
+    const double calls_per_s = only == "floor" ? measure_raw("floor", false).rate_64 : run_roc(Security::plaintext).second.rate_64;
+    fmt::print("{} 64 in flight: {:.0f} calls/s\n", only, calls_per_s);
+    return 0;
+  }
   const Row raw = measure_raw("raw zmq 2 hops (floor)", false);
   const auto [ping, add] = run_roc(Security::plaintext);
 
