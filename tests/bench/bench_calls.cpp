@@ -59,8 +59,7 @@ void print(const Row& row, const Row& floor) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (auto code = run_role(argc, argv)) return *code;
+static int run_benchmark(int argc, char** argv) {
   CLI::App app{"Measures roc calls through the broker against raw libzmq two hops, each as three processes."};
   int count = 20000;
   int cpu = 0;
@@ -159,4 +158,14 @@ int main(int argc, char** argv) {
   print(ping_allow, raw_curve);
   print(add_allow, raw_curve);
   return 0;
+}
+
+int main(int argc, char** argv) {
+  if (auto code = run_role(argc, argv)) return *code;
+  try {
+    return run_benchmark(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_calls: {}\n", e.what());
+    return 1;
+  }
 }

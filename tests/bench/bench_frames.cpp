@@ -49,8 +49,7 @@ double frames_per_second(int count, int window, Start&& start, Wait&& wait) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  if (auto code = run_role(argc, argv)) return *code;
+static int run_benchmark(int argc, char** argv) {
   CLI::App app{"Measures frames returned by a roc method against raw libzmq two hops moving the same bytes."};
   int count = 200;
   int json_count = 6;
@@ -110,4 +109,14 @@ int main(int argc, char** argv) {
                raw_w * to_mib, roc_1 * to_mib, roc_w * to_mib, roc_1 / raw_1, roc_w / raw_w);
   }
   return 0;
+}
+
+int main(int argc, char** argv) {
+  if (auto code = run_role(argc, argv)) return *code;
+  try {
+    return run_benchmark(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bench_frames: {}\n", e.what());
+    return 1;
+  }
 }
