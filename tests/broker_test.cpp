@@ -244,17 +244,39 @@ TEST_CASE("a request is routed to the worker serving its id and the reply goes b
     CHECK(client.reply("echo") == R"({"jsonrpc":"2.0","id":1,"result":"pong"})");
     CHECK(roc::test::wait_until([&] { return fx.broker.stats().replies == 1; }));
   }
-  SUBCASE("attachment frames pass both ways untouched") {
-    client.send({"", "MDPC01", "echo", request_body(2), std::string("\0\1\2", 3)});
-    auto r = worker.request();
+  SUBCASE("attachment frames pass both ways untouched to a worker that reads them") {
+    Worker reader(fx.context, fx.calls());
+    reader.send({"", "MDPW01", ready_cmd, "bulk", "1", "attachments"});
+    REQUIRE(fx.serving("bulk"));
+    client.send({"", "MDPC01", "bulk", request_body(2), std::string("\0\1\2", 3)});
+    auto r = reader.request();
     REQUIRE(r);
     REQUIRE(r->body.size() == 2);
     CHECK(str(r->body[1]) == std::string("\0\1\2", 3));
-    worker.send({"", "MDPW01", reply_cmd, r->client, "", "{}", "bulk"});
+    reader.send({"", "MDPW01", reply_cmd, r->client, "", "{}", "bulk"});
     auto f = client.recv();
     REQUIRE(f);
     REQUIRE(f->size() == 5);
     CHECK(str((*f)[4]) == "bulk");
+  }
+  SUBCASE("a worker that reads no attachments gets their values written into the JSON") {
+    client.send({"", "MDPC01", "echo",
+                 R"({"jsonrpc":"2.0","id":2,"method":"m","params":[{"$attachment":0,"type":"uint8","order":"little","shape":[3]}]})",
+                 std::string("\0\1\2", 3)});
+    auto r = worker.request();
+    REQUIRE(r);
+    REQUIRE(r->body.size() == 1);
+    CHECK(str(r->body[0]) == R"({"jsonrpc":"2.0","id":2,"method":"m","params":[[0,1,2]]})");
+  }
+  SUBCASE("a reference that does not fit is answered for such a worker, which never sees it") {
+    client.send({"", "MDPC01", "echo",
+                 R"({"jsonrpc":"2.0","id":2,"method":"m","params":[{"$attachment":0,"type":"uint16","order":"little","shape":[3]}]})",
+                 std::string("\0\1\2", 3)});
+    auto reply = client.reply("echo");
+    REQUIRE(reply);
+    CHECK(reply->find("-32602") != std::string::npos);
+    CHECK(reply->find("reads no attachments") != std::string::npos);
+    CHECK_FALSE(worker.request(std::chrono::milliseconds(100)));
   }
 }
 

@@ -243,7 +243,7 @@ TEST_CASE("the senders write exactly the 7/MDP frame layouts") {
   auto peer = zmq::message_t(std::string("peer"));
 
   SUBCASE("client → broker: \"\" | MDPC01 | service | body") {
-    mdp::send_request(pipe.dealer, "vnir", zmq::message_t(std::string("{}")));
+    mdp::send_request(pipe.dealer, "vnir", mdp::one_frame(zmq::message_t(std::string("{}"))));
     auto f = Pipe::read(pipe.router);
     REQUIRE(f.size() == 5);
     CHECK(str(f[0]) == "peer");
@@ -275,21 +275,23 @@ TEST_CASE("the senders write exactly the 7/MDP frame layouts") {
     REQUIRE(g.size() == 4);
     CHECK(str(g[3]) == "second");
   }
-  SUBCASE("worker → broker READY with roc's credit frame") {
+  SUBCASE("worker → broker READY with roc's credit and features frames") {
     mdp::send_ready(pipe.dealer, "vnir", 16);
     auto f = Pipe::read(pipe.router);
-    REQUIRE(f.size() == 6);
+    REQUIRE(f.size() == 7);
     CHECK(str(f[1]).empty());
     CHECK(str(f[2]) == "MDPW01");
     CHECK(str(f[3]) == ready);
     CHECK(str(f[4]) == "vnir");
     CHECK(str(f[5]) == "16");
+    CHECK(str(f[6]) == "attachments");
     auto d = mdp::decode_at_broker(f);
     REQUIRE(d);
     CHECK(d.message->worker->credit == 16);
+    CHECK(d.message->worker->attachments);
   }
   SUBCASE("worker → broker REPLY: client | \"\" | body") {
-    mdp::send_reply(pipe.dealer, zmq::message_t(std::string("client-9")), zmq::message_t(std::string("ok")));
+    mdp::send_reply(pipe.dealer, zmq::message_t(std::string("client-9")), mdp::one_frame(zmq::message_t(std::string("ok"))));
     auto f = Pipe::read(pipe.router);
     REQUIRE(f.size() == 7);
     CHECK(str(f[2]) == "MDPW01");
@@ -355,6 +357,33 @@ TEST_CASE("a call header in front of a request body is taken off and read; repli
       CHECK(d.message->client->body.size() == 1);
     }
   }
+  SUBCASE("attach=1 asks for attachments in the reply; attach=0 and no field do not") {
+    for (auto [text, asks] : {std::pair<std::string, bool>{"roc/1 timeout-ms=5 attach=1", true},
+                              {"roc/1 attach=0", false}, {"roc/1 timeout-ms=5", false}}) {
+      auto f = frames({"C", "", "MDPC01", "vnir", text, "{}"});
+      auto d = mdp::decode_at_broker(f);
+      REQUIRE_MESSAGE(d, text);
+      CHECK_MESSAGE(d.message->client->header->attachments == asks, text);
+    }
+    for (std::string text : {"roc/1 attach=yes", "roc/1 attach", "roc/1 attach=2"}) {
+      auto f = frames({"C", "", "MDPC01", "vnir", text, "{}"});
+      auto d = mdp::decode_at_broker(f);
+      CHECK_FALSE_MESSAGE(d, text);
+      CHECK(d.error.find("attach") != std::string::npos);
+    }
+    mdp::CallHeader header{std::chrono::milliseconds(9), true};
+    CHECK(mdp::format_call_header(header) == "roc/1 timeout-ms=9 attach=1");
+  }
+  SUBCASE("READY features: unknown words are ignored, and no frame means no attachments") {
+    auto f = frames({"W", "", "MDPW01", ready, "vnir", "4", "progress attachments later"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->worker->attachments);
+    auto g = frames({"W", "", "MDPW01", ready, "vnir", "4"});
+    auto e = mdp::decode_at_broker(g);
+    REQUIRE(e);
+    CHECK_FALSE(e.message->worker->attachments);
+  }
   SUBCASE("a request without a header has none") {
     auto f = frames({"C", "", "MDPC01", "vnir", "{}"});
     auto d = mdp::decode_at_broker(f);
@@ -401,7 +430,7 @@ TEST_CASE("the senders write the call header before the body") {
   mdp::CallHeader header{std::chrono::milliseconds(250)};
   CHECK(mdp::format_call_header(header) == "roc/1 timeout-ms=250");
   CHECK(mdp::format_call_header({}) == "roc/1");
-  REQUIRE(mdp::send_request(pipe.dealer, "vnir", zmq::message_t(std::string("{}")), &header));
+  REQUIRE(mdp::send_request(pipe.dealer, "vnir", mdp::one_frame(zmq::message_t(std::string("{}"))), &header));
   auto in = Pipe::read(pipe.router);
   REQUIRE(in.size() == 6);
   CHECK(str(in[4]) == "roc/1 timeout-ms=250");

@@ -36,7 +36,7 @@ void MdpPeer::send(const std::vector<std::string>& parts) {
 void MdpPeer::call(const std::string& service, const std::string& body,
                    std::optional<std::chrono::milliseconds> timeout) {
   mdp::CallHeader header{timeout};
-  REQUIRE(mdp::send_request(socket_, service, zmq::message_t(body.data(), body.size()), timeout ? &header : nullptr));
+  REQUIRE(mdp::send_request(socket_, service, mdp::one_frame(zmq::message_t(body.data(), body.size())), timeout ? &header : nullptr));
 }
 
 std::optional<mdp::Frames> MdpPeer::recv(std::chrono::milliseconds timeout) {

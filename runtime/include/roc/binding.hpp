@@ -217,10 +217,21 @@ MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> in
     auto& self = *static_cast<T*>(object);
     auto call = [&]() -> decltype(auto) { return (self.*fn)(pass<std::tuple_element_t<I, Args>>(std::get<I>(args))...); };
     json::Value returned;
-    if constexpr (std::is_void_v<Result> || returns_self_v<T, Result>)
+    if constexpr (std::is_void_v<Result> || returns_self_v<T, Result>) {
       call();  // `returned` stays null
-    else
+    } else if constexpr (json::detail::is_numeric_block<decayed<Result>>::value) {
+      if (auto* sink = current_sink()) {
+        // The result moves into memory the reply's frame keeps alive: its bytes are sent as they are.
+        auto held = std::make_shared<decayed<Result>>(call());
+        sink->own(held.get(), held);
+        json::encode(*held, returned, a);
+        sink->own(nullptr, nullptr);
+      } else {
+        json::encode(call(), returned, a);
+      }
+    } else {
       json::encode(call(), returned, a);
+    }
     if constexpr ((is_inout_v<std::tuple_element_t<I, Args>> || ...)) {
       // `return` is a C++ keyword, so no parameter name can clash with it (idl/PROTOCOL.md §3.2).
       result.SetObject();

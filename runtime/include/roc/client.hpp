@@ -2,6 +2,7 @@
 // generated typed proxies (client.proxy<T>(id)).
 #pragma once
 
+#include "roc/attachment.hpp"
 #include "roc/endpoints.hpp"
 #include "roc/error.hpp"
 #include "roc/json.hpp"
@@ -23,6 +24,11 @@ namespace roc {
 struct ClientOptions {
   /// Default timeout of every call; ObjectHandle::with_timeout overrides it per handle.
   std::chrono::milliseconds timeout{2000};
+  /// A parameter value of at least this many bytes (a vector or array of numbers, roc::Bytes,
+  /// roc::NdArray) goes as a binary frame instead of JSON (idl/PROTOCOL.md §3.3). 0 sends every
+  /// such value as an attachment; SIZE_MAX none (for a third-party broker in front of workers that
+  /// read only JSON: roc's broker converts by itself).
+  std::size_t attachment_min_bytes = 1024;
 };
 
 class ObjectHandle;
@@ -52,22 +58,37 @@ namespace detail {
 
 class ClientCore;
 
+/// Call params: the JSON and the values its references send as attachments.
+struct Params {
+  explicit Params(std::size_t attachment_min_bytes) : attachments(attachment_min_bytes) {}
+  json::Document json;
+  AttachmentSink attachments;
+};
+
+/// Parameter values this large go as attachments (ClientOptions::attachment_min_bytes).
+std::size_t attachment_min_bytes(const ClientCore& core) noexcept;
+
 /// Sends one JSON-RPC request and waits for its response; returns the whole response document
 /// when it holds a result, throws RemoteError (or a subclass) when it holds an error, TimeoutError
 /// when nothing came in time, ProtocolError when the reply is not a JSON-RPC response.
-/// `params` may be null (no params member).
+/// `params` may be null (no params member). With `reply_attachments`, the request asks for
+/// attachments and the reply's land there; else every value comes back as plain JSON.
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, Params* params,
+          std::chrono::milliseconds timeout, AttachmentSource* reply_attachments = nullptr);
+/// The same with params that are JSON only (null: no params member).
 Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
           std::chrono::milliseconds timeout);
 
 /// Like call(), but returns at once; exactly one of the callbacks runs later, on the client's
-/// I/O thread (keep them short). `on_result` receives the response's result member.
-void call_async(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+/// I/O thread (keep them short). `on_result` receives the response's result member, with the
+/// reply's attachments in effect for decoding.
+void call_async(ClientCore& core, const std::string& object_id, std::string_view method, Params& params,
                 std::chrono::milliseconds timeout, std::function<void(const json::Value& result)> on_result,
                 std::function<void(std::exception_ptr)> on_error);
 
 /// Sends a notification (no id): nothing comes back, errors included. It is dropped unrun when
 /// it has waited `timeout` for the object (at the broker or the worker).
-void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, Params& params,
             std::chrono::milliseconds timeout);
 
 template <class A>
@@ -87,9 +108,11 @@ const T& wire_value(const InOut<T>& arg) {
   return arg.ref;
 }
 
-/// Encodes call arguments as a positional params array.
+/// Encodes call arguments as a positional params array; bulk values become attachments.
 template <class... A>
-void encode_params(json::Document& doc, const A&... args) {
+void encode_params(Params& params, const A&... args) {
+  const SinkScope scope(&params.attachments);
+  json::Document& doc = params.json;
   doc.SetArray();
   auto& a = doc.GetAllocator();
   doc.Reserve(sizeof...(A), a);
@@ -167,6 +190,36 @@ R inout_result(const json::Value& result, std::string_view method, const A&... a
 
 }  // namespace detail
 
+/// A result as the wire carried it: JSON whose bulk values may be references to attachments
+/// (idl/PROTOCOL.md §3.3), and the attachments they name. For tools that show or save results of
+/// any type, such as `roc call`.
+class RawResult {
+ public:
+  RawResult(Json json, detail::AttachmentSource attachments)
+      : json_(std::move(json)), attachments_(std::move(attachments)) {}
+  /// The result; bulk values may be `{"$attachment": i, "type", "order", "shape"}`.
+  const Json& json() const noexcept { return json_; }
+  /// The bytes of attachment `i` (`i` < attachment_count()).
+  std::string_view attachment(std::size_t i) const noexcept {
+    auto& a = attachments_[i];
+    return {static_cast<const char*>(a.data), a.size};
+  }
+  std::size_t attachment_count() const noexcept { return attachments_.size(); }
+  /// The result decoded as T; throws json::DecodeError.
+  template <class T>
+  T as() const {
+    const detail::SourceScope scope(&attachments_);
+    return json_.as<T>();
+  }
+  /// The result with every reference written out as plain JSON (arrays; nested for more than one
+  /// dimension): what a peer that asked for no attachments gets. Throws json::DecodeError.
+  Json plain() const;
+
+ private:
+  Json json_;
+  mutable detail::AttachmentSource attachments_;
+};
+
 /// A named remote object. Cheap to copy; copies share the client. Thread-safe.
 /// Every call has a timeout (the client's default unless with_timeout() set another).
 class ObjectHandle {
@@ -190,22 +243,29 @@ class ObjectHandle {
   template <class R = Json, class... A>
   R call(std::string_view method, const A&... args) const {
     verify_signature();
-    json::Document params;
+    detail::Params params(detail::attachment_min_bytes(*core_));
     detail::encode_params(params, args...);
-    Json reply = detail::call(*core_, id_, method, &params, timeout_);
+    detail::AttachmentSource attachments;
+    Json reply = detail::call(*core_, id_, method, &params, timeout_, &attachments);
+    const detail::SourceScope scope(&attachments);
     if constexpr (detail::any_inout_v<A...>)
       return detail::inout_result<R>(reply.value()["result"], method, args...);
     else
       return detail::result_as<R>(reply.value()["result"]);
   }
 
-  /// Calls with params given as JSON (an array for positional, an object for named ones).
+  /// Calls with params given as JSON (an array for positional, an object for named ones). The
+  /// result is plain JSON too: bulk values come as arrays, never as attachments.
   Json call_json(std::string_view method, const Json& params) const {
     verify_signature();
     const json::Value* p = params.value().IsNull() ? nullptr : &params.value();
     Json reply = detail::call(*core_, id_, method, p, timeout_);
     return Json::from(reply.value()["result"]);
   }
+
+  /// Calls with params given as JSON, asking for attachments: bulk values of the result come as
+  /// binary frames, with references to them in the JSON.
+  RawResult call_raw(std::string_view method, const Json& params) const;
 
   /// Like call(), without waiting: the future holds the result or the exception.
   template <class R = Json, class... A>
@@ -217,10 +277,10 @@ class ObjectHandle {
     auto future = promise->get_future();
     try {
       verify_signature();
-      json::Document params;
+      detail::Params params(detail::attachment_min_bytes(*core_));
       detail::encode_params(params, args...);
       detail::call_async(
-          *core_, id_, method, &params, timeout_,
+          *core_, id_, method, params, timeout_,
           [promise](const json::Value& result) {
             try {
               if constexpr (std::is_void_v<R>) {
@@ -246,9 +306,9 @@ class ObjectHandle {
   void notify(std::string_view method, const A&... args) const {
     static_assert(!detail::any_inout_v<A...>,
                   "notify cannot take roc::inout arguments: nothing comes back from a notification; use call()");
-    json::Document params;
+    detail::Params params(detail::attachment_min_bytes(*core_));
     detail::encode_params(params, args...);
-    detail::notify(*core_, id_, method, &params, timeout_);
+    detail::notify(*core_, id_, method, params, timeout_);
   }
 
   /// Reads property `name` (rpc.get).

@@ -2,6 +2,8 @@
 // `to_json`/`from_json`, and the IDL spelling of each type (for rpc.describe and roc-gen).
 #pragma once
 
+#include "roc/attachment.hpp"
+
 #include <rapidjson/document.h>
 
 #include <array>
@@ -167,6 +169,60 @@ void read_member(const Value& in, const char* name, T& field);
 /// Throws DecodeError unless `in` is an object; `type` names what was expected.
 void require_object(const Value& in, std::string_view type);
 
+// ---- attachments (idl/PROTOCOL.md §3.3) -----------------------------------------------------------
+
+namespace detail {
+/// Whether `in` is a reference to an attachment: an object with the member "$attachment".
+bool is_reference(const Value& in) noexcept;
+
+/// An attachment as a reference in the JSON named it, checked against the frame it points to.
+struct Referenced {
+  roc::detail::IncomingAttachment* attachment;
+  std::vector<std::size_t> shape;
+  std::size_t count;  ///< elements
+  bool swap;          ///< the sender's byte order is not ours: every element is reversed
+};
+
+/// Reads reference `in` for a value of IDL type `expected` whose elements are `element_type`
+/// (IDL scalar name) of `element_size` bytes, with one dimension unless `any_rank`. Throws
+/// DecodeError naming what does not fit: no attachments, an index out of range, another element
+/// type, a shape whose size is not the frame's.
+Referenced read_reference(const Value& in, const std::string& expected, std::string_view element_type,
+                          std::size_t element_size, bool any_rank);
+
+/// When the current sink wants `count` elements of `data`, adds them as an attachment, writes the
+/// reference into `out` and returns true. `owner` keeps the bytes alive without a copy (null:
+/// the sink's owner of `object`, if any; else they are copied when sent).
+bool encode_attachment(const void* object, const void* data, std::size_t count, std::size_t element_size,
+                       std::string_view element_type, const std::size_t* shape, std::size_t ndim,
+                       std::shared_ptr<const void> owner, Value& out, Allocator& a);
+
+/// The first attachment index below `count` that no reference in `doc` names, if any (none
+/// when a reference names no frame: decoding it reports that).
+std::optional<std::size_t> first_unreferenced(const Value& doc, std::size_t count);
+
+/// Copies `count` elements of `size` bytes, reversing the bytes of each when `swap`.
+void copy_elements(void* to, const void* from, std::size_t count, std::size_t size, bool swap) noexcept;
+
+/// Base64 (RFC 4648, with padding), the JSON form of roc::Bytes.
+std::string base64_encode(const std::uint8_t* data, std::size_t size);
+/// Decodes base64; throws DecodeError on anything else.
+std::vector<std::uint8_t> base64_decode(std::string_view text);
+
+/// Numbers in contiguous memory: what a dispatcher can hand to ZeroMQ as it is.
+template <class T>
+struct is_numeric_block : std::false_type {};
+template <class T, class A>
+struct is_numeric_block<std::vector<T, A>> : std::bool_constant<is_attachment_element_v<T>> {};
+template <class T, std::size_t N>
+struct is_numeric_block<std::array<T, N>> : std::bool_constant<is_attachment_element_v<T>> {};
+}  // namespace detail
+
+/// Writes every attachment reference in `v` out as plain JSON (arrays, nested arrays for more than
+/// one dimension), reading the bytes from `source`: what a peer that speaks only JSON, or a person,
+/// gets. Throws DecodeError on a reference that does not fit its attachment.
+void inline_attachments(Value& v, Allocator& a, roc::detail::AttachmentSource& source);
+
 // ---- built-in codecs ----------------------------------------------------------------------------
 
 template <>
@@ -302,6 +358,12 @@ void decode_elements(const Value& in, Container& out, const std::string& name) {
 template <class T, class A>
 struct Codec<std::vector<T, A>> {
   static void encode(const std::vector<T, A>& v, Value& out, Allocator& a) {
+    if constexpr (is_attachment_element_v<T>) {
+      const std::size_t shape = v.size();
+      if (detail::encode_attachment(&v, v.data(), v.size(), sizeof(T), Codec<T>::type_name(), &shape, 1, nullptr,
+                                    out, a))
+        return;
+    }
     out.SetArray();
     out.Reserve(static_cast<rapidjson::SizeType>(v.size()), a);
     for (const auto& e : v) {
@@ -311,6 +373,14 @@ struct Codec<std::vector<T, A>> {
     }
   }
   static void decode(const Value& in, std::vector<T, A>& out) {
+    if constexpr (is_attachment_element_v<T>) {
+      if (detail::is_reference(in)) {
+        const auto r = detail::read_reference(in, type_name(), Codec<T>::type_name(), sizeof(T), false);
+        out.resize(r.count);
+        detail::copy_elements(out.data(), r.attachment->data, r.count, sizeof(T), r.swap);
+        return;
+      }
+    }
     detail::decode_elements<T>(in, out, type_name());
   }
   static std::string type_name() { return "array<" + roc::json::type_name<T>() + ">"; }
@@ -319,6 +389,11 @@ struct Codec<std::vector<T, A>> {
 template <class T, std::size_t N>
 struct Codec<std::array<T, N>> {
   static void encode(const std::array<T, N>& v, Value& out, Allocator& a) {
+    if constexpr (is_attachment_element_v<T>) {
+      const std::size_t shape = N;
+      if (detail::encode_attachment(&v, v.data(), N, sizeof(T), Codec<T>::type_name(), &shape, 1, nullptr, out, a))
+        return;
+    }
     out.SetArray();
     out.Reserve(static_cast<rapidjson::SizeType>(N), a);
     for (const auto& e : v) {
@@ -328,6 +403,14 @@ struct Codec<std::array<T, N>> {
     }
   }
   static void decode(const Value& in, std::array<T, N>& out) {
+    if constexpr (is_attachment_element_v<T>) {
+      if (detail::is_reference(in)) {
+        const auto r = detail::read_reference(in, type_name(), Codec<T>::type_name(), sizeof(T), false);
+        if (r.count != N) throw DecodeError(type_name(), "an attachment of " + std::to_string(r.count) + " elements");
+        detail::copy_elements(out.data(), r.attachment->data, N, sizeof(T), r.swap);
+        return;
+      }
+    }
     if (!in.IsArray() || in.Size() != N)
       throw DecodeError(type_name(), in.IsArray() ? "an array of " + std::to_string(in.Size()) +
                                                         " elements"
@@ -535,6 +618,65 @@ struct Codec<E, std::enable_if_t<std::is_enum_v<E> && !detail::has_adl_to_json<E
     else
       return roc::json::type_name<Underlying>();
   }
+};
+
+/// Bytes travel as an attachment, or as a base64 string to peers that speak only JSON; decoding
+/// also takes an array of numbers from 0 to 255.
+template <>
+struct Codec<roc::Bytes> {
+  static void encode(const roc::Bytes& v, Value& out, Allocator& a);
+  static void decode(const Value& in, roc::Bytes& out);
+  static std::string type_name() { return "bytes"; }
+};
+
+namespace detail {
+/// The shape of nested JSON arrays (row-major, rectangular); throws DecodeError naming `name`.
+std::vector<std::size_t> nested_shape(const Value& in, const std::string& name);
+/// Calls `leaf(value, flat_index)` for every element of nested arrays of `shape`, checking that
+/// each level has its dimension's length; errors name the element's path.
+void for_each_nested(const Value& in, const std::vector<std::size_t>& shape, const std::string& name,
+                     void (*leaf)(const Value&, std::size_t, void*), void* context);
+/// Writes `count` elements as nested arrays of `shape`; `element(i, out)` writes element i.
+void write_nested(Value& out, Allocator& a, const std::vector<std::size_t>& shape,
+                  void (*element)(std::size_t, Value&, Allocator&, const void*), const void* context);
+}  // namespace detail
+
+/// An NdArray travels as an attachment with its shape, or as nested arrays (row-major) to peers
+/// that speak only JSON. A received attachment is viewed in place when aligned for T.
+template <class T>
+struct Codec<roc::NdArray<T>> {
+  static void encode(const roc::NdArray<T>& v, Value& out, Allocator& a) {
+    if (detail::encode_attachment(&v, v.data(), v.size(), sizeof(T), Codec<T>::type_name(), v.shape().data(),
+                                  v.ndim(), v.owner(), out, a))
+      return;
+    detail::write_nested(
+        out, a, v.shape(),
+        [](std::size_t i, Value& element, Allocator& alloc, const void* data) {
+          Codec<T>::encode(static_cast<const T*>(data)[i], element, alloc);
+        },
+        v.data());
+  }
+  static void decode(const Value& in, roc::NdArray<T>& out) {
+    if (detail::is_reference(in)) {
+      auto r = detail::read_reference(in, type_name(), Codec<T>::type_name(), sizeof(T), true);
+      void* data = r.attachment->data;
+      if (!r.swap && reinterpret_cast<std::uintptr_t>(data) % alignof(T) == 0) {
+        out = roc::NdArray<T>::adopt(std::move(r.shape), r.attachment->owner, static_cast<T*>(data));
+      } else {
+        roc::NdArray<T> copy(std::move(r.shape));
+        detail::copy_elements(copy.data(), data, r.count, sizeof(T), r.swap);
+        out = std::move(copy);
+      }
+      return;
+    }
+    roc::NdArray<T> array(detail::nested_shape(in, type_name()));
+    detail::for_each_nested(
+        in, array.shape(), type_name(),
+        [](const Value& element, std::size_t i, void* data) { Codec<T>::decode(element, static_cast<T*>(data)[i]); },
+        array.data());
+    out = std::move(array);
+  }
+  static std::string type_name() { return "ndarray<" + Codec<T>::type_name() + ">"; }
 };
 
 // ---- ADL dispatch -------------------------------------------------------------------------------

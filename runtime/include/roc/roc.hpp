@@ -1,6 +1,7 @@
 // The whole public API of roc in one include.
 #pragma once
 
+#include "roc/attachment.hpp"
 #include "roc/binding.hpp"
 #include "roc/broker.hpp"
 #include "roc/call_context.hpp"

@@ -25,6 +25,10 @@ struct ServerOptions {
   /// Requests the broker may keep in flight at each worker (roc's credit extension). They are
   /// still executed one at a time, in arrival order.
   std::uint32_t credit = 64;
+  /// A result value of at least this many bytes (a vector or array of numbers, roc::Bytes,
+  /// roc::NdArray) goes to a caller that reads attachments as a binary frame instead of JSON
+  /// (idl/PROTOCOL.md §3.3). 0 sends every such value as an attachment.
+  std::size_t attachment_min_bytes = 1024;
 };
 
 /// How one object is published.

@@ -5,6 +5,7 @@
 
 #include "broker/mmi.hpp"
 #include "broker/oversize.hpp"
+#include "wire/attachment_frames.hpp"
 #include "wire/jsonrpc.hpp"
 #include "roc/error.hpp"
 
@@ -129,10 +130,11 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
     deadline = now + *message.header->timeout;
   }
 
+  const bool wants_attachments = message.header && message.header->attachments;
   auto it = services_.find(message.service);
   if (it != services_.end() && it->second.queue.empty()) {
     if (Worker* worker = pick_worker(it->second)) {
-      dispatch(*worker, std::move(sender), message.body, deadline, now);
+      dispatch(*worker, std::move(sender), message.body, deadline, wants_attachments, now);
       return;
     }
   }
@@ -154,7 +156,7 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
     queued_bytes_.add(new_service_cost);
   }
   Service& service = it->second;
-  enqueue(service, Queued{std::move(sender), std::move(message.body), now, deadline, fd, cost});
+  enqueue(service, Queued{std::move(sender), std::move(message.body), now, deadline, wants_attachments, fd, cost});
   if (service.workers.empty()) next_grace_check_ = std::min(next_grace_check_, now + options_.unknown_object_grace);
 }
 
@@ -261,6 +263,7 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   worker.service = &service;
   worker.credit = std::min(message.credit, options_.max_worker_credit);
   worker.takes_header = message.credit_frame;
+  worker.takes_attachments = message.attachments;
   worker.fd = fd;
   if (caller != nullptr) {
     worker.key = std::string(caller->key);
@@ -341,14 +344,32 @@ BrokerCore::Worker* BrokerCore::pick_worker(Service& service) {
 }
 
 void BrokerCore::dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body, Clock::time_point deadline,
-                          Clock::time_point now) {
+                          bool attachments, Clock::time_point now) {
+  // A worker that reads no attachments gets their values as plain JSON: slower, but it works
+  // unchanged. Only such requests are parsed here, never the ordinary ones.
+  if (body.size() > 1 && !worker.takes_attachments) {
+    const auto request = std::string(view(body.front()));
+    if (auto why = inline_attachments(body, options_.max_request_bytes); !why.empty()) {
+      dropped_.add();
+      log_.warn("broker: cannot pass a request with attachments to '{}' as JSON: {}", worker.service->name, why);
+      auto reply = jsonrpc::error_reply_for(request, error_code::invalid_params,
+                                            fmt::format("object '{}' is served by a worker that reads no "
+                                                        "attachments, and the request cannot be passed on as "
+                                                        "JSON: {}",
+                                                        worker.service->name, why));
+      if (!reply.empty()) reply_text(client, worker.service->name, reply);
+      return;
+    }
+  }
   InFlight held{std::move(client), zmq::message_t{}};
   held.body.copy(body.front());  // shares the buffer (refcount) for all but tiny bodies
   // A fresh header with the time left, so the worker can skip the call if it waits there too.
   // Third-party workers never asked for one: they would take it for the body.
   mdp::CallHeader header;
-  const bool with_header = worker.takes_header && deadline != Clock::time_point::max();
-  if (with_header) header.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+  header.attachments = attachments;
+  if (deadline != Clock::time_point::max())
+    header.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
+  const bool with_header = worker.takes_header && (header.timeout || header.attachments);
   mdp::send_to_worker(router_, worker.identity, held.client, body, with_header ? &header : nullptr);
   worker.in_flight.push_back(std::move(held));
   worker.last_dispatch = ++dispatch_count_;
@@ -362,7 +383,7 @@ void BrokerCore::drain(Service& service, Clock::time_point now) {
     } else {
       Worker* worker = pick_worker(service);
       if (worker == nullptr) return;
-      dispatch(*worker, std::move(next.client), next.body, next.deadline, now);
+      dispatch(*worker, std::move(next.client), next.body, next.deadline, next.attachments, now);
     }
     unqueued(next);
     service.queue.pop_front();

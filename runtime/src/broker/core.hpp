@@ -84,6 +84,7 @@ class BrokerCore {
     mdp::Frames body;
     Clock::time_point enqueued;
     Clock::time_point deadline;  // when its caller stops waiting; max() when it sent no timeout
+    bool attachments = false;    // its caller reads attachments in the reply (attach=1)
     int fd = -1;                 // the client's connection (ZMQ_SRCFD); -1 when unknown (inproc)
     std::size_t cost = 0;        // what it counts against max_queued_bytes
   };
@@ -93,6 +94,7 @@ class BrokerCore {
     Service* service = nullptr;
     std::uint32_t credit = 1;    // as declared, capped by max_worker_credit
     bool takes_header = false;   // a roc worker (credit frame in READY): it gets the call header
+    bool takes_attachments = false;  // it reads attachments in requests (features frame in READY)
     std::string key, key_name;   // its CURVE key and how to name it (secured broker only)
     int fd = -1;  // the connection it registered on (ZMQ_SRCFD), to notice it closing
     std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
@@ -131,7 +133,7 @@ class BrokerCore {
 
   Worker* pick_worker(Service& service);
   void dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body, Clock::time_point deadline,
-                Clock::time_point now);
+                bool attachments, Clock::time_point now);
   void drain(Service& service, Clock::time_point now);
 
   // Queue bookkeeping: every call that enters a queue goes through enqueue(), every call that

@@ -2,6 +2,7 @@
 #include "roc/client.hpp"
 
 #include "client/client_core.hpp"
+#include "wire/attachment_frames.hpp"
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -54,35 +55,52 @@ void check_response(const Json& reply, const std::string& object_id) {
 
 }  // namespace
 
-Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
-          std::chrono::milliseconds timeout) {
+std::size_t attachment_min_bytes(const ClientCore& core) noexcept { return core.attachment_min_bytes(); }
+
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, Params* params,
+          std::chrono::milliseconds timeout, AttachmentSource* reply_attachments) {
   const auto id = core.next_id();
-  Json reply = core.request(object_id, request_body(id, method, params), id, timeout);
+  std::vector<OutgoingAttachment> none;
+  Json reply = core.request(object_id,
+                            message_frames(request_body(id, method, params ? &params->json : nullptr),
+                                           params ? params->attachments.items() : none),
+                            id, timeout, reply_attachments);
   check_response(reply, object_id);
   return reply;
 }
 
-void call_async(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+          std::chrono::milliseconds timeout) {
+  const auto id = core.next_id();
+  Json reply =
+      core.request(object_id, mdp::one_frame(mdp::frame_from(request_body(id, method, params))), id, timeout, nullptr);
+  check_response(reply, object_id);
+  return reply;
+}
+
+void call_async(ClientCore& core, const std::string& object_id, std::string_view method, Params& params,
                 std::chrono::milliseconds timeout, std::function<void(const json::Value& result)> on_result,
                 std::function<void(std::exception_ptr)> on_error) {
   const auto id = core.next_id();
   core.request_async(
-      object_id, request_body(id, method, params), id, timeout,
-      [object_id, on_result, on_error](Json&& reply) {
+      object_id, message_frames(request_body(id, method, &params.json), params.attachments.items()), id, timeout,
+      [object_id, on_result, on_error](Json&& reply, AttachmentSource&& attachments) {
         try {
           check_response(reply, object_id);
         } catch (...) {
           on_error(std::current_exception());
           return;
         }
+        const SourceScope scope(&attachments);
         on_result(reply.value()["result"]);
       },
       on_error);
 }
 
-void notify(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+void notify(ClientCore& core, const std::string& object_id, std::string_view method, Params& params,
             std::chrono::milliseconds timeout) {
-  core.send(object_id, request_body(std::nullopt, method, params), timeout);
+  core.send(object_id, message_frames(request_body(std::nullopt, method, &params.json), params.attachments.items()),
+            timeout);
 }
 
 const json::Value& inout_member(const json::Value& result, std::string_view method, std::string_view name) {
@@ -100,8 +118,23 @@ const json::Value& inout_member(const json::Value& result, std::string_view meth
 
 }  // namespace detail
 
+Json RawResult::plain() const {
+  Json copy = json_;
+  json::inline_attachments(copy.value(), copy.allocator(), attachments_);
+  return copy;
+}
+
+RawResult ObjectHandle::call_raw(std::string_view method, const Json& params) const {
+  verify_signature();
+  detail::Params wire(detail::attachment_min_bytes(*core_));
+  if (!params.value().IsNull()) wire.json.CopyFrom(params.value(), wire.json.GetAllocator());
+  detail::AttachmentSource attachments;
+  Json reply = detail::call(*core_, id_, method, params.value().IsNull() ? nullptr : &wire, timeout_, &attachments);
+  return RawResult(Json::from(reply.value()["result"]), std::move(attachments));
+}
+
 void ObjectHandle::check_signature() const {
-  Json reply = detail::call(*core_, id_, "rpc.signature", nullptr, timeout_);
+  Json reply = detail::call(*core_, id_, "rpc.signature", static_cast<const json::Value*>(nullptr), timeout_);
   const auto& actual = reply.value()["result"];
   if (!actual.IsString())
     throw ProtocolError(fmt::format("object '{}' answered rpc.signature with something that is not a string", id_));
@@ -115,7 +148,8 @@ void ObjectHandle::check_signature() const {
 }
 
 Client::Client(Endpoints broker, ClientOptions options)
-    : options_(options), core_(std::make_shared<detail::ClientCore>(std::move(broker))) {
+    : options_(options),
+      core_(std::make_shared<detail::ClientCore>(std::move(broker), options.attachment_min_bytes)) {
   if (options_.timeout.count() <= 0) throw std::invalid_argument("roc::ClientOptions: the timeout must be positive");
 }
 

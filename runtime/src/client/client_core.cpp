@@ -2,6 +2,7 @@
 #include "client/client_core.hpp"
 
 #include "transport/sockets.hpp"
+#include "wire/attachment_frames.hpp"
 
 #include "wire/mdp.hpp"
 #include "roc/error.hpp"
@@ -29,18 +30,20 @@ std::string_view text_of(const zmq::message_t& m) { return {static_cast<const ch
 // roc's call header with the caller's timeout (PROTOCOL §2.5), so that a call nobody waits for any
 // more is dropped instead of run. 8/MMI requests go without: the broker answers them at once, and
 // a third-party broker would take a header in front of one for its body.
-std::optional<mdp::CallHeader> header_for(std::string_view service, std::chrono::milliseconds timeout) {
+std::optional<mdp::CallHeader> header_for(std::string_view service, std::chrono::milliseconds timeout,
+                                          bool attachments) {
   if (service.substr(0, 4) == "mmi.") return std::nullopt;
   constexpr std::chrono::milliseconds longest{std::numeric_limits<std::uint32_t>::max()};
   mdp::CallHeader header;
   header.timeout = std::clamp(timeout, std::chrono::milliseconds(0), longest);
+  header.attachments = attachments;
   return header;
 }
 
-bool send_call(zmq::socket_t& socket, const std::string& service, std::string&& body,
-               std::chrono::milliseconds timeout) {
-  const auto header = header_for(service, timeout);
-  return mdp::send_request(socket, service, mdp::frame_from(std::move(body)), header ? &*header : nullptr);
+bool send_call(zmq::socket_t& socket, const std::string& service, mdp::Frames&& body,
+               std::chrono::milliseconds timeout, bool attachments) {
+  const auto header = header_for(service, timeout, attachments);
+  return mdp::send_request(socket, service, std::move(body), header ? &*header : nullptr);
 }
 
 [[noreturn]] void throw_timeout(const std::string& service, std::chrono::milliseconds timeout) {
@@ -53,17 +56,16 @@ bool send_call(zmq::socket_t& socket, const std::string& service, std::string&& 
                                  service, send_timeout_ms));
 }
 
-// The body of a reply, or nullopt when the frames are not a 7/MDP client message (logged and
-// dropped) or the body is empty (a notification's acknowledgement).
-std::optional<zmq::message_t> body_of(mdp::Frames& frames) {
+// The body frames of a reply, or nullopt when the frames are not a 7/MDP client message (logged
+// and dropped) or the body is empty (a notification's acknowledgement).
+std::optional<mdp::Frames> body_of(mdp::Frames& frames) {
   auto decoded = mdp::decode_at_client(frames);
   if (!decoded) {
     spdlog::warn("roc client: dropped a malformed reply from the broker: {}", decoded.error);
     return std::nullopt;
   }
-  auto& body = decoded.message->body.front();
-  if (body.size() == 0) return std::nullopt;
-  return std::move(body);
+  if (decoded.message->body.front().size() == 0) return std::nullopt;
+  return std::move(decoded.message->body);
 }
 
 Json parse_reply(const zmq::message_t& body) {
@@ -83,7 +85,8 @@ bool response_id_matches(const json::Value& reply, std::int64_t id) {
   return member->value.IsInt64() && member->value.GetInt64() == id;
 }
 
-ClientCore::ClientCore(Endpoints broker) : broker_(std::move(broker)), credentials_(broker_.credentials()) {
+ClientCore::ClientCore(Endpoints broker, std::size_t attachment_min_bytes)
+    : broker_(std::move(broker)), attachment_min_bytes_(attachment_min_bytes), credentials_(broker_.credentials()) {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error("roc client: cannot create an eventfd for its I/O thread");
   io_thread_ = std::thread([this] { io_loop(); });
@@ -112,15 +115,17 @@ zmq::socket_t& ClientCore::thread_socket() {
   return *slot;
 }
 
-Json ClientCore::request(const std::string& service, std::string body, std::int64_t id,
-                         std::chrono::milliseconds timeout) {
+Json ClientCore::request(const std::string& service, mdp::Frames body, std::int64_t id,
+                         std::chrono::milliseconds timeout, AttachmentSource* reply_attachments) {
   Json reply;
-  exchange(service, std::move(body), timeout, [&](mdp::ClientMessage& message) {
+  exchange(service, std::move(body), timeout, reply_attachments != nullptr, [&](mdp::ClientMessage& message) {
     auto& reply_body = message.body.front();
     if (reply_body.size() == 0) return false;  // a notification's acknowledgement
     reply = parse_reply(reply_body);
     // A different id is the late reply of an earlier call from this thread that timed out.
-    return response_id_matches(reply.value(), id);
+    if (!response_id_matches(reply.value(), id)) return false;
+    if (reply_attachments != nullptr) *reply_attachments = attachments_of(message.body);
+    return true;
   });
   return reply;
 }
@@ -128,7 +133,8 @@ Json ClientCore::request(const std::string& service, std::string body, std::int6
 std::string ClientCore::request_raw(const std::string& service, std::string_view body,
                                     std::chrono::milliseconds timeout) {
   std::string reply;
-  exchange(service, std::string(body), timeout, [&](mdp::ClientMessage& message) {
+  exchange(service, mdp::one_frame(zmq::message_t(body.data(), body.size())), timeout, false,
+           [&](mdp::ClientMessage& message) {
     if (message.service != service) return false;
     reply = std::string(text_of(message.body.front()));
     return true;
@@ -136,11 +142,11 @@ std::string ClientCore::request_raw(const std::string& service, std::string_view
   return reply;
 }
 
-void ClientCore::exchange(const std::string& service, std::string body, std::chrono::milliseconds timeout,
-                          const std::function<bool(mdp::ClientMessage&)>& accept) {
+void ClientCore::exchange(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout,
+                          bool attachments, const std::function<bool(mdp::ClientMessage&)>& accept) {
   auto& socket = thread_socket();
   const auto deadline = Clock::now() + timeout;
-  if (!send_call(socket, service, std::move(body), timeout)) throw_unsent(service);
+  if (!send_call(socket, service, std::move(body), timeout, attachments)) throw_unsent(service);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) throw_timeout(service, timeout);
@@ -158,11 +164,11 @@ void ClientCore::exchange(const std::string& service, std::string body, std::chr
   }
 }
 
-void ClientCore::send(const std::string& service, std::string body, std::chrono::milliseconds timeout) {
-  if (!send_call(thread_socket(), service, std::move(body), timeout)) throw_unsent(service);
+void ClientCore::send(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout) {
+  if (!send_call(thread_socket(), service, std::move(body), timeout, false)) throw_unsent(service);
 }
 
-void ClientCore::request_async(const std::string& service, std::string body, std::int64_t id,
+void ClientCore::request_async(const std::string& service, mdp::Frames body, std::int64_t id,
                                std::chrono::milliseconds timeout, ReplyHandler on_reply, ErrorHandler on_error) {
   bool was_empty = false;
   {
@@ -218,7 +224,7 @@ void ClientCore::io_loop() {
 void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
   const auto now = Clock::now();
   for (auto& o : batch) {
-    if (!send_call(socket, o.service, std::move(o.body), o.timeout)) {
+    if (!send_call(socket, o.service, std::move(o.body), o.timeout, true)) {
       try {
         throw_unsent(o.service);
       } catch (...) {
@@ -242,7 +248,7 @@ void ClientCore::io_receive(zmq::socket_t& socket) {
     if (!body) continue;
     Json reply;
     try {
-      reply = parse_reply(*body);
+      reply = parse_reply(body->front());
     } catch (const ProtocolError& error) {
       spdlog::warn("roc client: dropped a reply: {}", error.what());
       continue;
@@ -254,7 +260,7 @@ void ClientCore::io_receive(zmq::socket_t& socket) {
     if (it == pending_.end()) continue;  // timed out already
     auto handler = std::move(it->second.on_reply);
     pending_.erase(it);
-    handler(std::move(reply));
+    handler(std::move(reply), attachments_of(*body));
   }
 }
 

@@ -166,11 +166,21 @@ class Dispatcher::Call {
 Dispatcher::Dispatcher(std::string object_id, std::shared_ptr<const InterfaceTable> table, void* object)
     : object_id_(std::move(object_id)), table_(std::move(table)), object_(object) {}
 
-std::string Dispatcher::handle(std::string_view body) {
+std::string Dispatcher::handle(std::string_view body, AttachmentSource* attachments, AttachmentSink* reply_attachments) {
   json::Document doc;
   if (auto error = json::read(doc, body))
     return jsonrpc::error_response(nullptr, error_code::parse_error,
                                    "the request body cannot be read: " + error.message);
+  if (attachments != nullptr && attachments->size() > 0) {
+    // Frames no reference names are a sender's mistake that would otherwise pass unnoticed.
+    if (auto unused = json::detail::first_unreferenced(doc, attachments->size()))
+      return jsonrpc::error_reply_for(body, error_code::invalid_request,
+                                      fmt::format("invalid JSON-RPC 2.0 request: the message carries {} attachments "
+                                                  "but no reference names attachment {}",
+                                                  attachments->size(), *unused));
+  }
+  const SourceScope source(attachments);
+  const SinkScope sink(reply_attachments);
 
   auto& allocator = doc.GetAllocator();
   // Notifications get no response, even when they fail.
@@ -182,21 +192,34 @@ std::string Dispatcher::handle(std::string_view body) {
       return Responded::whole;
     }
     json::Value result;
+    // Attachments of a response that is not sent after all must not be sent either.
+    const auto attached = reply_attachments != nullptr ? reply_attachments->size() : 0;
+    auto drop_attachments = [&] {
+      if (reply_attachments != nullptr) reply_attachments->truncate(attached);
+    };
     try {
       Call(*this, request, allocator).run(result);
     } catch (const CallError& error) {
+      drop_attachments();
       if (request.id == nullptr) return Responded::nothing;
       jsonrpc::write_error(w, request.id, error.code, error.message, error.data_json);
       return Responded::whole;
     } catch (const std::exception& error) {  // a fault in roc itself (e.g. out of memory)
+      drop_attachments();
       if (request.id == nullptr) return Responded::nothing;
       jsonrpc::write_error(w, request.id, error_code::internal_error, error.what());
       return Responded::whole;
     }
-    if (request.id == nullptr) return Responded::nothing;
+    if (request.id == nullptr) {
+      drop_attachments();
+      return Responded::nothing;
+    }
     jsonrpc::begin_result(w, request.id);
     // RapidJSON's writer refuses infinity, NaN and text that is not UTF-8 and stops halfway.
-    if (!result.Accept(w)) return Responded::broken;
+    if (!result.Accept(w)) {
+      drop_attachments();
+      return Responded::broken;
+    }
     jsonrpc::end_response(w);
     return Responded::whole;
   });

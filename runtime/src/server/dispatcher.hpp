@@ -17,8 +17,11 @@ class Dispatcher {
 
   /// Handles one request body (a request or a batch) and returns the reply body: the response,
   /// an array of responses, or an empty string when the body held only notifications.
+  /// `attachments` are the request's (null: none came); with `reply_attachments`, bulk values of
+  /// results go there instead of into the JSON (the caller asked for attachments).
   /// Never throws for anything the body contains or the method does.
-  std::string handle(std::string_view body);
+  std::string handle(std::string_view body, AttachmentSource* attachments = nullptr,
+                     AttachmentSink* reply_attachments = nullptr);
 
   const std::string& object_id() const noexcept { return object_id_; }
   const InterfaceTable& table() const noexcept { return *table_; }

@@ -4,6 +4,7 @@
 
 #include "server/call_scope.hpp"
 #include "transport/sockets.hpp"
+#include "wire/attachment_frames.hpp"
 #include "wire/jsonrpc.hpp"
 #include "wire/mdp.hpp"
 #include "roc/error.hpp"
@@ -258,6 +259,9 @@ void Worker::run_request(Received& received, std::unique_lock<std::mutex>& lock)
   auto& message = received.message;
   const auto& body = message.body.front();
   const std::string_view text(static_cast<const char*>(body.data()), body.size());
+  auto attachments = attachments_of(message.body);
+  std::optional<AttachmentSink> reply_attachments;
+  if (message.header && message.header->attachments) reply_attachments.emplace(options_.attachment_min_bytes);
   std::optional<Clock::time_point> deadline;
   if (message.header && message.header->timeout) deadline = received.at + *message.header->timeout;
 
@@ -279,13 +283,15 @@ void Worker::run_request(Received& received, std::unique_lock<std::mutex>& lock)
     {
       const CallContext context(object_id_, deadline);
       const CallScope scope(context);
-      reply = dispatcher_->handle(text);
+      reply = dispatcher_->handle(text, &attachments, reply_attachments ? &*reply_attachments : nullptr);
     }
     lock.lock();
     busy_ = false;
   }
   // An empty reply (notifications only) still goes back: it returns the broker's credit.
-  if (!mdp::send_reply(*socket_, message.client, mdp::frame_from(std::move(reply))))
+  std::vector<OutgoingAttachment> none;
+  if (!mdp::send_reply(*socket_, message.client,
+                       message_frames(std::move(reply), reply_attachments ? reply_attachments->items() : none)))
     spdlog::warn("roc worker '{}': the broker did not take a reply within {} ms; dropped it", object_id_,
                  send_timeout_ms);
   const auto now = Clock::now();

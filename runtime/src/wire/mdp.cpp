@@ -14,6 +14,8 @@ namespace roc::detail::mdp {
 namespace {
 
 constexpr std::uint32_t max_credit = 1u << 20;
+// The READY feature of workers that read attachments in requests (PROTOCOL §2.3).
+constexpr std::string_view attachments_feature = "attachments";
 // A DISCONNECT reason longer than this is cut: it is only ever logged.
 constexpr std::size_t max_reason = 512;
 
@@ -111,6 +113,15 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
         m.credit = credit;
         m.credit_frame = true;
       }
+      // Features: space-separated words; words a later version adds mean nothing to us.
+      if (frames.size() > next + 2) {
+        auto words = view(frames[next + 2]);
+        while (!words.empty()) {
+          const auto word = words.substr(0, words.find(' '));
+          if (word == attachments_feature) m.attachments = true;
+          words.remove_prefix(std::min(words.size(), word.size() + 1));
+        }
+      }
       break;
     }
     case Command::request:
@@ -160,6 +171,7 @@ Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at, bool r
 
 constexpr std::string_view header_magic = "roc/1";
 constexpr std::string_view timeout_key = "timeout-ms";
+constexpr std::string_view attach_key = "attach";
 
 // Writes the header text into `out` (room for the longest: 64 bytes) and returns its length.
 // A buffer on the stack: every call carries a header, and a heap string costs on the hot path.
@@ -170,6 +182,12 @@ std::size_t write_call_header(const CallHeader& header, char* out) {
     end = std::copy(timeout_key.begin(), timeout_key.end(), end);
     *end++ = '=';
     end = std::to_chars(end, out + 64, header.timeout->count()).ptr;
+  }
+  if (header.attachments) {
+    *end++ = ' ';
+    end = std::copy(attach_key.begin(), attach_key.end(), end);
+    *end++ = '=';
+    *end++ = '1';
   }
   return static_cast<std::size_t>(end - out);
 }
@@ -203,8 +221,16 @@ std::optional<CallHeader> parse_call_header(std::string_view frame, std::string&
     rest = rest.substr(field.size());
     const auto equals = field.find('=');
     const auto key = field.substr(0, equals);
-    if (key != timeout_key) continue;  // a later version's field: not ours to judge
     const auto value = equals == std::string_view::npos ? std::string_view{} : field.substr(equals + 1);
+    if (key == attach_key) {
+      if (value != "0" && value != "1") {
+        error = fmt::format("call header field {} must be 0 or 1, got '{}'", attach_key, value.substr(0, 32));
+        return std::nullopt;
+      }
+      header.attachments = value == "1";
+      continue;
+    }
+    if (key != timeout_key) continue;  // a later version's field: not ours to judge
     std::uint32_t ms = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
     if (value.empty() || ec != std::errc{} || end != value.data() + value.size()) {
@@ -271,13 +297,12 @@ Decoded<ClientMessage> decode_at_client(Frames& frames) {
   return decode_client_part(frames, 2, /*requests=*/false);
 }
 
-bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body,
-                  const CallHeader* header) {
+bool send_request(zmq::socket_t& dealer, std::string_view service, Frames body, const CallHeader* header) {
   if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, client_protocol);
   send_text(dealer, service);
   send_header(dealer, header);
-  dealer.send(body, zmq::send_flags::none);
+  send_body(dealer, body);
   return true;
 }
 
@@ -295,17 +320,18 @@ bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t c
   send_text(dealer, worker_protocol);
   send_command_byte(dealer, Command::ready, zmq::send_flags::sndmore);
   send_text(dealer, service);
-  send_text(dealer, std::to_string(credit), zmq::send_flags::none);
+  send_text(dealer, std::to_string(credit));
+  send_text(dealer, attachments_feature, zmq::send_flags::none);
   return true;
 }
 
-bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body) {
+bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, Frames body) {
   if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, worker_protocol);
   send_command_byte(dealer, Command::reply, zmq::send_flags::sndmore);
   dealer.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
   dealer.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
-  dealer.send(body, zmq::send_flags::none);
+  send_body(dealer, body);
   return true;
 }
 

@@ -37,6 +37,8 @@ using Frames = std::vector<zmq::message_t>;
 struct CallHeader {
   /// How long the caller still waits for the reply, counted from when the frame was received.
   std::optional<std::chrono::milliseconds> timeout;
+  /// The caller reads attachments (`attach=1`): the reply may carry its bulk values as frames.
+  bool attachments = false;
 };
 
 /// The header as frame text ("roc/1 timeout-ms=1500").
@@ -52,6 +54,7 @@ struct WorkerMessage {
   std::string service;         ///< READY: the object id
   std::uint32_t credit = 1;    ///< READY: requests the broker may keep in flight (roc extension)
   bool credit_frame = false;   ///< READY: the credit frame was there: a roc worker, which takes call headers
+  bool attachments = false;    ///< READY: the features frame names `attachments`: it reads them in requests
   zmq::message_t client;       ///< REQUEST/REPLY: the client's routing address
   std::optional<CallHeader> header;  ///< REQUEST: roc's call header, when the broker sent one
   Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after)
@@ -90,21 +93,27 @@ Decoded<ClientMessage> decode_at_client(Frames& frames);
 /// A frame holding `text`. Large texts are handed over without a copy (the frame owns them
 /// until ZeroMQ has sent them); small ones are copied, which is cheaper than the bookkeeping.
 zmq::message_t frame_from(std::string&& text);
+/// A body of one frame.
+inline Frames one_frame(zmq::message_t frame) {
+  Frames frames;
+  frames.push_back(std::move(frame));
+  return frames;
+}
 
 // Senders. Each writes one whole multipart message; bodies are moved, not copied. Each returns
 // false when the socket refused the message (its send timeout expired at the high-water mark).
 // The DEALER-side senders write the empty envelope frame a REQ socket would.
 
-/// Client → broker; `header`, when given, goes first.
-bool send_request(zmq::socket_t& dealer, std::string_view service, zmq::message_t body,
+/// Client → broker; `header`, when given, goes first. `body`: the JSON frame, then attachments.
+bool send_request(zmq::socket_t& dealer, std::string_view service, Frames body,
                   const CallHeader* header = nullptr);
 /// Broker → client.
 bool send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
                     Frames& body);
-/// Worker → broker: READY with roc's credit frame.
+/// Worker → broker: READY with roc's credit frame and features frame (`attachments`).
 bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit);
-/// Worker → broker: REPLY to `client` with one body frame.
-bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, zmq::message_t body);
+/// Worker → broker: REPLY to `client`: the JSON frame, then attachments.
+bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, Frames body);
 /// Worker → broker or broker → worker (pass the worker's identity to address it via ROUTER).
 bool send_command(zmq::socket_t& socket, Command command,
                   const zmq::message_t* worker_identity = nullptr);
