@@ -103,6 +103,14 @@ TEST_CASE("every value that may be an attachment round-trips as one, in both dir
   check_round_trips(rig.cam());
 }
 
+TEST_CASE("rpc.describe names the bulk types as the IDL spells them") {
+  Rig rig(0);
+  const auto idl = rig.cam().describe().dump();
+  CHECK(idl.find(R"("type":"bytes")") != std::string::npos);
+  CHECK(idl.find(R"("type":"ndarray<uint16>")") != std::string::npos);
+  CHECK(idl.find(R"("returns":"array<uint16>")") != std::string::npos);
+}
+
 TEST_CASE("the same values round-trip with the default threshold, small ones as JSON") {
   Rig rig(roc::ClientOptions{}.attachment_min_bytes);
   check_round_trips(rig.cam());

@@ -380,8 +380,13 @@ struct Codec<std::vector<T, A>> {
     if constexpr (is_attachment_element_v<T>) {
       if (detail::is_reference(in)) {
         const auto r = detail::read_reference(in, type_name(), Codec<T>::type_name(), sizeof(T), false);
-        out.resize(r.count);
-        detail::copy_elements(out.data(), r.attachment->data, r.count, sizeof(T), r.swap);
+        const auto* first = static_cast<const T*>(r.attachment->data);
+        if (!r.swap && reinterpret_cast<std::uintptr_t>(first) % alignof(T) == 0) {
+          out.assign(first, first + r.count);  // one pass: no zero-filling before the copy
+        } else {
+          out.resize(r.count);
+          detail::copy_elements(out.data(), r.attachment->data, r.count, sizeof(T), r.swap);
+        }
         return;
       }
     }

@@ -1,11 +1,11 @@
 // Attachments ↔ frames: zero-copy out when the bytes have an owner, views in when received.
 #include "wire/attachment_frames.hpp"
 
+#include "wire/jsonrpc.hpp"
 #include "roc/json.hpp"
 #include "roc/json_reader.hpp"
 
 #include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <fmt/format.h>
 
@@ -56,8 +56,11 @@ std::string inline_attachments(mdp::Frames& body, std::size_t max_bytes) {
     return fmt::format("an attachment of the request cannot be read: {}", error.what());
   }
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-  doc.Accept(w);
+  jsonrpc::Writer w(buffer);
+  // The reader takes numbers the writer refuses (1e309 reads as infinity) and the body may hold
+  // text that is not UTF-8: what cannot be written back cannot be passed on.
+  if (!doc.Accept(w)) return "the request body cannot be written back as JSON (a number beyond double, or text "
+                             "that is not UTF-8)";
   if (buffer.GetSize() > max_bytes)
     return fmt::format("its attachments make {} bytes of JSON for a worker that reads no attachments (limit {})",
                        buffer.GetSize(), max_bytes);
