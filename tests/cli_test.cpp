@@ -12,6 +12,7 @@
 
 #include "log_test_support.hpp"
 #include "npy_writer.hpp"
+#include "roc_output.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 #include "vnir_camera.hpp"
@@ -603,5 +604,60 @@ TEST_CASE("roc call summarizes and saves a JSON array of numbers too, and leaves
     const auto npy = read_npy(path);
     CHECK(npy.header == "{'descr': '<i8', 'fortran_order': False, 'shape': (128,), }");
     CHECK(npy.data == bytes_of(std::vector<std::int64_t>(expected.begin(), expected.end())));
+  }
+}
+
+namespace {
+
+/// A result as call_raw() returns it, from JSON text and frames.
+roc::RawResult raw_result(const std::string& json, std::vector<std::string>& frames) {
+  std::vector<roc::detail::IncomingAttachment> items;
+  for (auto& f : frames) items.push_back({f.data(), f.size(), nullptr});
+  return roc::RawResult(Json::parse(json), roc::detail::AttachmentSource(std::move(items)));
+}
+
+}  // namespace
+
+TEST_CASE("a result's arrays are found at any depth, summarized in place and named by their path") {
+  std::vector<std::uint16_t> big(600);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint16_t>(0x0102 + i);
+  std::vector<std::string> frames{bytes_of(big)};
+  std::string twenty = "[";
+  for (int i = 0; i < 20; ++i) twenty += fmt::format("{}{}", i ? "," : "", i * 0.5);
+  twenty += "]";
+  const auto result = raw_result(
+      R"({"exposure":5,"small":[1,2,3],"frames":[{"id":1},{"id":2,"image":{"$attachment":0,"type":"uint16",)"
+      R"("order":"big","shape":[20,30]}}],"spectrum":)" + twenty + R"(,"odd key":[[1,2],[3,4]]})",
+      frames);
+  const auto arrays = roc::cli::find_arrays(result);
+  REQUIRE(arrays.size() == 4);
+  CHECK(arrays[0].where == "result.small");
+  CHECK(arrays[1].where == "result.frames[1].image");
+  CHECK(arrays[1].shape == std::vector<std::size_t>{20, 30});
+  CHECK(arrays[2].where == "result.spectrum");
+  CHECK(arrays[2].type == "double");
+  CHECK(arrays[3].where == R"(result["odd key"])");
+  CHECK(arrays[3].shape == std::vector<std::size_t>{2, 2});
+  // The sender said big-endian: 0x0102 is read as 0x0201.
+  CHECK(roc::cli::summarize(arrays[1]) == "<uint16 array, shape [20, 30], 1.172 KiB: 513, 769, 1025, 1281, 1537, 1793, ...>");
+  const auto text = roc::cli::format_result(result, true, false, roc::cli::Palette(false));
+  CHECK(text.find(R"("small": [)") != std::string::npos);  // small arrays stay as they are
+  CHECK(text.find(R"("image": <uint16 array, shape [20, 30])") != std::string::npos);
+  CHECK(text.find(R"("spectrum": <double array, shape [20], 20 numbers in JSON: 0, 0.5, 1, 1.5, 2, 2.5, ...>)") !=
+        std::string::npos);
+  CHECK(text.find(R"("exposure": 5)") != std::string::npos);
+  const auto plain = Json::parse(roc::cli::format_result(result, false, true, roc::cli::Palette(false)));
+  CHECK(plain.value()["frames"][1]["image"].Size() == 20);
+  CHECK(plain.value()["frames"][1]["image"][0][0].GetUint() == 0x0201);
+
+  SUBCASE("a reference that does not fit its frame is an error naming where it is") {
+    std::vector<std::string> short_frames{std::string(10, '\0')};
+    const auto bad = raw_result(R"({"a":{"$attachment":0,"type":"uint16","order":"little","shape":[6]}})",
+                                short_frames);
+    CHECK_THROWS_WITH(roc::cli::find_arrays(bad),
+                      doctest::Contains("at result.a an attachment reference of shape [6] of uint16"));
+    const auto missing = raw_result(R"([{"$attachment":3,"type":"uint16","order":"little","shape":[6]}])",
+                                    short_frames);
+    CHECK_THROWS_WITH(roc::cli::find_arrays(missing), doctest::Contains("to attachment 3, but the reply carries 1"));
   }
 }
