@@ -121,8 +121,9 @@ int show_result(const Globals& g, const roc::RawResult& result, const ResultOpti
 void add_result_options(CLI::App* command, ResultOptions& o) {
   auto* summary = command->add_flag(
       "--summary", o.summary,
-      "Show each attachment and each JSON array of more than 16 numbers as one line: type, shape, size and the "
-      "first values (the default when stdout is a terminal and --json is not given)");
+      fmt::format("Show each attachment and each JSON array of more than {} numbers as one line: type, shape, size "
+                  "and the first values (the default when stdout is a terminal and --json is not given)",
+                  summary_threshold));
   auto* no_summary =
       command->add_flag("--no-summary", o.no_summary, "Print every element, as when stdout is not a terminal");
   summary->excludes(no_summary);
@@ -442,7 +443,8 @@ int main(int argc, char** argv) {
     });
   });
 
-  auto* call = app.add_subcommand("call", "Call a method; PARAMS is a JSON array (by position) or object (by name)");
+  auto* call = app.add_subcommand("call", "Call a method; PARAMS is a JSON array (by position) or object (by name).\n"
+                                          "On a terminal, large arrays in the result are shown as one-line summaries");
   call->add_option("id", id, "Object id")->required();
   call->add_option("method", method, "Method name")->required();
   call->add_option("params", params, "Parameters as JSON, e.g. '[1,2]' or '{\"x\":0}'");
