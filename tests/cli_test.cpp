@@ -534,10 +534,13 @@ TEST_CASE("roc call summarizes a full frame on request, prints all of it otherwi
   roc::test::TempDir dir;
 
   SUBCASE("--summary: one line with the type, shape, size and first values") {
-    auto r = fx.roc({"call", "vnir", "grab", "768", "--summary"});
+    auto r = fx.roc({"call", "vnir", "frame", "--summary"});
     CHECK(r.code == 0);
-    CHECK(r.out == fmt::format("<uint16 array, shape [786432], 1.5 MiB: {}, ...>\n",
+    CHECK(r.out == fmt::format("<uint16 array, shape [768, 1024], 1.5 MiB: {}, ...>\n",
                                fmt::join(expected.begin(), expected.begin() + 6, ", ")));
+    r = fx.roc({"call", "vnir", "grab", "768", "--summary"});  // a flat array: one dimension
+    CHECK(r.code == 0);
+    CHECK(r.out.rfind("<uint16 array, shape [786432], 1.5 MiB: ", 0) == 0);
   }
   SUBCASE("--json and output to a pipe: every number") {
     auto r = fx.roc({"call", "vnir", "grab", "768", "--json"});
@@ -552,12 +555,17 @@ TEST_CASE("roc call summarizes a full frame on request, prints all of it otherwi
   }
   SUBCASE("--save: a .npy file holding exactly the camera's pixels") {
     const auto path = dir / "frame.npy";
-    auto r = fx.roc({"call", "vnir", "grab", "768", "--save", path});
+    auto r = fx.roc({"call", "vnir", "frame", "--save", path});
     CHECK(r.code == 0);
-    CHECK(r.out == "saved result (uint16 array, shape [786432], 1.5 MiB) to " + path + "\n");
-    const auto npy = read_npy(path);
-    CHECK(npy.header == "{'descr': '<u2', 'fortran_order': False, 'shape': (786432,), }");
+    CHECK(r.out == "saved result (uint16 array, shape [768, 1024], 1.5 MiB) to " + path + "\n");
+    auto npy = read_npy(path);
+    CHECK(npy.header == "{'descr': '<u2', 'fortran_order': False, 'shape': (768, 1024), }");
     CHECK(npy.data == bytes_of(expected));
+    r = fx.roc({"call", "vnir", "grab", "768", "--save", path});  // replaces the file
+    CHECK(r.code == 0);
+    npy = read_npy(path);
+    CHECK(npy.header == "{'descr': '<u2', 'fortran_order': False, 'shape': (786432,), }");
+    CHECK(npy.data.size() == 2 * 786432);
   }
   SUBCASE("--save with nothing to save: exit 8, no file") {
     const auto path = dir / "t.npy";

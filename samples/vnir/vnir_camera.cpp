@@ -68,6 +68,10 @@ std::vector<std::uint16_t> VnirCamera::grab(std::uint32_t lines) {
   return pixels;
 }
 
+roc::NdArray<std::uint16_t> VnirCamera::frame() {
+  return roc::NdArray<std::uint16_t>({roi_.height, roi_.width}, grab(roi_.height));
+}
+
 double VnirCamera::expose(std::chrono::milliseconds duration) {
   std::this_thread::sleep_for(duration);
   return shutter_open_ ? 1000.0 : 64.0;
