@@ -1,6 +1,6 @@
 // The `roc` command against the sample vnir-server through an in-process broker: every command,
-// --json output, and each documented exit code; keys, `whoami`, and the tools and samples secured
-// by ROC_CERT and ROC_BROKER_CERT alone.
+// --json output, and each documented exit code; summaries and .npy files of the arrays in results;
+// keys, `whoami`, and the tools and samples secured by ROC_CERT and ROC_BROKER_CERT alone.
 #include <doctest/doctest.h>
 
 #include <roc/broker.hpp>
@@ -11,9 +11,14 @@
 #include <roc/version.hpp>
 
 #include "log_test_support.hpp"
+#include "npy_writer.hpp"
+#include "roc_output.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
+#include "vnir_camera.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <sys/stat.h>
@@ -455,4 +460,212 @@ TEST_CASE("roc and the samples run secured with only ROC_CERT and ROC_BROKER_CER
   CHECK(roc::test::run({ROC_CLI, "--broker", address, "--cert", dir / "lab.key_secret", "--broker-cert",
                         dir / "broker.key", "ping", "vnir"})
             .code == 0);
+}
+
+namespace {
+
+/// The frame a fresh sample server's first grab returns: the camera's noise is seeded, so a camera
+/// in this process, told the same, makes the same pixels.
+std::vector<std::uint16_t> first_grab(const lab::Roi& roi, std::uint32_t lines) {
+  lab::VnirCamera camera;
+  camera.set_roi(roi);
+  return camera.grab(lines);
+}
+
+std::string roi_json(const lab::Roi& roi) {
+  return fmt::format(R"({{"roi":{{"x":{},"y":{},"width":{},"height":{}}}}})", roi.x, roi.y, roi.width, roi.height);
+}
+
+/// The parts of a .npy file, checked as numpy's format 1.0 lays them out.
+struct Npy {
+  std::string header;  // the dict, without its padding
+  std::string data;
+};
+
+Npy read_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  const std::string file{std::istreambuf_iterator<char>(in), {}};
+  REQUIRE(file.size() >= 10);
+  REQUIRE(file.compare(0, 8, std::string("\x93NUMPY\x01\x00", 8)) == 0);
+  const std::size_t header_len =
+      static_cast<unsigned char>(file[8]) | static_cast<std::size_t>(static_cast<unsigned char>(file[9])) << 8;
+  CHECK((10 + header_len) % 64 == 0);  // the data starts aligned
+  REQUIRE(file.size() >= 10 + header_len);
+  std::string header = file.substr(10, header_len);
+  CHECK(header.back() == '\n');
+  const auto end = header.find('}');
+  REQUIRE(end != std::string::npos);
+  CHECK(header.find_first_not_of(' ', end + 1) == header.size() - 1);  // then spaces only, then '\n'
+  return {header.substr(0, end + 1), file.substr(10 + header_len)};
+}
+
+template <class T>
+std::string bytes_of(const std::vector<T>& values) {
+  return {reinterpret_cast<const char*>(values.data()), values.size() * sizeof(T)};
+}
+
+}  // namespace
+
+TEST_CASE("the npy header is numpy's format 1.0: a dict padded so the data starts at a multiple of 64") {
+  using roc::cli::npy_header;
+  for (const auto& shape : {std::vector<std::size_t>{768, 1024}, {5}, {}, {2, 3, 4, 5, 6, 7, 8}}) {
+    const auto h = npy_header("<u2", shape);
+    CHECK(h.size() % 64 == 0);
+    CHECK(h.back() == '\n');
+    CHECK(static_cast<std::size_t>(static_cast<unsigned char>(h[8]) | static_cast<unsigned char>(h[9]) << 8) ==
+          h.size() - 10);
+  }
+  CHECK(npy_header("<u2", {768, 1024}).substr(10, 69) ==
+        "{'descr': '<u2', 'fortran_order': False, 'shape': (768, 1024), }     ");
+  CHECK(npy_header("<f8", {5}).find("'shape': (5,), }") != std::string::npos);
+  CHECK(npy_header("|u1", {}).find("'shape': (), }") != std::string::npos);
+  CHECK(roc::cli::npy_descr("uint16", "little") == "<u2");
+  CHECK(roc::cli::npy_descr("double", "big") == ">f8");
+  CHECK(roc::cli::npy_descr("int8", "big") == "|i1");
+  CHECK(roc::cli::npy_descr("bool", "little").empty());
+}
+
+TEST_CASE("roc call summarizes a full frame on request, prints all of it otherwise, and saves it as .npy") {
+  Fixture fx;
+  const lab::Roi full{0, 0, lab::VnirCamera::sensor_width, lab::VnirCamera::sensor_height};
+  REQUIRE(fx.roc({"call", "vnir", "set_roi", roi_json(full)}).code == 0);
+  const auto expected = first_grab(full, full.height);
+  REQUIRE(expected.size() == 1024 * 768);
+  roc::test::TempDir dir;
+
+  SUBCASE("--summary: one line with the type, shape, size and first values") {
+    auto r = fx.roc({"call", "vnir", "frame", "--summary"});
+    CHECK(r.code == 0);
+    CHECK(r.out == fmt::format("<uint16 array, shape [768, 1024], 1.5 MiB: {}, ...>\n",
+                               fmt::join(expected.begin(), expected.begin() + 6, ", ")));
+    r = fx.roc({"call", "vnir", "grab", "768", "--summary"});  // a flat array: one dimension
+    CHECK(r.code == 0);
+    CHECK(r.out.rfind("<uint16 array, shape [786432], 1.5 MiB: ", 0) == 0);
+  }
+  SUBCASE("--json and output to a pipe: every number") {
+    auto r = fx.roc({"call", "vnir", "grab", "768", "--json"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find('\n') == r.out.size() - 1);  // compact: one line
+    const auto all = Json::parse(r.out).as<std::vector<std::uint16_t>>();
+    CHECK(all == expected);
+    r = fx.roc({"call", "vnir", "grab", "768"});  // not a terminal: whole JSON, as scripts expect
+    CHECK(r.code == 0);
+    CHECK(Json::parse(r.out).value().Size() == 786432);
+    CHECK(fx.roc({"call", "vnir", "grab", "1", "--json", "--summary"}).code == 2);
+  }
+  SUBCASE("--save: a .npy file holding exactly the camera's pixels") {
+    const auto path = dir / "frame.npy";
+    auto r = fx.roc({"call", "vnir", "frame", "--save", path});
+    CHECK(r.code == 0);
+    CHECK(r.out == "saved result (uint16 array, shape [768, 1024], 1.5 MiB) to " + path + "\n");
+    auto npy = read_npy(path);
+    CHECK(npy.header == "{'descr': '<u2', 'fortran_order': False, 'shape': (768, 1024), }");
+    CHECK(npy.data == bytes_of(expected));
+    r = fx.roc({"call", "vnir", "grab", "768", "--save", path});  // replaces the file
+    CHECK(r.code == 0);
+    npy = read_npy(path);
+    CHECK(npy.header == "{'descr': '<u2', 'fortran_order': False, 'shape': (786432,), }");
+    CHECK(npy.data.size() == 2 * 786432);
+  }
+  SUBCASE("--save with nothing to save: exit 8, no file") {
+    const auto path = dir / "t.npy";
+    auto r = fx.roc({"call", "vnir", "temperature", "--save", path});
+    CHECK(r.code == 8);
+    CHECK(r.err.find("holds no array") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(path));
+    CHECK(fx.roc({"get", "vnir", "fps", "--save", path}).code == 8);
+  }
+  SUBCASE("--save to a path that cannot be written: exit 1, naming it") {
+    const auto path = dir / "no-such-directory/frame.npy";
+    auto r = fx.roc({"call", "vnir", "grab", "1", "--save", path});
+    CHECK(r.code == 1);
+    CHECK(r.err.find("cannot write '" + path + "'") != std::string::npos);
+    CHECK(r.err.find("No such file or directory") != std::string::npos);
+  }
+}
+
+TEST_CASE("roc call summarizes and saves a JSON array of numbers too, and leaves small results as they are") {
+  Fixture fx;
+  const lab::Roi strip{0, 0, 64, 8};  // 2 lines: 128 pixels, 256 bytes, below the attachment minimum
+  REQUIRE(fx.roc({"call", "vnir", "set_roi", roi_json(strip)}).code == 0);
+  const auto expected = first_grab(strip, 2);
+  roc::test::TempDir dir;
+  SUBCASE("summary") {
+    auto r = fx.roc({"call", "vnir", "grab", "2", "--summary"});
+    CHECK(r.code == 0);
+    CHECK(r.out == fmt::format("<int64 array, shape [128], 128 numbers in JSON: {}, ...>\n",
+                               fmt::join(expected.begin(), expected.begin() + 6, ", ")));
+    r = fx.roc({"call", "vnir", "roi", "--summary"});  // a struct: as before
+    CHECK(r.code == 0);
+    CHECK(Json::parse(r.out).value()["width"] == 64);
+    r = fx.roc({"get", "vnir", "fps", "--summary"});
+    CHECK(r.code == 0);
+    CHECK(Json::parse(r.out).value().GetDouble() == 100.0);
+  }
+  SUBCASE("--save as int64") {
+    const auto path = dir / "strip.npy";
+    auto r = fx.roc({"call", "vnir", "grab", "2", "--save", path, "--json"});
+    CHECK(r.code == 0);
+    const auto saved = Json::parse(r.out);
+    CHECK(saved.value()["path"] == "result");
+    CHECK(saved.value()["descr"] == "<i8");
+    const auto npy = read_npy(path);
+    CHECK(npy.header == "{'descr': '<i8', 'fortran_order': False, 'shape': (128,), }");
+    CHECK(npy.data == bytes_of(std::vector<std::int64_t>(expected.begin(), expected.end())));
+  }
+}
+
+namespace {
+
+/// A result as call_raw() returns it, from JSON text and frames.
+roc::RawResult raw_result(const std::string& json, std::vector<std::string>& frames) {
+  std::vector<roc::detail::IncomingAttachment> items;
+  for (auto& f : frames) items.push_back({f.data(), f.size(), nullptr});
+  return roc::RawResult(Json::parse(json), roc::detail::AttachmentSource(std::move(items)));
+}
+
+}  // namespace
+
+TEST_CASE("a result's arrays are found at any depth, summarized in place and named by their path") {
+  std::vector<std::uint16_t> big(600);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<std::uint16_t>(0x0102 + i);
+  std::vector<std::string> frames{bytes_of(big)};
+  std::string twenty = "[";
+  for (int i = 0; i < 20; ++i) twenty += fmt::format("{}{}", i ? "," : "", i * 0.5);
+  twenty += "]";
+  const auto result = raw_result(
+      R"({"exposure":5,"small":[1,2,3],"frames":[{"id":1},{"id":2,"image":{"$attachment":0,"type":"uint16",)"
+      R"("order":"big","shape":[20,30]}}],"spectrum":)" + twenty + R"(,"odd key":[[1,2],[3,4]]})",
+      frames);
+  const auto arrays = roc::cli::find_arrays(result);
+  REQUIRE(arrays.size() == 4);
+  CHECK(arrays[0].where == "result.small");
+  CHECK(arrays[1].where == "result.frames[1].image");
+  CHECK(arrays[1].shape == std::vector<std::size_t>{20, 30});
+  CHECK(arrays[2].where == "result.spectrum");
+  CHECK(arrays[2].type == "double");
+  CHECK(arrays[3].where == R"(result["odd key"])");
+  CHECK(arrays[3].shape == std::vector<std::size_t>{2, 2});
+  // The sender said big-endian: 0x0102 is read as 0x0201.
+  CHECK(roc::cli::summarize(arrays[1]) == "<uint16 array, shape [20, 30], 1.172 KiB: 513, 769, 1025, 1281, 1537, 1793, ...>");
+  const auto text = roc::cli::format_result(result, true, false, roc::cli::Palette(false));
+  CHECK(text.find(R"("small": [)") != std::string::npos);  // small arrays stay as they are
+  CHECK(text.find(R"("image": <uint16 array, shape [20, 30])") != std::string::npos);
+  CHECK(text.find(R"("spectrum": <double array, shape [20], 20 numbers in JSON: 0, 0.5, 1, 1.5, 2, 2.5, ...>)") !=
+        std::string::npos);
+  CHECK(text.find(R"("exposure": 5)") != std::string::npos);
+  const auto plain = Json::parse(roc::cli::format_result(result, false, true, roc::cli::Palette(false)));
+  CHECK(plain.value()["frames"][1]["image"].Size() == 20);
+  CHECK(plain.value()["frames"][1]["image"][0][0].GetUint() == 0x0201);
+
+  SUBCASE("a reference that does not fit its frame is an error naming where it is") {
+    std::vector<std::string> short_frames{std::string(10, '\0')};
+    const auto bad = raw_result(R"({"a":{"$attachment":0,"type":"uint16","order":"little","shape":[6]}})",
+                                short_frames);
+    CHECK_THROWS_WITH(roc::cli::find_arrays(bad),
+                      doctest::Contains("at result.a an attachment reference of shape [6] of uint16"));
+    const auto missing = raw_result(R"([{"$attachment":3,"type":"uint16","order":"little","shape":[6]}])",
+                                    short_frames);
+    CHECK_THROWS_WITH(roc::cli::find_arrays(missing), doctest::Contains("to attachment 3, but the reply carries 1"));
+  }
 }

@@ -2,6 +2,7 @@
 // the broker, follow logs, show the status tree, make CURVE keys and say which one it presents.
 // Exit codes in roc_output.hpp.
 #include "link_watch.hpp"
+#include "npy_writer.hpp"
 #include "roc_output.hpp"
 
 #include <roc/cli.hpp>
@@ -17,6 +18,7 @@
 #include <fmt/ranges.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -63,6 +65,75 @@ roc::Json parse_json_argument(const std::string& text, const char* what) {
 }
 
 void print_json(const roc::Json& j, const Globals& g) { std::cout << (g.json ? j.dump() : j.pretty()) << '\n'; }
+
+/// How `call` and `get` show a result.
+struct ResultOptions {
+  bool summary = false;     // --summary
+  bool no_summary = false;  // --no-summary
+  std::string save;         // --save FILE
+};
+
+/// Saves the first array of `result` as a .npy file and says where it came from.
+int save_result(const Globals& g, const roc::RawResult& result, const std::string& path) {
+  const auto arrays = find_arrays(result);
+  if (arrays.empty()) {
+    std::cerr << fmt::format("roc: nothing saved to '{}': the result holds no array (no attachment, no JSON array "
+                             "of numbers); the result was:\n{}\n",
+                             path, format_result(result, true, false, Palette(false)));
+    return exit_code::nothing_to_save;
+  }
+  const auto& a = arrays.front();
+  std::string descr = npy_descr(a.type, a.order);
+  write_npy(path, descr, a.shape, a.bytes);
+  if (g.json) {
+    roc::Json out = roc::Json::parse("{}");
+    auto& al = out.allocator();
+    out.value().AddMember("saved", roc::json::Value(path, al), al);
+    out.value().AddMember("path", roc::json::Value(a.where, al), al);
+    out.value().AddMember("type", roc::json::Value(a.type, al), al);
+    out.value().AddMember("descr", roc::json::Value(descr, al), al);
+    roc::json::Value shape(rapidjson::kArrayType);
+    for (auto d : a.shape) shape.PushBack(static_cast<std::uint64_t>(d), al);
+    out.value().AddMember("shape", shape, al);
+    out.value().AddMember("bytes", static_cast<std::uint64_t>(a.bytes.size()), al);
+    out.value().AddMember("arrays", static_cast<std::uint64_t>(arrays.size()), al);
+    std::cout << out.dump() << '\n';
+    return exit_code::ok;
+  }
+  std::cout << fmt::format("saved {} ({} array, shape [{}], {}) to {}", a.where, a.type, fmt::join(a.shape, ", "),
+                           human_size(a.bytes.size()), path);
+  if (arrays.size() > 1)
+    std::cout << fmt::format(" -- the first of {} arrays in the result; the next is {}", arrays.size(),
+                             arrays[1].where);
+  std::cout << '\n';
+  return exit_code::ok;
+}
+
+/// Prints a result of `call` or `get`: summaries of large arrays on a terminal, all of it elsewhere.
+int show_result(const Globals& g, const roc::RawResult& result, const ResultOptions& o) {
+  if (!o.save.empty()) return save_result(g, result, o.save);
+  const bool summaries = o.summary || (!o.no_summary && !g.json && isatty(STDOUT_FILENO));
+  std::cout << format_result(result, summaries, g.json, Palette(summaries && stdout_wants_colour())) << '\n';
+  return exit_code::ok;
+}
+
+/// The options of `call` and `get` that choose how the result is shown.
+void add_result_options(CLI::App* command, ResultOptions& o) {
+  auto* summary = command->add_flag(
+      "--summary", o.summary,
+      fmt::format("Show each attachment and each JSON array of more than {} numbers as one line: type, shape, size "
+                  "and the first values (the default when stdout is a terminal and --json is not given)",
+                  summary_threshold));
+  auto* no_summary =
+      command->add_flag("--no-summary", o.no_summary, "Print every element, as when stdout is not a terminal");
+  summary->excludes(no_summary);
+  command
+      ->add_option("--save", o.save,
+                   "Write the result's first array (an attachment, or a JSON array of numbers) to FILE as a NumPy "
+                   ".npy file, and print where in the result it was instead of the result; exit 8 when the result "
+                   "holds no array")
+      ->type_name("FILE");
+}
 
 int cmd_list(const Globals& g) {
   roc::Client client(g.endpoints(), {g.timeout()});
@@ -336,7 +407,8 @@ int main(int argc, char** argv) {
   CLI::App app{"roc — call remote objects, follow logs and status through a roc broker.\n"
                "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error,\n"
                "6 the broker does not support the command (a plain Majordomo broker and `list`),\n"
-               "7 a certificate file is missing or unusable, or `keygen` would overwrite one."};
+               "7 a certificate file is missing or unusable, or `keygen` would overwrite one,\n"
+               "8 `call --save` or `get --save`, but the result holds no array."};
   app.footer("Security: with --broker-cert (or $ROC_BROKER_CERT) every connection is CURVE-encrypted and\n"
              "presents --cert (or $ROC_CERT); `roc whoami` shows which key. See docs/security.md.");
   app.set_version_flag("--version", "roc " ROC_VERSION_STRING);
@@ -355,6 +427,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> masks;
   bool follow = false, watch = false;
   LogFilter filter;
+  ResultOptions results;
   int code = exit_code::ok;
 
   auto* list = app.add_subcommand("list", "List the objects registered with the broker");
@@ -370,7 +443,8 @@ int main(int argc, char** argv) {
     });
   });
 
-  auto* call = app.add_subcommand("call", "Call a method; PARAMS is a JSON array (by position) or object (by name)");
+  auto* call = app.add_subcommand("call", "Call a method; PARAMS is a JSON array (by position) or object (by name).\n"
+                                          "On a terminal, large arrays in the result are shown as one-line summaries");
   call->add_option("id", id, "Object id")->required();
   call->add_option("method", method, "Method name")->required();
   call->add_option("params", params, "Parameters as JSON, e.g. '[1,2]' or '{\"x\":0}'");
@@ -386,22 +460,26 @@ int main(int argc, char** argv) {
           p = std::move(wrapped);
         }
       }
+      if (results.summary && g.json) throw UsageError("--summary and --json do not mix: --json prints every element");
       roc::Client client(g.endpoints(), {g.timeout()});
-      print_json(client[id].call_json(method, p), g);
-      return exit_code::ok;
+      return show_result(g, client[id].call_raw(method, p), results);
     });
   });
+  add_result_options(call, results);
 
   auto* get = app.add_subcommand("get", "Read a property");
   get->add_option("id", id, "Object id")->required();
   get->add_option("prop", prop, "Property name")->required();
   get->callback([&] {
     code = guarded(g, [&] {
+      if (results.summary && g.json) throw UsageError("--summary and --json do not mix: --json prints every element");
       roc::Client client(g.endpoints(), {g.timeout()});
-      print_json(client[id].get(prop), g);
-      return exit_code::ok;
+      roc::Json name = roc::Json::parse("[]");
+      name.value().PushBack(roc::json::Value(prop, name.allocator()), name.allocator());
+      return show_result(g, client[id].call_raw("rpc.get", name), results);
     });
   });
+  add_result_options(get, results);
 
   auto* set = app.add_subcommand("set", "Write a property; VALUE is JSON, or else taken as a string");
   set->add_option("id", id, "Object id")->required();

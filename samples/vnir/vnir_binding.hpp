@@ -34,6 +34,7 @@ inline const roc::Binding<VnirCamera>& vnir_camera_binding() {
           .method("set_roi", &VnirCamera::set_roi, {"roi"}, "Selects the sensor region read out by grab().")
           .method("roi", &VnirCamera::roi, {}, "The region read out by grab().")
           .method("grab", &VnirCamera::grab, {"lines"}, "Reads `lines` lines of the region of interest.")
+          .method("frame", &VnirCamera::frame, {}, "Reads one frame of the region of interest, shaped {height, width}.")
           .method("expose", &VnirCamera::expose, {"duration"}, "Integrates for `duration`; returns the mean level.")
           .method("temperature", &VnirCamera::temperature, {}, "Sensor temperature in degrees C.")
           .method("frames_grabbed", &VnirCamera::frames_grabbed, {}, "Frames grabbed since start.")

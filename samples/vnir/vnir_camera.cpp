@@ -44,17 +44,32 @@ std::vector<std::uint16_t> VnirCamera::grab(std::uint32_t lines) {
   if (lines == 0 || lines > 100000)
     throw std::invalid_argument("lines must be between 1 and 100000, got " + std::to_string(lines));
   std::vector<std::uint16_t> pixels(static_cast<std::size_t>(lines) * roi_.width);
-  std::uniform_int_distribution<int> noise(0, 15);
+  // A smooth spectrum along the line plus sensor noise, clipped to 12 bits. The spectrum is the
+  // same on every line, and one 64-bit xorshift draw makes the noise of 16 pixels (4 bits each):
+  // a full frame takes about a millisecond, so the demo's frame rate is mostly roc's, not this loop's.
   const double gain = shutter_open_ ? exposure_.count() / 5000.0 : 0.0;
-  for (std::uint32_t line = 0; line < lines; ++line)
-    for (std::uint32_t column = 0; column < roi_.width; ++column) {
-      // A smooth spectrum along the line plus sensor noise, clipped to 12 bits.
-      double signal = gain * 2000.0 * (1.0 + std::sin((roi_.x + column) * 0.01));
-      pixels[static_cast<std::size_t>(line) * roi_.width + column] =
-          static_cast<std::uint16_t>(std::min(4095.0, signal + 64 + noise(noise_)));
+  std::vector<std::uint32_t> spectrum(roi_.width);
+  for (std::uint32_t column = 0; column < roi_.width; ++column)
+    spectrum[column] = static_cast<std::uint32_t>(gain * 2000.0 * (1.0 + std::sin((roi_.x + column) * 0.01)) + 64);
+  for (std::size_t line = 0; line < lines; ++line) {
+    std::uint16_t* out = pixels.data() + line * roi_.width;
+    for (std::uint32_t column = 0; column < roi_.width; column += 16) {
+      noise_ ^= noise_ << 13;
+      noise_ ^= noise_ >> 7;
+      noise_ ^= noise_ << 17;
+      const std::uint64_t bits = noise_;
+      const std::uint32_t n = std::min<std::uint32_t>(16, roi_.width - column);
+      for (std::uint32_t k = 0; k < n; ++k)
+        out[column + k] = static_cast<std::uint16_t>(
+            std::min<std::uint32_t>(4095, spectrum[column + k] + static_cast<std::uint32_t>((bits >> (4 * k)) & 15u)));
     }
+  }
   ++frames_;
   return pixels;
+}
+
+roc::NdArray<std::uint16_t> VnirCamera::frame() {
+  return roc::NdArray<std::uint16_t>({roi_.height, roi_.width}, grab(roi_.height));
 }
 
 double VnirCamera::expose(std::chrono::milliseconds duration) {

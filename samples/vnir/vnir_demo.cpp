@@ -9,9 +9,33 @@
 #include <CLI/CLI.hpp>
 
 #include <chrono>
-#include <thread>
 #include <cstdint>
+#include <thread>
 #include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+/// Calls `grab_frame` (which returns one full frame: a vector or an NdArray) for about `duration`;
+/// returns frames/s and MiB/s.
+template <class F>
+std::string frame_rate(F&& grab_frame, Clock::duration duration) {
+  const std::size_t frame_pixels = std::size_t{lab::VnirCamera::sensor_width} * lab::VnirCamera::sensor_height;
+  const auto start = Clock::now();
+  std::size_t frames = 0;
+  do {
+    const auto frame = grab_frame();
+    if (frame.size() != frame_pixels)
+      throw std::runtime_error(fmt::format("a frame of {} pixels instead of {}", frame.size(), frame_pixels));
+    ++frames;
+  } while (Clock::now() - start < duration);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const double mib = static_cast<double>(frames * frame_pixels * sizeof(std::uint16_t)) / (1024.0 * 1024.0);
+  return fmt::format("{:.0f} frames/s, {:.0f} MiB/s", frames / seconds, mib / seconds);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Starts an embedded roc broker, publishes a simulated VNIR camera, and calls it."};
@@ -102,12 +126,29 @@ int main(int argc, char** argv) {
       return std::string(cam.trigger() == lab::TriggerMode::external ? "external" : "internal");
     });
     expect_ok("grab(2)", [&] { return fmt::format("{} pixels", cam.grab(2).size()); });
+    expect_ok("frame()", [&] {
+      roc::NdArray<std::uint16_t> image = cam.frame();
+      return fmt::format("an image of {} x {} pixels", image.shape().at(1), image.shape().at(0));
+    });
     expect_ok("async().expose(5ms)", [&] {
       std::future<double> level = cam.async().expose(std::chrono::milliseconds(5));
       return fmt::format("mean level {:.1f}", level.get());
     });
     expect_error("set_fps(1000) (out of range)", [&] { cam.set_fps(1000); return std::string("accepted?!"); });
 #endif
+
+    fmt::print("\nfull frames (1024 x 768 pixels of 16 bits, 1.5 MiB), frame() for about 2 s:\n");
+    expect_ok("the simulated camera alone, in this process", [&] {
+      lab::VnirCamera local;
+      local.open_shutter();
+      return frame_rate([&] { return local.frame(); }, std::chrono::milliseconds(300));
+    });
+    expect_ok("through roc: broker, server, client", [&] {
+      vnir.call<void>("set_roi", lab::Roi{0, 0, lab::VnirCamera::sensor_width, lab::VnirCamera::sensor_height});
+      return fmt::format("full frames: {} (1.5 MiB each, as attachments)",
+                         frame_rate([&] { return vnir.call<roc::NdArray<std::uint16_t>>("frame"); },
+                                    std::chrono::seconds(2)));
+    });
 
     fmt::print("\nerrors are reported, not hidden:\n");
     expect_error("set fps = 1000 (out of range)", [&] { vnir.set("fps", 1000.0); return std::string("accepted?!"); });
