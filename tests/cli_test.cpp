@@ -663,9 +663,12 @@ TEST_CASE("a result's arrays are found at any depth, summarized in place and nam
     const auto bad = raw_result(R"({"a":{"$attachment":0,"type":"uint16","order":"little","shape":[6]}})",
                                 short_frames);
     CHECK_THROWS_WITH(roc::cli::find_arrays(bad),
-                      doctest::Contains("at result.a an attachment reference of shape [6] of uint16"));
+                      doctest::Contains("at result.a an attachment reference that does not fit: an attachment of 10 "
+                                        "bytes, which is not shape [6] of uint16"));
     const auto missing = raw_result(R"([{"$attachment":3,"type":"uint16","order":"little","shape":[6]}])",
                                     short_frames);
-    CHECK_THROWS_WITH(roc::cli::find_arrays(missing), doctest::Contains("to attachment 3, but the reply carries 1"));
+    CHECK_THROWS_WITH(roc::cli::find_arrays(missing),
+                      doctest::Contains("at result[0] an attachment reference that does not fit: a reference to "
+                                        "attachment 3, but the message carries 1"));
   }
 }

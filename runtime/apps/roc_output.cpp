@@ -89,44 +89,22 @@ std::string member_path(const std::string& where, std::string_view name) {
   return fmt::format("{}[{}]", where, roc::json::to_string(Value(rapidjson::StringRef(name.data(), name.size()))));
 }
 
-/// Reads an attachment reference, checked against its frame as every receiver checks it.
+/// The attachment a reference names, checked against its frame by the runtime.
 ResultArray read_reference(const Value& in, const roc::RawResult& result, const std::string& where) {
-  auto fail = [&](const std::string& why) {
-    return std::runtime_error(fmt::format("the result holds at {} an attachment reference {}", where, why));
-  };
-  const auto& index = in["$attachment"];
-  if (!index.IsUint64()) throw fail("whose index is not a whole number");
-  if (index.GetUint64() >= result.attachment_count())
-    throw fail(fmt::format("to attachment {}, but the reply carries {}", index.GetUint64(), result.attachment_count()));
-  ResultArray a;
-  a.where = where;
-  a.attachment = true;
-  a.bytes = result.attachment(static_cast<std::size_t>(index.GetUint64()));
-  const auto type = in.FindMember("type");
-  if (type == in.MemberEnd() || !type->value.IsString() || element_size(type->value.GetString()) == 0)
-    throw fail("without a numeric 'type'");
-  a.type = type->value.GetString();
-  const auto order = in.FindMember("order");
-  if (order == in.MemberEnd() || !order->value.IsString() ||
-      (std::string_view(order->value.GetString()) != "little" && std::string_view(order->value.GetString()) != "big"))
-    throw fail("whose 'order' is not \"little\" or \"big\"");
-  a.order = order->value.GetString();
-  const auto shape = in.FindMember("shape");
-  if (shape == in.MemberEnd() || !shape->value.IsArray() || shape->value.Empty())
-    throw fail("without a 'shape'");
-  std::size_t count = 1;
-  bool overflow = false;
-  for (const auto& d : shape->value.GetArray()) {
-    if (!d.IsUint64()) throw fail("whose 'shape' holds something other than sizes");
-    a.shape.push_back(static_cast<std::size_t>(d.GetUint64()));
-    overflow = overflow || __builtin_mul_overflow(count, a.shape.back(), &count);
+  try {
+    auto array = result.array(in);
+    ResultArray a;
+    a.where = where;
+    a.attachment = true;
+    a.type = std::move(array.type);
+    a.order = std::move(array.order);
+    a.shape = std::move(array.shape);
+    a.bytes = array.bytes;
+    return a;
+  } catch (const roc::json::DecodeError& error) {
+    throw std::runtime_error(fmt::format("the result holds at {} an attachment reference that does not fit: {}",
+                                         where, error.found()));
   }
-  std::size_t bytes = 0;
-  overflow = overflow || __builtin_mul_overflow(count, element_size(a.type), &bytes);
-  if (overflow || bytes != a.bytes.size())
-    throw fail(fmt::format("of shape [{}] of {}, which does not fit its {} bytes", fmt::join(a.shape, ", "), a.type,
-                           a.bytes.size()));
-  return a;
 }
 
 /// The shape of `v` when it is a rectangular array of numbers, nested for more dimensions.

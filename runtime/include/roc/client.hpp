@@ -205,6 +205,16 @@ class RawResult {
     return {static_cast<const char*>(a.data), a.size};
   }
   std::size_t attachment_count() const noexcept { return attachments_.size(); }
+  /// An attachment as a reference in json() names it.
+  struct Array {
+    std::string type;                ///< IDL element type: int8 … uint64, float, double
+    std::string order;               ///< byte order of `bytes`: "little" or "big"
+    std::vector<std::size_t> shape;  ///< dimensions, outermost first; row-major elements
+    std::string_view bytes;          ///< the frame, valid while this RawResult lives
+  };
+  /// The attachment that `reference` (a `$attachment` object inside json()) names, checked against
+  /// its frame as every receiver checks it; throws json::DecodeError saying what does not fit.
+  Array array(const json::Value& reference) const;
   /// The result decoded as T; throws json::DecodeError.
   template <class T>
   T as() const {

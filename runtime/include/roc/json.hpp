@@ -201,6 +201,9 @@ bool encode_attachment(const void* object, const void* data, std::size_t count, 
 /// when a reference names no frame: decoding it reports that).
 std::optional<std::size_t> first_unreferenced(const Value& doc, std::size_t count);
 
+/// Bytes per element of IDL numeric type `type` (int8 … uint64, float, double); 0 for any other.
+std::size_t element_size(std::string_view type) noexcept;
+
 /// Copies `count` elements of `size` bytes, reversing the bytes of each when `swap`.
 void copy_elements(void* to, const void* from, std::size_t count, std::size_t size, bool swap) noexcept;
 

@@ -124,6 +124,21 @@ Json RawResult::plain() const {
   return copy;
 }
 
+RawResult::Array RawResult::array(const json::Value& reference) const {
+  if (!json::detail::is_reference(reference))
+    throw json::DecodeError("an attachment reference", json::describe_kind(reference));
+  const auto type = reference.HasMember("type") && reference["type"].IsString()
+                        ? std::string(reference["type"].GetString(), reference["type"].GetStringLength())
+                        : std::string();
+  const auto size = json::detail::element_size(type);
+  if (size == 0)
+    throw json::DecodeError("an attachment of numbers", "an attachment of '" + type.substr(0, 32) + "' elements");
+  const detail::SourceScope scope(&attachments_);
+  auto r = json::detail::read_reference(reference, "an array", type, size, true);
+  return Array{type, reference["order"].GetString(), std::move(r.shape),
+               std::string_view(static_cast<const char*>(r.attachment->data), r.attachment->size)};
+}
+
 RawResult ObjectHandle::call_raw(std::string_view method, const Json& params) const {
   verify_signature();
   detail::Params wire(detail::attachment_min_bytes(*core_));

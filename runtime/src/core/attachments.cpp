@@ -83,6 +83,11 @@ const ElementKind* find_kind(std::string_view name) {
 
 }  // namespace
 
+std::size_t element_size(std::string_view type) noexcept {
+  const auto* kind = find_kind(type);
+  return kind == nullptr ? 0 : kind->size;
+}
+
 bool is_reference(const Value& in) noexcept { return in.IsObject() && in.HasMember(index_key); }
 
 Referenced read_reference(const Value& in, const std::string& expected, std::string_view element_type,
