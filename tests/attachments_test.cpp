@@ -2,6 +2,7 @@
 // travel as an attachment, in both directions, nested and batched; the plain JSON that peers who
 // did not ask get; peers that read no attachments; and references a hostile peer gets wrong.
 #include "server/dispatcher.hpp"
+#include "support/imager.hpp"
 #include "support/raw_peers.hpp"
 #include "support/test_support.hpp"
 #include "wire/mdp.hpp"
@@ -17,75 +18,11 @@
 using namespace std::chrono_literals;
 namespace mdp = roc::detail::mdp;
 
-namespace imaging {
-
-struct Tile {
-  std::string name;
-  std::vector<float> samples;
-  roc::NdArray<std::int32_t> image;
-  bool operator==(const Tile& o) const { return name == o.name && samples == o.samples && image == o.image; }
-};
-
-// What roc-gen writes for a ROC_STRUCT, by hand.
-inline void to_json(roc::json::Value& out, const Tile& t, roc::json::Allocator& a) {
-  out.SetObject();
-  roc::json::write_member(out, "name", t.name, a);
-  roc::json::write_member(out, "samples", t.samples, a);
-  roc::json::write_member(out, "image", t.image, a);
-}
-inline void from_json(const roc::json::Value& in, Tile& t) {
-  roc::json::require_object(in, "imaging::Tile");
-  roc::json::read_member(in, "name", t.name);
-  roc::json::read_member(in, "samples", t.samples);
-  roc::json::read_member(in, "image", t.image);
-}
-
-struct Imager {
-  std::vector<double> waveform;
-
-  std::vector<std::uint16_t> frame(std::uint32_t pixels) const {
-    std::vector<std::uint16_t> f(pixels);
-    std::iota(f.begin(), f.end(), std::uint16_t{7});
-    return f;
-  }
-  std::vector<std::uint16_t> echo_u16(std::vector<std::uint16_t> v) const { return v; }
-  std::vector<std::int64_t> echo_i64(std::vector<std::int64_t> v) const { return v; }
-  std::array<double, 5> echo_array(std::array<double, 5> v) const { return v; }
-  roc::Bytes echo_bytes(roc::Bytes b) const { return b; }
-  roc::NdArray<std::uint16_t> echo_image(roc::NdArray<std::uint16_t> image) const { return image; }
-  Tile echo_tile(Tile t) const { return t; }
-  std::vector<Tile> echo_tiles(std::vector<Tile> t) const { return t; }
-  std::uint64_t sum(const std::vector<std::uint8_t>& v) const {
-    return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
-  }
-};
-
-}  // namespace imaging
-
-template <>
-struct roc::json::TypeName<imaging::Tile> {
-  static std::string get() { return "imaging::Tile"; }
-};
-
 namespace {
 
 using imaging::Imager;
 using imaging::Tile;
-
-const roc::Binding<Imager>& imager_binding() {
-  static const auto binding = roc::Binding<Imager>("imaging::Imager")
-                                  .method("frame", &Imager::frame, {"pixels"})
-                                  .method("echo_u16", &Imager::echo_u16, {"v"})
-                                  .method("echo_i64", &Imager::echo_i64, {"v"})
-                                  .method("echo_array", &Imager::echo_array, {"v"})
-                                  .method("echo_bytes", &Imager::echo_bytes, {"b"})
-                                  .method("echo_image", &Imager::echo_image, {"image"})
-                                  .method("echo_tile", &Imager::echo_tile, {"t"})
-                                  .method("echo_tiles", &Imager::echo_tiles, {"t"})
-                                  .method("sum", &Imager::sum, {"v"})
-                                  .property("waveform", &Imager::waveform);
-  return binding;
-}
+using imaging::imager_binding;
 
 /// A broker, a server publishing an Imager as "cam" and a client; `min_bytes` is both sides'
 /// attachment threshold (0: every bulk value goes as an attachment).
@@ -149,6 +86,11 @@ void check_round_trips(const roc::ObjectHandle& cam) {
   const auto frame = cam.call<std::vector<std::uint16_t>>("frame", 4097);
   REQUIRE(frame.size() == 4097);
   CHECK(frame[4096] == static_cast<std::uint16_t>(4096 + 7));
+  // A dynamic result outlives the reply's frames: its bulk values arrive as plain JSON arrays.
+  const auto dynamic = cam.call("frame", 600);
+  REQUIRE(dynamic.value().IsArray());
+  CHECK(dynamic.value().Size() == 600);
+  CHECK(dynamic.as<std::vector<std::uint16_t>>() == cam.call<std::vector<std::uint16_t>>("frame", 600));
   cam.set("waveform", ramp<double>(300));
   CHECK(cam.get<std::vector<double>>("waveform") == ramp<double>(300));
   CHECK(cam.call<std::vector<std::uint16_t>>("echo_u16", std::vector<std::uint16_t>{}).empty());
@@ -346,6 +288,27 @@ TEST_CASE("a worker that reads no attachments gets their values as JSON from the
     worker.send({"", "MDPW01", "\x05"});
     REQUIRE(roc::test::wait_until([&] { return !client.exists("cam"); }));
   }
+}
+
+TEST_CASE("the broker bounds what writing attachments out as JSON may cost") {
+  roc::BrokerOptions options;
+  options.bind = "127.0.0.1:0";
+  options.max_request_bytes = 1 << 20;  // so at most 65536 elements (16 bytes each as JSON values)
+  roc::Broker broker(options);
+  broker.start();
+  zmq::context_t context;
+  roc::test::MdpPeer worker(context, broker.endpoints().calls());
+  worker.send({"", "MDPW01", "\x01", "cam", "4"});
+  roc::Client client(broker.endpoints());
+  REQUIRE(roc::test::wait_until([&] { return client.exists("cam"); }));
+  try {
+    client.object("cam").call("echo_u16", std::vector<std::uint16_t>(100000));
+    FAIL("no error");
+  } catch (const roc::RemoteError& e) {
+    CHECK(e.code() == roc::error_code::invalid_params);
+    CHECK_MESSAGE(std::string(e.what()).find("at most 65536 elements") != std::string::npos, e.what());
+  }
+  CHECK_FALSE(worker.recv(100ms));  // it never saw the request
 }
 
 TEST_CASE("a result vector goes into its frame without a copy; values inside structs are copied once") {

@@ -1,9 +1,37 @@
 // The generated `.roc.hpp`: sections in a fixed order, each filled by its own emitter.
 #include "emit/emitters.hpp"
 
+#include "model/type_ref.hpp"
+
 #include <fmt/format.h>
 
 namespace roc::gen {
+namespace {
+
+// roc::Bytes and roc::NdArray come from their own header; only documents that use them include
+// it, so headers generated for other documents stay as they were.
+bool uses_binary_types(const Document& doc) {
+  auto uses = [](const std::string& spelling) { return idl::uses_binary_types(parse_type(spelling)); };
+  for (const auto& t : doc.types) {
+    for (const auto& f : t.fields) {
+      if (uses(f.type)) return true;
+    }
+  }
+  for (const auto& o : doc.objects) {
+    for (const auto& m : o.methods) {
+      if (uses(m.returns)) return true;
+      for (const auto& p : m.params) {
+        if (uses(p.type)) return true;
+      }
+    }
+    for (const auto& p : o.properties) {
+      if (uses(p.type)) return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
 
 std::string emit_header(const Document& doc, const EmitOptions& options) {
   Sections file({"banner", "includes", "guard", "types", "codecs", "enum_checks", "skeletons", "proxies"});
@@ -21,6 +49,7 @@ std::string emit_header(const Document& doc, const EmitOptions& options) {
   }
   inc.print("#include <roc/version.hpp>\n");
   if (!doc.types.empty()) inc.print("#include <roc/json.hpp>\n");
+  if (uses_binary_types(doc)) inc.print("#include <roc/attachment.hpp>\n");
   if (!options.from_idl && !doc.objects.empty()) inc.print("#include <roc/binding.hpp>\n");
   if (!doc.objects.empty()) inc.print("#include <roc/client.hpp>\n");
   inc.print("\n#include <array>\n#include <chrono>\n#include <cstdint>\n#include <future>\n#include <map>\n"

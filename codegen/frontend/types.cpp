@@ -4,6 +4,7 @@
 #include "frontend/extractor.hpp"
 
 #include "emit/printer.hpp"
+#include "model/type_ref.hpp"
 
 #include <clang/AST/Attr.h>
 #include <clang/AST/DeclFriend.h>
@@ -325,12 +326,31 @@ std::optional<std::string> Extractor::map_record(clang::QualType t, const clang:
       if (u == units.end()) return unsupported("is a duration whose unit is not one of ns us ms s min h");
       return fmt::format("duration<{},{}>", *rep, u->second);
     }
+    if (name == "roc::NdArray") {
+      // Checked before mapping the element, so that NdArray<Roi> is this error and does not also
+      // register Roi as a type of the document.
+      const char* not_a_number =
+          "is an NdArray of a type that is not a number: its element must be one of std::int8_t .. std::uint64_t, "
+          "float or double";
+      auto e = type_arg(0);
+      if (!e) return unsupported("has template arguments roc cannot read");
+      const auto* b = (*e).getCanonicalType()->getAs<clang::BuiltinType>();
+      bool number = b != nullptr && b->getKind() != clang::BuiltinType::Bool &&
+                    (b->isInteger() || b->getKind() == clang::BuiltinType::Float ||
+                     b->getKind() == clang::BuiltinType::Double);
+      if (!number) return unsupported(not_a_number);
+      auto idl = map_idl(*e, where, fmt::format("the element of {}", what));
+      if (!idl) return std::nullopt;
+      if (!idl::is_numeric_scalar_name(*idl)) return unsupported(not_a_number);
+      return fmt::format("ndarray<{}>", *idl);
+    }
     if (s->isInStdNamespace() || name.rfind("std::", 0) == 0) {
       return unsupported("has no JSON mapping in roc (see docs/codegen.md for the supported types)");
     }
   }
   std::string qualified = type_name(r);
   if (qualified == "roc::json::Json") return std::string("json");
+  if (qualified == "roc::Bytes") return std::string("bytes");
   if (r->isInStdNamespace() || qualified.rfind("std::", 0) == 0) {
     return unsupported("has no JSON mapping in roc (see docs/codegen.md for the supported types)");
   }

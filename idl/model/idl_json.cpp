@@ -373,6 +373,8 @@ void check_document(const Document& doc) {
   std::set<std::string> type_names;
   for (const auto& t : doc.types) {
     if (!type_names.insert(t.name).second) throw IdlError(fmt::format("type {} is declared twice", t.name));
+    // A type called `bytes` or `json` would read back as the IDL's own type of that name.
+    if (is_idl_word(t.name)) throw IdlError(fmt::format("type {} takes a name the IDL reserves for its own types", t.name));
     for (const auto& f : t.fields) check(f.type, fmt::format("field {}::{}", t.name, f.name));
   }
   for (const auto& o : doc.objects) {

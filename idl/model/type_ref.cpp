@@ -99,6 +99,19 @@ class Parser {
     } else if (w == "json") {
       t.kind = TypeRef::Kind::json;
       t.name = w;
+    } else if (w == "bytes") {
+      t.kind = TypeRef::Kind::bytes;
+      t.name = w;
+    } else if (w == "ndarray") {
+      // Its bytes travel as they lie in memory (or as nested JSON arrays of numbers), so the element
+      // is a fixed-size number: nothing else has a size and a byte order a reader could be told.
+      t.kind = TypeRef::Kind::ndarray;
+      t.args = type_args();
+      if (t.args.size() != 1) fail("ndarray takes one type");
+      if (t.args[0].kind != TypeRef::Kind::scalar || !is_numeric_scalar_name(t.args[0].name)) {
+        fail(fmt::format("an ndarray's element must be a numeric scalar (int8..uint64, float, double), not '{}'",
+                         t.args[0].str()));
+      }
     } else if (w == "array") {
       expect('<');
       t.args.push_back(parse());
@@ -166,11 +179,23 @@ bool is_scalar_name(const std::string& name) {
   return false;
 }
 
+bool is_idl_word(const std::string& name) {
+  for (const char* w : {"void", "json", "bytes", "array", "map", "optional", "tuple", "duration", "ndarray"}) {
+    if (name == w) return true;
+  }
+  return is_scalar_name(name);
+}
+
+bool is_numeric_scalar_name(const std::string& name) {
+  return name != "bool" && name != "string" && is_scalar_name(name);
+}
+
 std::string TypeRef::str() const {
   switch (kind) {
     case Kind::scalar:
     case Kind::void_:
     case Kind::json:
+    case Kind::bytes:
     case Kind::named: return name;
     case Kind::array: return fmt::format("array<{}>", args[0].str());
     case Kind::fixed_array: return fmt::format("array<{},{}>", args[0].str(), size);
@@ -178,6 +203,7 @@ std::string TypeRef::str() const {
     case Kind::optional: return fmt::format("optional<{}>", args[0].str());
     case Kind::tuple: return fmt::format("tuple<{}>", join_args(args, &str_of));
     case Kind::duration: return fmt::format("duration<{},{}>", args[0].str(), unit);
+    case Kind::ndarray: return fmt::format("ndarray<{}>", args[0].str());
   }
   return name;
 }
@@ -199,6 +225,8 @@ std::string cxx_type(const TypeRef& t, const Document* doc) {
       return fmt::format("std::{}_t", t.name);
     case TypeRef::Kind::void_: return "void";
     case TypeRef::Kind::json: return "roc::json::Json";  // owns a copy of any JSON value
+    case TypeRef::Kind::bytes: return "roc::Bytes";
+    case TypeRef::Kind::ndarray: return fmt::format("roc::NdArray<{}>", cxx_type(t.args[0], doc));
     case TypeRef::Kind::named: {
       const TypeDecl* decl = doc != nullptr ? doc->find_type(t.name) : nullptr;
       return decl != nullptr && decl->kind == TypeKind::external ? "roc::Json" : t.name;
@@ -231,6 +259,14 @@ bool pass_by_value(const TypeRef& t, const Document& doc) {
     }
     default: return false;
   }
+}
+
+bool uses_binary_types(const TypeRef& t) {
+  if (t.kind == TypeRef::Kind::bytes || t.kind == TypeRef::Kind::ndarray) return true;
+  for (const auto& a : t.args) {
+    if (uses_binary_types(a)) return true;
+  }
+  return false;
 }
 
 void collect_named_types(const TypeRef& t, const Document& doc, std::set<std::string>& named) {

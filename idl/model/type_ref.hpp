@@ -11,13 +11,14 @@ namespace roc::idl {
 
 struct Document;
 
-/// A parsed IDL type. Scalars, `void`, `json` and named types are leaves; `array`, `map`,
-/// `optional`, `tuple` and `duration` carry their arguments. `array<T,N>` has `size` N.
+/// A parsed IDL type. Scalars, `void`, `json`, `bytes` and named types are leaves; `array`, `map`,
+/// `optional`, `tuple`, `duration` and `ndarray` carry their arguments. `array<T,N>` has `size` N.
 struct TypeRef {
-  enum class Kind { scalar, void_, json, array, fixed_array, map, optional, tuple, duration, named };
+  enum class Kind { scalar, void_, json, bytes, array, fixed_array, map, optional, tuple, duration, ndarray, named };
   Kind kind = Kind::scalar;
   std::string name;            ///< scalar name (int32, string, ...), or qualified name for named
-  std::vector<TypeRef> args;   ///< element types; for duration, args[0] is the rep (a scalar)
+  std::vector<TypeRef> args;   ///< element types; for duration, args[0] is the rep; for ndarray, the element (a
+                               ///< numeric scalar)
   unsigned long long size = 0; ///< fixed_array only
   std::string unit;            ///< duration only: ns us ms s min h
 
@@ -44,13 +45,26 @@ void collect_named_types(const TypeRef& t, const Document& doc, std::set<std::st
 /// True for the scalar names of the IDL (bool, int8..uint64, float, double, string).
 bool is_scalar_name(const std::string& name);
 
+/// True for the words the IDL spells its own types with (scalars, void, json, bytes, array, map,
+/// optional, tuple, duration, ndarray): no declared type may be named so.
+bool is_idl_word(const std::string& name);
+
+/// True for the numeric scalar names (int8..uint64, float, double): the elements an `ndarray` and an
+/// attachment can carry.
+bool is_numeric_scalar_name(const std::string& name);
+
 /// The C++ type for `t`, from the IDL alone: std::vector, std::map<std::string,...>, std::tuple,
-/// std::chrono::duration, std::int32_t, ... Named types are written fully qualified, except that
-/// external types of `doc` (whose C++ definition the IDL does not carry) become roc::Json.
+/// std::chrono::duration, std::int32_t, roc::Bytes, roc::NdArray<T>, ... Named types are written
+/// fully qualified, except that external types of `doc` (whose C++ definition the IDL does not
+/// carry) become roc::Json.
 std::string cxx_type(const TypeRef& t, const Document* doc = nullptr);
 
 /// True when values of `t` are cheap to copy and best passed by value (arithmetic types, enums,
-/// durations); false when passed by const reference.
+/// durations); false when passed by const reference (strings, containers, bytes, ndarrays, structs).
 bool pass_by_value(const TypeRef& t, const Document& doc);
+
+/// True when `t` is or contains `bytes` or an `ndarray` (whose C++ types live in roc/attachment.hpp).
+/// Named types are not looked into.
+bool uses_binary_types(const TypeRef& t);
 
 }  // namespace roc::idl

@@ -80,6 +80,25 @@ TEST_CASE("proxies have one typed method per remote method and accessors per pro
   CHECK(out.find("struct roc::ProxyFor<::lab::Motor>") != std::string::npos);
 }
 
+TEST_CASE("bytes and ndarrays are passed by const reference and bring roc/attachment.hpp along") {
+  Document d = test::sample_document();
+  d.objects[0].methods[0].params.push_back(test::param("mask", "ndarray<uint16>"));
+  d.objects[0].methods[0].returns = "bytes";
+  d.types[1].fields.push_back(Field{"blob", "bytes", "", ""});
+  d.objects[0].signature = roc::idl::compute_signature(d.objects[0], d);
+  EmitOptions options;
+  options.source_name = "motor.idl.json";
+  options.from_idl = true;
+  std::string out = emit_header(d, options);
+  CHECK(out.find("#include <roc/json.hpp>\n#include <roc/attachment.hpp>\n") != std::string::npos);
+  CHECK(out.find("  roc::Bytes go(const lab::Move& move, std::chrono::duration<std::int64_t, std::milli> timeout, "
+                 "const roc::NdArray<std::uint16_t>& mask) const {\n"
+                 "    return handle_.call<roc::Bytes>(\"go\", move, timeout, mask);\n") != std::string::npos);
+  CHECK(out.find("  roc::Bytes blob{};\n") != std::string::npos);
+  // Only where they are used: the header of the plain sample stays as it was (see its golden file).
+  CHECK(emit_header(test::sample_document(), options).find("attachment") == std::string::npos);
+}
+
 TEST_CASE("skeletons bind through member pointers, C++ names where they differ from wire names") {
   Printer p;
   emit_skeletons(test::sample_document(), p);

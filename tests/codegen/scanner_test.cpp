@@ -172,6 +172,55 @@ class ROC_OBJECT Camera : public Device {
   CHECK(camera.signature != r.doc.objects[0].signature);
 }
 
+TEST_CASE("roc::Bytes is bytes and roc::NdArray<T> of a number is ndarray<T>, in any slot") {
+  ScanResult r = scan(R"(
+#include <roc/attachment.hpp>
+namespace lab {
+struct ROC_STRUCT Frame { std::vector<std::uint16_t> pixels; roc::Bytes header; roc::NdArray<float> gains; };
+class ROC_OBJECT Camera {
+ public:
+  ROC_METHOD roc::NdArray<std::uint16_t> grab(const roc::Bytes& request, roc::NdArray<double> weights);
+  ROC_METHOD std::vector<Frame> burst(std::map<std::string, roc::NdArray<std::int8_t>> masks);
+  ROC_METHOD roc::Bytes raw(const roc::Bytes& fallback = {});
+  ROC_PROPERTY roc::Bytes calibration;
+};
+}
+)");
+  INFO(errors_of(r));
+  REQUIRE(r.ok());
+  const auto& grab = method(r.doc, "grab");
+  CHECK(grab.returns == "ndarray<uint16>");
+  CHECK(grab.returns_cxx == "roc::NdArray<std::uint16_t>");
+  CHECK(grab.params[0].type == "bytes");
+  CHECK(grab.params[0].cxx == "roc::Bytes");
+  CHECK(grab.params[1].type == "ndarray<double>");
+  CHECK(method(r.doc, "burst").params[0].type == "map<ndarray<int8>>");
+  CHECK(method(r.doc, "burst").returns == "array<lab::Frame>");
+  CHECK(method(r.doc, "raw").params[0].default_cxx == "{}");  // the proxy's default only
+  CHECK(property(r.doc, "calibration").type == "bytes");
+  REQUIRE(r.doc.types.size() == 1);  // Frame; bytes and ndarray are no named types
+  CHECK(r.doc.types[0].fields[0].type == "array<uint16>");
+  CHECK(r.doc.types[0].fields[1].type == "bytes");
+  CHECK(r.doc.types[0].fields[2].type == "ndarray<float>");
+}
+
+TEST_CASE("an NdArray of something that is not a number is an error at its declaration") {
+  for (const char* element : {"bool", "std::string", "Roi", "std::vector<int>", "long double"}) {
+    CAPTURE(element);
+    ScanResult r = scan(std::string("#include <roc/attachment.hpp>\nstruct ROC_STRUCT Roi { int x; };\n"
+                                    "class ROC_OBJECT A {\n public:\n  ROC_METHOD void f(const roc::NdArray<") +
+                        element + ">& a);\n};\n");
+    INFO(errors_of(r));
+    REQUIRE(!r.ok());
+    REQUIRE(!r.errors.empty());
+    const auto& e = r.errors.front();
+    CHECK(e.location.line == first_line + 4);
+    CHECK(e.message.find("parameter 'a' of 'f' has type") != std::string::npos);
+    CHECK(e.message.find("its element must be one of std::int8_t .. std::uint64_t, float or double") !=
+          std::string::npos);
+  }
+}
+
 TEST_CASE("types with their own to_json/from_json are external types") {
   ScanResult r = scan(R"(
 #include <rapidjson/document.h>

@@ -248,8 +248,10 @@ struct is_numeric_block<std::array<T, N>> : std::bool_constant<is_attachment_ele
 
 /// Writes every attachment reference in `v` out as plain JSON (arrays, nested arrays for more than
 /// one dimension), reading the bytes from `source`: what a peer that speaks only JSON, or a person,
-/// gets. Throws DecodeError on a reference that does not fit its attachment.
-void inline_attachments(Value& v, Allocator& a, roc::detail::AttachmentSource& source);
+/// gets. Throws DecodeError on a reference that does not fit its attachment, or when the
+/// references hold more than `max_elements` elements together.
+void inline_attachments(Value& v, Allocator& a, roc::detail::AttachmentSource& source,
+                        std::size_t max_elements = std::numeric_limits<std::size_t>::max());
 
 // ---- built-in codecs ----------------------------------------------------------------------------
 
@@ -357,10 +359,12 @@ struct Codec<Value> {
   static std::string type_name() { return "json"; }
 };
 
+/// A `json` value decoded from a message with attachments gets their values written out as
+/// plain JSON: a Json outlives the message's frames.
 template <>
 struct Codec<Json> {
   static void encode(const Json& v, Value& out, Allocator& a) { out.CopyFrom(v.value(), a); }
-  static void decode(const Value& in, Json& out) { out = Json::from(in); }
+  static void decode(const Value& in, Json& out);
   static std::string type_name() { return "json"; }
 };
 

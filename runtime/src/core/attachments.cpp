@@ -342,7 +342,14 @@ void Codec<roc::Bytes>::decode(const Value& in, roc::Bytes& out) {
 
 // ---- references back to JSON -----------------------------------------------------------------
 
-void inline_attachments(Value& v, Allocator& a, roc::detail::AttachmentSource& source) {
+void Codec<Json>::decode(const Value& in, Json& out) {
+  out = Json::from(in);
+  auto* source = roc::detail::current_source();
+  if (source != nullptr && source->size() > 0) inline_attachments(out.value(), out.allocator(), *source);
+}
+
+void inline_attachments(Value& v, Allocator& a, roc::detail::AttachmentSource& source, std::size_t max_elements) {
+  std::size_t elements = 0;
   // Without recursion: `v` may be anything a peer sent, nested up to json::max_depth.
   std::vector<Value*> pending{&v};
   const roc::detail::SourceScope scope(&source);
@@ -356,6 +363,10 @@ void inline_attachments(Value& v, Allocator& a, roc::detail::AttachmentSource& s
       if (kind == nullptr)
         throw DecodeError("an attachment of numbers", "an attachment of '" + type.substr(0, 32) + "' elements");
       const auto r = detail::read_reference(*at, "ndarray<" + type + ">", type, kind->size, true);
+      elements += r.count;
+      if (elements > max_elements)  // each becomes a JSON value of 16 bytes, and text besides
+        throw DecodeError(fmt::format("at most {} elements to write as JSON", max_elements),
+                          fmt::format("attachments of {} elements or more", elements));
       std::vector<std::uint8_t> bytes(r.attachment->size);  // in our byte order
       detail::copy_elements(bytes.data(), r.attachment->data, r.count, kind->size, r.swap);
       struct Context {

@@ -49,7 +49,9 @@ std::string inline_attachments(mdp::Frames& body, std::size_t max_bytes) {
     return "the request body cannot be read: " + error.message;
   auto source = attachments_of(body);
   try {
-    json::inline_attachments(doc, doc.GetAllocator(), source);
+    // Every element becomes a 16-byte JSON value before it becomes text: bound the memory that
+    // takes by the request size limit, whatever element type and shape a peer chose.
+    json::inline_attachments(doc, doc.GetAllocator(), source, max_bytes / sizeof(json::Value));
   } catch (const json::DecodeError& error) {
     return fmt::format("an attachment of the request cannot be read: {}", error.what());
   }

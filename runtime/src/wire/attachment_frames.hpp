@@ -20,7 +20,8 @@ AttachmentSource attachments_of(mdp::Frames& frames, std::size_t first = 1);
 /// Rewrites a request whose values travel as attachments into one plain JSON frame (references
 /// replaced by arrays), for a worker that reads no attachments: a plain 7/MDP worker or an older
 /// roc one. Returns an empty string on success, else why it cannot be done (a reference that does
-/// not fit its attachment, a body that is not JSON, or JSON text longer than `max_bytes`).
+/// not fit its attachment, a body that is not JSON, more elements than `max_bytes` / 16, or JSON
+/// text longer than `max_bytes`).
 std::string inline_attachments(mdp::Frames& body, std::size_t max_bytes);
 
 }  // namespace roc::detail

@@ -131,3 +131,13 @@ printf '%s' '"blue"' >json/enum
 printf '%s' '1500' >json/duration
 printf '%s' 'null' >json/null
 printf '%s' 'true' >json/bool
+
+# attachment: a flags byte (1: the caller reads attachments, 2: every value goes as one), the body,
+# then its frames.
+mkdir -p attachment
+ref() { printf '{"$attachment":%s,"type":"%s","order":"%s","shape":[%s]}' "$1" "$2" "$3" "$4"; }
+{ byte 3; piece "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo_u16\",\"params\":[$(ref 0 uint16 little 2)]}" $'\x01\x00\x02\x00'; } >attachment/echo-u16
+{ byte 1; piece "[{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo_image\",\"params\":[$(ref 0 uint16 big 2,1)]},{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"echo_bytes\",\"params\":[$(ref 1 uint8 little 3)]}]" $'\x01\x00\x02\x00' abc; } >attachment/batch
+{ byte 3; piece "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo_tiles\",\"params\":[[{\"name\":\"a\",\"samples\":$(ref 0 float little 1),\"image\":$(ref 1 int32 little 1,1)}]]}" abcd efgh; } >attachment/tiles
+{ byte 3; piece "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"echo_u16\",\"params\":[$(ref 5 uint16 little 99999999999,99999999999)]}" ab cd; } >attachment/bad-references
+{ byte 2; piece '{"jsonrpc":"2.0","id":1,"method":"rpc.set","params":["waveform",[1.5,2.5]]}'; } >attachment/property
