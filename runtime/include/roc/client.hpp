@@ -59,9 +59,17 @@ namespace detail {
 class ClientCore;
 
 /// Call params: the JSON and the values its references send as attachments.
+/// Made per call: the JSON of small params lives in the object (on the caller's stack).
 struct Params {
   explicit Params(std::size_t attachment_min_bytes) : attachments(attachment_min_bytes) {}
-  json::Document json;
+  Params(const Params&) = delete;
+  Params& operator=(const Params&) = delete;
+
+ private:
+  json::InlinePool<1024> pool_;
+
+ public:
+  json::Document json{&pool_.get()};
   AttachmentSink attachments;
 };
 

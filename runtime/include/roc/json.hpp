@@ -9,9 +9,11 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -27,6 +29,29 @@ namespace roc::json {
 using Value = rapidjson::Value;
 using Document = rapidjson::Document;
 using Allocator = rapidjson::Document::AllocatorType;
+
+/// The pool chunk of the documents roc makes per message (roc::Json, call params, a request
+/// read by a server). RapidJSON's default first chunk, 64 KiB, made every small message a large
+/// allocation whose release has glibc consolidate its heap; a chunk this size (with its 24-byte
+/// header, 1 KiB) stays in glibc's per-thread cache. Large documents take more chunks; values
+/// larger than a chunk get one of their own, as before.
+inline constexpr std::size_t pool_chunk_bytes = 1000;
+
+/// A pool whose first `N` bytes lie inside the object: a document on it that is a local variable
+/// reads or builds a small message without touching the heap, and spills into heap chunks of
+/// pool_chunk_bytes beyond that. Neither copyable nor movable: documents point at it.
+template <std::size_t N>
+class InlinePool {
+ public:
+  InlinePool() = default;
+  InlinePool(const InlinePool&) = delete;
+  InlinePool& operator=(const InlinePool&) = delete;
+  Allocator& get() noexcept { return pool_; }
+
+ private:
+  alignas(std::max_align_t) char buffer_[N];
+  Allocator pool_{buffer_, N, pool_chunk_bytes};
+};
 
 /// A JSON value did not have the shape a C++ type needs. Carries where (a path such as
 /// `roi.x` or `[3].name`, built while the error travels up through containers) and what was
@@ -83,7 +108,10 @@ class Json {
   bool operator!=(const Json& other) const { return !(*this == other); }
 
  private:
-  Document doc_;
+  // Moved together (a moved-from Json has neither, as a moved-from Document has no allocator);
+  // the pool is freed before the document is replaced, which is safe: pool values need no free.
+  std::unique_ptr<Allocator> pool_ = std::make_unique<Allocator>(pool_chunk_bytes);
+  Document doc_{pool_.get()};
 };
 
 /// Writes `v` as compact JSON text.

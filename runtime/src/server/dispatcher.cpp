@@ -167,7 +167,9 @@ Dispatcher::Dispatcher(std::string object_id, std::shared_ptr<const InterfaceTab
     : object_id_(std::move(object_id)), table_(std::move(table)), object_(object) {}
 
 std::string Dispatcher::handle(std::string_view body, AttachmentSource* attachments, AttachmentSink* reply_attachments) {
-  json::Document doc;
+  // The request and the result built from it: a small call stays on this thread's stack.
+  json::InlinePool<4096> pool;
+  json::Document doc(&pool.get());
   if (auto error = json::read(doc, body))
     return jsonrpc::error_response(nullptr, error_code::parse_error,
                                    "the request body cannot be read: " + error.message);
