@@ -19,20 +19,6 @@ using namespace roc::bench;
 
 namespace {
 
-/// Keeps `window` calls in flight until `count` have completed.
-template <class Start, class Wait>
-void pipeline(int count, int window, Start&& start, Wait&& wait) {
-  int started = 0, finished = 0;
-  while (finished < count) {
-    while (started < count && started - finished < window) {
-      start();
-      ++started;
-    }
-    wait();
-    ++finished;
-  }
-}
-
 struct Row {
   std::string name;
   Latency latency;

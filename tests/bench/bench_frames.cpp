@@ -32,19 +32,7 @@ struct Size {
 /// Frames per second over `count` frames with `window` in flight.
 template <class Start, class Wait>
 double frames_per_second(int count, int window, Start&& start, Wait&& wait) {
-  return rate(
-      [&](int n) {
-        int started = 0, finished = 0;
-        while (finished < n) {
-          while (started < n && started - finished < window) {
-            start();
-            ++started;
-          }
-          wait();
-          ++finished;
-        }
-      },
-      count);
+  return rate([&](int n) { pipeline(n, window, start, wait); }, count);
 }
 
 }  // namespace

@@ -45,4 +45,18 @@ double rate(F&& run, int count) {
   return count / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+/// Keeps `window` calls in flight until `count` have completed.
+template <class Start, class Wait>
+void pipeline(int count, int window, Start&& start, Wait&& wait) {
+  int started = 0, finished = 0;
+  while (finished < count) {
+    while (started < count && started - finished < window) {
+      start();
+      ++started;
+    }
+    wait();
+    ++finished;
+  }
+}
+
 }  // namespace roc::bench
