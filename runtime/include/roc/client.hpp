@@ -79,13 +79,12 @@ std::size_t attachment_min_bytes(const ClientCore& core) noexcept;
 /// Sends one JSON-RPC request and waits for its response; returns the whole response document
 /// when it holds a result, throws RemoteError (or a subclass) when it holds an error, TimeoutError
 /// when nothing came in time, ProtocolError when the reply is not a JSON-RPC response.
-/// `params` may be null (no params member). With `reply_attachments`, the request asks for
-/// attachments and the reply's land there; else every value comes back as plain JSON.
-Json call(ClientCore& core, const std::string& object_id, std::string_view method, Params* params,
-          std::chrono::milliseconds timeout, AttachmentSource* reply_attachments = nullptr);
-/// The same with params that are JSON only (null: no params member).
+/// `params` may be null (no params member); `attachments` are the frames its references name.
+/// With `reply_attachments`, the request asks for attachments and the reply's land there; else
+/// every value comes back as plain JSON.
 Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
-          std::chrono::milliseconds timeout);
+          std::chrono::milliseconds timeout, std::vector<OutgoingAttachment>* attachments = nullptr,
+          AttachmentSource* reply_attachments = nullptr);
 
 /// Like call(), but returns at once; exactly one of the callbacks runs later, on the client's
 /// I/O thread (keep them short). `on_result` receives the response's result member, with the
@@ -264,7 +263,7 @@ class ObjectHandle {
     detail::Params params(detail::attachment_min_bytes(*core_));
     detail::encode_params(params, args...);
     detail::AttachmentSource attachments;
-    Json reply = detail::call(*core_, id_, method, &params, timeout_, &attachments);
+    Json reply = detail::call(*core_, id_, method, &params.json, timeout_, &params.attachments.items(), &attachments);
     const detail::SourceScope scope(&attachments);
     if constexpr (detail::any_inout_v<A...>)
       return detail::inout_result<R>(reply.value()["result"], method, args...);

@@ -57,23 +57,13 @@ void check_response(const Json& reply, const std::string& object_id) {
 
 std::size_t attachment_min_bytes(const ClientCore& core) noexcept { return core.attachment_min_bytes(); }
 
-Json call(ClientCore& core, const std::string& object_id, std::string_view method, Params* params,
-          std::chrono::milliseconds timeout, AttachmentSource* reply_attachments) {
+Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
+          std::chrono::milliseconds timeout, std::vector<OutgoingAttachment>* attachments,
+          AttachmentSource* reply_attachments) {
   const auto id = core.next_id();
   std::vector<OutgoingAttachment> none;
-  Json reply = core.request(object_id,
-                            message_frames(request_body(id, method, params ? &params->json : nullptr),
-                                           params ? params->attachments.items() : none),
+  Json reply = core.request(object_id, message_frames(request_body(id, method, params), attachments ? *attachments : none),
                             id, timeout, reply_attachments);
-  check_response(reply, object_id);
-  return reply;
-}
-
-Json call(ClientCore& core, const std::string& object_id, std::string_view method, const json::Value* params,
-          std::chrono::milliseconds timeout) {
-  const auto id = core.next_id();
-  Json reply =
-      core.request(object_id, mdp::one_frame(mdp::frame_from(request_body(id, method, params))), id, timeout, nullptr);
   check_response(reply, object_id);
   return reply;
 }
@@ -141,15 +131,14 @@ RawResult::Array RawResult::array(const json::Value& reference) const {
 
 RawResult ObjectHandle::call_raw(std::string_view method, const Json& params) const {
   verify_signature();
-  detail::Params wire(detail::attachment_min_bytes(*core_));
-  if (!params.value().IsNull()) wire.json.CopyFrom(params.value(), wire.json.GetAllocator());
   detail::AttachmentSource attachments;
-  Json reply = detail::call(*core_, id_, method, params.value().IsNull() ? nullptr : &wire, timeout_, &attachments);
+  Json reply = detail::call(*core_, id_, method, params.value().IsNull() ? nullptr : &params.value(), timeout_,
+                            nullptr, &attachments);
   return RawResult(Json::from(reply.value()["result"]), std::move(attachments));
 }
 
 void ObjectHandle::check_signature() const {
-  Json reply = detail::call(*core_, id_, "rpc.signature", static_cast<const json::Value*>(nullptr), timeout_);
+  Json reply = detail::call(*core_, id_, "rpc.signature", nullptr, timeout_);
   const auto& actual = reply.value()["result"];
   if (!actual.IsString())
     throw ProtocolError(fmt::format("object '{}' answered rpc.signature with something that is not a string", id_));
