@@ -246,33 +246,32 @@ class AttachmentSource {
   std::vector<IncomingAttachment> items_;
 };
 
-/// The sink and source in effect on this thread, or null. Thread-local rather than passed down:
-/// between the message and a vector deep inside it sit codecs users wrote (to_json/from_json),
-/// whose signatures carry no such thing.
-AttachmentSink* current_sink() noexcept;
-AttachmentSource* current_source() noexcept;
-
-/// Makes `sink` (or `source`) the current one for this thread until destroyed; nests.
-class SinkScope {
+/// Makes a sink (or source) the one in effect on this thread until destroyed; nests. Thread-local
+/// rather than passed down: between the message and a vector deep inside it sit codecs users wrote
+/// (to_json/from_json), whose signatures carry no such thing.
+template <class T>
+class ThreadScope {
  public:
-  explicit SinkScope(AttachmentSink* sink) noexcept;
-  ~SinkScope();
-  SinkScope(const SinkScope&) = delete;
-  SinkScope& operator=(const SinkScope&) = delete;
+  explicit ThreadScope(T* value) noexcept : previous_(slot()) { slot() = value; }
+  ~ThreadScope() { slot() = previous_; }
+  ThreadScope(const ThreadScope&) = delete;
+  ThreadScope& operator=(const ThreadScope&) = delete;
+  /// The one in effect on this thread, or null.
+  static T* current() noexcept { return slot(); }
 
  private:
-  AttachmentSink* previous_;
+  static T*& slot() noexcept;
+  T* previous_;
 };
-class SourceScope {
- public:
-  explicit SourceScope(AttachmentSource* source) noexcept;
-  ~SourceScope();
-  SourceScope(const SourceScope&) = delete;
-  SourceScope& operator=(const SourceScope&) = delete;
+template <>
+AttachmentSink*& ThreadScope<AttachmentSink>::slot() noexcept;
+template <>
+AttachmentSource*& ThreadScope<AttachmentSource>::slot() noexcept;
 
- private:
-  AttachmentSource* previous_;
-};
+using SinkScope = ThreadScope<AttachmentSink>;
+using SourceScope = ThreadScope<AttachmentSource>;
+inline AttachmentSink* current_sink() noexcept { return SinkScope::current(); }
+inline AttachmentSource* current_source() noexcept { return SourceScope::current(); }
 
 }  // namespace detail
 }  // namespace roc

@@ -10,20 +10,17 @@
 
 namespace roc {
 namespace detail {
-namespace {
-thread_local AttachmentSink* sink_in_effect = nullptr;
-thread_local AttachmentSource* source_in_effect = nullptr;
-}  // namespace
-
-AttachmentSink* current_sink() noexcept { return sink_in_effect; }
-AttachmentSource* current_source() noexcept { return source_in_effect; }
-
-SinkScope::SinkScope(AttachmentSink* sink) noexcept : previous_(sink_in_effect) { sink_in_effect = sink; }
-SinkScope::~SinkScope() { sink_in_effect = previous_; }
-SourceScope::SourceScope(AttachmentSource* source) noexcept : previous_(source_in_effect) {
-  source_in_effect = source;
+template <>
+AttachmentSink*& ThreadScope<AttachmentSink>::slot() noexcept {
+  thread_local AttachmentSink* in_effect = nullptr;
+  return in_effect;
 }
-SourceScope::~SourceScope() { source_in_effect = previous_; }
+
+template <>
+AttachmentSource*& ThreadScope<AttachmentSource>::slot() noexcept {
+  thread_local AttachmentSource* in_effect = nullptr;
+  return in_effect;
+}
 
 }  // namespace detail
 
