@@ -146,12 +146,4 @@ static int run_benchmark(int argc, char** argv) {
   return 0;
 }
 
-int main(int argc, char** argv) {
-  if (auto code = run_role(argc, argv)) return *code;
-  try {
-    return run_benchmark(argc, argv);
-  } catch (const std::exception& e) {
-    fmt::print(stderr, "bench_calls: {}\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return benchmark_main("bench_calls", argc, argv, run_benchmark); }

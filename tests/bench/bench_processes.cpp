@@ -263,4 +263,14 @@ RocTwoHop::~RocTwoHop() {
   if (!keys_dir_.empty()) std::filesystem::remove_all(keys_dir_);
 }
 
+int benchmark_main(const char* name, int argc, char** argv, int (*benchmark)(int, char**)) {
+  if (auto code = run_role(argc, argv)) return *code;
+  try {
+    return benchmark(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: {}\n", name, e.what());
+    return 1;
+  }
+}
+
 }  // namespace roc::bench

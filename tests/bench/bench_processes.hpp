@@ -23,6 +23,10 @@ inline constexpr const char* role_argument = "--bench-role";
 /// roles end on SIGTERM. Returns nullopt for a normal benchmark command line.
 std::optional<int> run_role(int argc, char** argv);
 
+/// A benchmark's main(): runs a role when argv names one, else `benchmark`; an exception is one
+/// line on stderr, prefixed with `name`, and exit code 1.
+int benchmark_main(const char* name, int argc, char** argv, int (*benchmark)(int, char**));
+
 /// A child running this binary in a role; its stdout is a pipe read line by line. SIGTERM and
 /// reaped when destroyed.
 class RoleProcess {
