@@ -298,6 +298,32 @@ TEST_CASE("a worker that reads no attachments gets their values as JSON from the
   }
 }
 
+TEST_CASE("a reply whose reference does not fit its frame is a ProtocolError, not a crash") {
+  roc::BrokerOptions options;
+  options.bind = "127.0.0.1:0";
+  roc::Broker broker(options);
+  broker.start();
+  zmq::context_t context;
+  roc::test::MdpPeer worker(context, broker.endpoints().calls());
+  worker.send({"", "MDPW01", "\x01", "cam", "4", "attachments"});
+  roc::Client client(broker.endpoints());
+  REQUIRE(roc::test::wait_until([&] { return client.exists("cam"); }));
+  auto reply = std::async(std::launch::async, [&] { return client.object("cam").call<std::vector<std::uint16_t>>("frame", 2); });
+  auto request = worker.recv(5s);
+  REQUIRE(request);
+  auto decoded = mdp::decode_at_worker(*request);
+  REQUIRE(decoded);
+  REQUIRE(decoded.message->header);
+  CHECK(decoded.message->header->attachments);  // the typed call asked for them
+  const auto id = roc::json::to_string(roc::Json::parse(text(decoded.message->body[0])).value()["id"]);
+  worker.send({"", "MDPW01", "\x03", text(decoded.message->client), "",
+               R"({"jsonrpc":"2.0","id":)" + id +
+                   R"(,"result":{"$attachment":0,"type":"uint16","order":"little","shape":[3]}})",
+               "four"});
+  CHECK_THROWS_WITH_AS(reply.get(), doctest::Contains("an attachment of 4 bytes, which is not shape [3]"),
+                       roc::ProtocolError);
+}
+
 TEST_CASE("the broker bounds what writing attachments out as JSON may cost") {
   roc::BrokerOptions options;
   options.bind = "127.0.0.1:0";
