@@ -9,6 +9,8 @@ packages=(
   rapidjson-dev libfmt-dev libspdlog-dev libcli11-dev doctest-dev
   clang-14 libclang-14-dev llvm-14-dev             # roc-gen's front end (Clang LibTooling)
   libclang-rt-14-dev                               # libFuzzer and the sanitizer runtimes for clang (tests/fuzz)
+  python3 python3-zmq python3-numpy               # the Python package (python/)
+  python3-pytest python3-pytest-timeout            # and its tests
 )
 
 missing=()

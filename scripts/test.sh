@@ -20,6 +20,9 @@ stamp "build"
 scripts/build.sh build
 stamp "test suite"
 (cd build && ctest --output-on-failure -j "$jobs")
+# Debian's python3 (setup.sh installed its zmq, numpy and pytest), not whatever python3 is first on PATH.
+stamp "Python tests"
+(cd python && ROC_BUILD_DIR=$PWD/../build /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
 
 if ((fuzz_seconds > 0)); then
   # libFuzzer needs clang; the whole fuzz build is instrumented (see docs/testing.md). Only the

@@ -1,0 +1,31 @@
+"""roc for Python: call, serve, log and watch roc remote objects.
+
+    import roc
+    with roc.Client() as client:          # $ROC_BROKER, else localhost:5555
+        cam = client["vnir"]
+        cam.open_shutter()
+        frame = cam.frame()                # a numpy array, sent as a binary attachment
+
+See python/README.md. The original ROC's names (Endpoints, RocClient, RocServer, ...) are here too.
+"""
+from .errors import (CertificateError, NotAllowed, NotSupported, ObjectBusy, ObjectNotFound,
+                     ProtocolError, RemoteError, RocError, SignatureMismatch, Timeout)
+from .endpoints import Credentials, Endpoints
+from .client import Client, ObjectProxy
+from .server import Server, method, describe
+from .logs import LogHandler
+from .status import StatusSubscription, StatusUpdate, StatusUpdater
+from . import aio
+from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
+                     run_simple_server, statusUpdateIterator)
+
+__version__ = "0.11.0"
+
+__all__ = [
+    "Client", "ObjectProxy", "Server", "method", "describe", "Endpoints", "Credentials",
+    "LogHandler", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
+    "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
+    "Timeout", "ProtocolError", "NotSupported", "CertificateError",
+    "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",
+    "RocStatusUpdater", "statusUpdateIterator",
+]

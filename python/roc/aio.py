@@ -1,0 +1,5 @@
+"""Placeholder until the asyncio client lands (issue 11, helper "client")."""
+
+
+class Client:
+    pass

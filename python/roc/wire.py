@@ -1,0 +1,229 @@
+"""Frames and bodies as roc puts them on the wire (idl/PROTOCOL.md §2, §3).
+
+One implementation of the rules every Python peer follows: 7/MDP command frames, the call header,
+strict JSON (non-finite numbers as strings, at most 256 levels deep), and binary attachments —
+numpy arrays and bytes travel as frames after the JSON body, referenced from the JSON (§3.3).
+"""
+from __future__ import annotations
+
+import base64
+import json
+import math
+from typing import Any, List, Optional, Sequence
+
+import numpy as np
+
+from .errors import ProtocolError
+
+__all__ = [
+    "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "MAX_DEPTH",
+    "call_header", "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads",
+    "BadAttachment", "DTYPES",
+]
+
+MDPC = b"MDPC01"
+MDPW = b"MDPW01"
+READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT = b"\x01", b"\x02", b"\x03", b"\x04", b"\x05"
+
+MAX_DEPTH = 256
+HEADER_PREFIX = b"roc/1"
+
+# IDL numeric scalar → numpy element type (little-endian; the reference's `order` overrides).
+DTYPES = {
+    "int8": np.dtype("i1"), "uint8": np.dtype("u1"), "int16": np.dtype("<i2"), "uint16": np.dtype("<u2"),
+    "int32": np.dtype("<i4"), "uint32": np.dtype("<u4"), "int64": np.dtype("<i8"), "uint64": np.dtype("<u8"),
+    "float": np.dtype("<f4"), "double": np.dtype("<f8"),
+}
+_IDL_NAME = {(dt.kind, dt.itemsize): name for name, dt in DTYPES.items()}
+
+
+class BadAttachment(ValueError):
+    """A reference that does not fit the message's frames (a worker answers -32602), or frames
+    that no reference names (`unreferenced`; -32600)."""
+
+    def __init__(self, message: str, unreferenced: bool = False) -> None:
+        super().__init__(message)
+        self.unreferenced = unreferenced
+
+
+# --- call header (§2.5) ---------------------------------------------------------------------
+
+def call_header(timeout: Optional[float], attach: bool = True) -> bytes:
+    """`roc/1 timeout-ms=N [attach=1]`: how long the caller waits (seconds; None: no deadline)."""
+    fields = [HEADER_PREFIX]
+    if timeout is not None:
+        fields.append(b"timeout-ms=%d" % min(max(int(timeout * 1000), 0), 4294967295))
+    if attach:
+        fields.append(b"attach=1")
+    return b" ".join(fields)
+
+
+def is_call_header(frame: bytes) -> bool:
+    return frame[:1] == b"r"  # a JSON body never starts with 'r' (§2.5)
+
+
+def parse_call_header(frame: bytes) -> dict:
+    """The header's fields: `timeout` (seconds, or None) and `attach` (bool). Unknown keys are
+    ignored; a known key with a bad value raises ProtocolError (the message is malformed)."""
+    words = bytes(frame).split(b" ")
+    if words[0] != HEADER_PREFIX:
+        raise ProtocolError(f"not a roc/1 call header: {bytes(frame)[:40]!r}")
+    fields: dict = {"timeout": None, "attach": False}
+    for word in words[1:]:
+        key, _, value = word.partition(b"=")
+        if key == b"timeout-ms":
+            if not value.isdigit() or int(value) > 4294967295:
+                raise ProtocolError(f"bad timeout-ms in call header: {value[:20]!r}")
+            fields["timeout"] = int(value) / 1000.0
+        elif key == b"attach":
+            if value not in (b"0", b"1"):
+                raise ProtocolError(f"bad attach in call header: {value[:20]!r}")
+            fields["attach"] = value == b"1"
+    return fields
+
+
+# --- strict JSON ----------------------------------------------------------------------------
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON (roc writes non-finite numbers as strings)")
+
+
+_decoder = json.JSONDecoder(parse_constant=_refuse_constant)
+_encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def loads(body: Any) -> Any:
+    """Parses one strict JSON body (bytes, str or a zmq Frame). Raises ProtocolError."""
+    try:
+        text = bytes(body).decode("utf-8") if not isinstance(body, str) else body
+        value, end = _decoder.raw_decode(text)
+        if text[end:].strip(" \t\r\n"):
+            raise ValueError(f"text after the JSON value at offset {end}")
+        return value
+    except RecursionError:
+        raise ProtocolError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ProtocolError(f"invalid JSON: {error}") from None
+
+
+def dumps(value: Any) -> bytes:
+    """Strict JSON of a value made of JSON types, numpy values and bytes (as base64)."""
+    return _encoder.encode(_Encoder(None, 0).walk(value, 0)).encode("utf-8")
+
+
+# --- bodies with attachments (§3.3) ---------------------------------------------------------
+
+class _Encoder:
+    """Turns a message into JSON-ready values, moving big arrays and bytes into frames."""
+
+    def __init__(self, frames: Optional[list], min_bytes: int) -> None:
+        self.frames = frames  # None: no attachments, everything as plain JSON
+        self.min_bytes = min_bytes
+
+    def walk(self, value: Any, depth: int) -> Any:
+        if value is None or value is True or value is False or isinstance(value, (str, int)):
+            if isinstance(value, int) and not isinstance(value, bool) and type(value) is not int:
+                return int(value)  # IntEnum and friends
+            return value
+        if depth > MAX_DEPTH:
+            raise ValueError(f"value nested deeper than {MAX_DEPTH} levels")
+        if isinstance(value, float):
+            return value if math.isfinite(value) else ("NaN" if value != value else
+                                                       ("Infinity" if value > 0 else "-Infinity"))
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    raise TypeError(f"JSON object keys are strings, not {type(key).__name__} ({key!r})")
+                out[key] = self.walk(item, depth + 1)
+            return out
+        if isinstance(value, (list, tuple)):
+            return [self.walk(item, depth + 1) for item in value]
+        if isinstance(value, np.ndarray):
+            return self.array(value, depth)
+        if isinstance(value, np.generic):
+            return self.walk(value.item(), depth)
+        if isinstance(value, (bytes, bytearray, memoryview)):
+            data = memoryview(value).cast("B")
+            if self.frames is not None and data.nbytes >= self.min_bytes:
+                return self.attach(data, "uint8", "little", [data.nbytes])
+            return base64.b64encode(data).decode("ascii")
+        raise TypeError(f"cannot send a {type(value).__name__} ({value!r:.60}): give a JSON type, "
+                        "a numpy array or bytes")
+
+    def array(self, array: np.ndarray, depth: int) -> Any:
+        name = _IDL_NAME.get((array.dtype.kind, array.dtype.itemsize))
+        if self.frames is None or name is None or array.nbytes < self.min_bytes or array.ndim == 0:
+            return self.walk(array.tolist(), depth)
+        order = "big" if array.dtype.byteorder == ">" or (
+            array.dtype.byteorder == "=" and np.little_endian is False) else "little"
+        return self.attach(np.ascontiguousarray(array), name, order, list(array.shape))
+
+    def attach(self, data: Any, type_name: str, order: str, shape: list) -> dict:
+        self.frames.append(data)
+        return {"$attachment": len(self.frames) - 1, "type": type_name, "order": order, "shape": shape}
+
+
+def encode(message: Any, *, attach: bool, min_bytes: int = 1024) -> List[Any]:
+    """The body frame and attachment frames of `message` (a JSON-RPC request/response or batch).
+
+    With `attach`, numpy arrays of numbers and bytes of at least `min_bytes` become attachments,
+    sent without a copy (the frames are the arrays' own buffers); otherwise they are written as
+    JSON: nested lists, and base64 for bytes.
+    """
+    attachments: List[Any] = []
+    body = _Encoder(attachments if attach else None, min_bytes).walk(message, 0)
+    return [_encoder.encode(body).encode("utf-8")] + attachments
+
+
+def decode(frames: Sequence[Any]) -> Any:
+    """The message in `frames` (body first), references replaced by numpy arrays that view the
+    frames without copying (read-only). Raises ProtocolError for a body that is not JSON and
+    BadAttachment for references that do not fit."""
+    message = loads(frames[0])
+    if len(frames) == 1:
+        return message
+    buffers = [frame.buffer if hasattr(frame, "buffer") else memoryview(frame) for frame in frames[1:]]
+    used = [False] * len(buffers)
+    message = _resolve(message, buffers, used, 0)
+    if not all(used):
+        unused = [str(i) for i, u in enumerate(used) if not u]
+        raise BadAttachment(f"the message carries attachment frames no reference names ({', '.join(unused)})",
+                            unreferenced=True)
+    return message
+
+
+def _resolve(value: Any, buffers: list, used: list, depth: int) -> Any:
+    if depth > MAX_DEPTH:
+        raise ProtocolError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    if isinstance(value, list):
+        return [_resolve(item, buffers, used, depth + 1) for item in value]
+    if isinstance(value, dict):
+        if "$attachment" in value:
+            return _array(value, buffers, used)
+        return {key: _resolve(item, buffers, used, depth + 1) for key, item in value.items()}
+    return value
+
+
+def _array(reference: dict, buffers: list, used: list) -> np.ndarray:
+    index, type_name = reference.get("$attachment"), reference.get("type")
+    order, shape = reference.get("order", "little"), reference.get("shape")
+    if not isinstance(index, int) or isinstance(index, bool) or index < 0:
+        raise BadAttachment(f"'$attachment' must be a frame index, not {json.dumps(index)}")
+    if index >= len(buffers):
+        raise BadAttachment(f"a reference to attachment {index}, but the message carries {len(buffers)}")
+    if type_name not in DTYPES:
+        raise BadAttachment(f"an attachment of unknown element type {json.dumps(type_name)}")
+    if order not in ("little", "big"):
+        raise BadAttachment(f"an attachment of byte order {json.dumps(order)}, not \"little\" or \"big\"")
+    if not isinstance(shape, list) or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0
+                                              for n in shape):
+        raise BadAttachment(f"an attachment's shape must be a list of sizes, not {json.dumps(shape)}")
+    dtype = DTYPES[type_name].newbyteorder("<" if order == "little" else ">")
+    buffer = buffers[index]
+    count = math.prod(shape)
+    if count * dtype.itemsize != buffer.nbytes:
+        raise BadAttachment(f"an attachment of {buffer.nbytes} bytes, which is not shape {shape} of "
+                            f"{type_name} elements of {dtype.itemsize} bytes")
+    used[index] = True
+    return np.frombuffer(buffer, dtype=dtype, count=count).reshape(shape)

@@ -1,0 +1,217 @@
+"""Fixtures: the real C++ programs (rocbroker, vnir-server, the test object server, roc, roc-gen)
+on free 127.0.0.1 ports, started per test and stopped at teardown.
+
+The C++ build is found in $ROC_BUILD_DIR, else <repo>/build (scripts/test.sh builds it first).
+"""
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "python"))
+
+import roc  # noqa: E402  (after the path above, so the tests use this checkout)
+
+BUILD = Path(os.environ.get("ROC_BUILD_DIR") or REPO / "build")
+PROGRAMS = {
+    "rocbroker": "runtime/apps/rocbroker",
+    "roc": "runtime/apps/roc",
+    "roc-logdump": "runtime/apps/roc-logdump",
+    "roc-gen": "codegen/roc-gen",
+    "vnir-server": "samples/vnir/vnir-server",
+    "vnir-client": "samples/vnir/vnir-client",
+    "roc_test_object_server": "tests/roc_test_object_server",
+}
+START_TIMEOUT = 10.0
+
+
+def program(name: str) -> str:
+    """The path of a built C++ program; fails the test with the build to run when it is missing."""
+    path = BUILD / PROGRAMS.get(name, name)
+    if not path.exists():
+        pytest.fail(f"{path} is not built: run scripts/build.sh (or set ROC_BUILD_DIR)")
+    return str(path)
+
+
+class Process:
+    """A child process whose output is collected, so a failing test can show it."""
+
+    def __init__(self, args: List[str], env: Optional[dict] = None) -> None:
+        self.args = args
+        self.lines: List[str] = []
+        self._changed = threading.Condition()
+        self.popen = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      stdin=subprocess.DEVNULL, text=True, env=env,
+                                      start_new_session=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.popen.stdout:
+            with self._changed:
+                self.lines.append(line.rstrip("\n"))
+                self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    def wait_for(self, pattern: str, timeout: float = START_TIMEOUT) -> re.Match:
+        """The first output line matching `pattern`; fails after `timeout` seconds saying what it
+        waited for."""
+        regex = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                for line in self.lines:
+                    match = regex.search(line)
+                    if match:
+                        return match
+                left = deadline - time.monotonic()
+                if left <= 0 or (self.popen.poll() is not None and not self._reader_alive()):
+                    pytest.fail(f"{Path(self.args[0]).name} printed no line matching {pattern!r} "
+                                f"within {timeout} s; output:\n{self.output}")
+                self._changed.wait(min(left, 0.1))
+
+    def _reader_alive(self) -> bool:
+        return not self.popen.stdout.closed
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 5.0) -> int:
+        if self.popen.poll() is None:
+            self.popen.send_signal(sig)
+            try:
+                self.popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait(5)
+        return self.popen.returncode
+
+    def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+
+class Broker:
+    """A rocbroker on a free 127.0.0.1 port; restart() brings it back on the same port."""
+
+    def __init__(self, extra: Optional[List[str]] = None) -> None:
+        self.extra = extra or []
+        self.port = 0
+        self.process: Optional[Process] = None
+        self.start()
+
+    def start(self) -> None:
+        self.process = Process([program("rocbroker"), "--bind", f"127.0.0.1:{self.port}",
+                                "--heartbeat-ms", "250", "--grace-ms", "1000"] + self.extra)
+        match = self.process.wait_for(r"rocbroker: calls tcp://127\.0\.0\.1:(\d+)")
+        self.port = int(match.group(1))
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    @property
+    def endpoints(self) -> roc.Endpoints:
+        return roc.Endpoints(self.address)
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.stop()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture
+def broker():
+    broker = Broker()
+    yield broker
+    broker.stop()
+
+
+@pytest.fixture
+def make_broker():
+    """Brokers with extra options, e.g. make_broker(["--cert", path])."""
+    brokers: List[Broker] = []
+
+    def make(extra: Optional[List[str]] = None) -> Broker:
+        brokers.append(Broker(extra))
+        return brokers[-1]
+
+    yield make
+    for b in brokers:
+        b.stop()
+
+
+@pytest.fixture
+def spawn():
+    """spawn(args, env=None) → a started Process, stopped at teardown."""
+    processes: List[Process] = []
+
+    def start(args: List[str], env: Optional[dict] = None) -> Process:
+        processes.append(Process(args, env))
+        return processes[-1]
+
+    yield start
+    for p in processes:
+        p.stop()
+
+
+def wait_until(condition: Callable[[], bool], what: str, timeout: float = START_TIMEOUT) -> None:
+    """Polls `condition` until it holds; fails after `timeout` saying what it waited for."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {timeout} s for {what}")
+        time.sleep(0.02)
+
+
+def wait_for_object(broker: Broker, object_id: str, timeout: float = START_TIMEOUT) -> None:
+    """Waits until the broker has a worker for `object_id` (8/MMI mmi.service, over raw zmq)."""
+    import zmq
+
+    ctx = zmq.Context.instance()
+    deadline = time.monotonic() + timeout
+    while True:
+        socket = ctx.socket(zmq.DEALER)
+        socket.linger = 0
+        try:
+            socket.connect(f"tcp://{broker.address}")
+            socket.send_multipart([b"", b"MDPC01", b"mmi.service", object_id.encode()])
+            if socket.poll(1000):
+                if socket.recv_multipart()[-1] == b"200":
+                    return
+        finally:
+            socket.close()
+        if time.monotonic() > deadline:
+            pytest.fail(f"no worker for '{object_id}' registered with the broker within {timeout} s")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def vnir_server(broker, spawn):
+    """The sample camera, published as 'vnir'."""
+    process = spawn([program("vnir-server"), "--broker", broker.address])
+    wait_for_object(broker, "vnir")
+    return process
+
+
+@pytest.fixture
+def object_server(broker, spawn):
+    """object_server(id="device") → the test Device of tests/support (every type of DESIGN §5)."""
+
+    def start(object_id: str = "device", tag: str = "child") -> Process:
+        process = spawn([program("roc_test_object_server"), broker.address, object_id, tag])
+        wait_for_object(broker, object_id)
+        return process
+
+    return start
