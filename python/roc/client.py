@@ -1,9 +1,658 @@
-"""Placeholder until the client lands (issue 11, helper "client"): the names roc/__init__ imports."""
+"""Calling roc objects: `Client`, the typed `ObjectProxy` built from `rpc.describe`, `RemoteMethod`.
+
+    with roc.Client("lab-pc:5555") as client:
+        cam = client["vnir"]
+        cam.open_shutter()
+        frame = cam.frame()              # (768, 1024) uint16 numpy array, sent as an attachment
+        cam.fps = 20.0                   # rpc.set
+
+ZeroMQ sockets are not thread-safe, so one I/O thread owns the DEALER socket to the broker.
+Callers encode their request in their own thread, hand the frames over through a queue (waking
+the I/O thread through a pipe) and wait on a lock with the call's timeout; the I/O thread matches
+replies to calls by JSON-RPC id, since replies may overtake each other (idl/PROTOCOL.md §2.1).
+Any number of threads may call at once through one Client.
+"""
+from __future__ import annotations
+
+import collections
+import inspect
+import itertools
+import logging
+import os
+import threading
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+import zmq
+
+from . import types as idl
+from . import wire
+from .endpoints import Endpoints
+from .errors import (METHOD_NOT_FOUND, NotSupported, ProtocolError, RemoteError, RocError,
+                     SignatureMismatch, Timeout, remote_error)
+
+__all__ = ["Client", "ObjectProxy", "RemoteMethod"]
+
+log = logging.getLogger("roc.client")
+
+_NO_DESCRIBE = object()   # cache marker: the object answered rpc.describe with -32601
 
 
-class Client:  # replaced wholesale by the client module
-    pass
+# --- what a reply means, shared with roc.aio ------------------------------------------------
+
+def result_of(message: Any, object_id: str) -> Any:
+    """The result of a decoded JSON-RPC response; raises the RemoteError it carries, or
+    ProtocolError when it is no response (as the C++ client's check_response)."""
+    if type(message) is not dict:
+        raise ProtocolError(f"object '{object_id}' answered with something that is not a JSON-RPC response")
+    if "result" in message:
+        return message["result"]
+    error = message.get("error")
+    if error is None:
+        raise ProtocolError(f"object '{object_id}' answered with neither a result nor an error")
+    if (type(error) is not dict or type(error.get("code")) is not int
+            or not isinstance(error.get("message"), str)):
+        raise ProtocolError(f"object '{object_id}' answered with a malformed error object")
+    raise remote_error(error["code"], error["message"], error.get("data"))
+
+
+def read_reply(frames: List[Any]) -> Tuple[Optional[int], Any, Optional[Exception]]:
+    """(id, message, problem) of a reply's body and attachment frames. `id` is None when no id
+    can be recovered (the reply is then dropped); `problem` is the ProtocolError of a reply whose
+    id is known but whose attachments do not fit, to be raised in that call alone."""
+    try:
+        message = wire.decode(frames)
+    except wire.BadAttachment as error:
+        try:
+            message = wire.loads(frames[0])
+        except ProtocolError:
+            return None, None, None
+        call_id = message.get("id") if type(message) is dict else None
+        return (call_id if type(call_id) is int else None), None, ProtocolError(
+            f"the reply's attachments cannot be read: {error}")
+    except ProtocolError:
+        return None, None, None
+    call_id = message.get("id") if type(message) is dict else None
+    return (call_id if type(call_id) is int else None), message, None
+
+
+def timeout_error(object_id: str, method: str, timeout: float) -> Timeout:
+    return Timeout(f"no reply from object '{object_id}' to '{method}' within {timeout:g} s; the call "
+                   "may still be running there (raise the timeout: client.call(..., timeout=s) or "
+                   "proxy.with_timeout(s))")
+
+
+def mmi_objects_result(body: bytes) -> List[dict]:
+    if body == b"501":
+        raise NotSupported("the broker does not support mmi.objects (a plain Majordomo broker?)")
+    try:
+        objects = wire.loads(body)
+    except ProtocolError as error:
+        raise ProtocolError(f"mmi.objects answered with something that is not JSON: {error}") from None
+    if not isinstance(objects, list):
+        raise ProtocolError("mmi.objects answered with something that is not a JSON array")
+    return objects
+
+
+# --- the interface an object describes ------------------------------------------------------
+
+class _Param:
+    __slots__ = ("name", "type", "inout", "has_default", "default")
+
+    def __init__(self, spec: Mapping[str, Any]) -> None:
+        self.name: str = spec["name"]
+        self.type = idl.parse(spec["type"])
+        self.inout = bool(spec.get("inout"))
+        self.has_default = "default" in spec
+        self.default = spec.get("default")
+
+
+class MethodSpec:
+    """One method of an IDL document: how to send its arguments and read its result."""
+
+    def __init__(self, spec: Mapping[str, Any], types: Mapping[str, dict]) -> None:
+        self.name: str = spec["name"]
+        self.params = [_Param(p) for p in spec.get("params", [])]
+        self.by_name = {p.name: p for p in self.params}
+        self.returns = idl.parse(spec.get("returns", "json"))
+        self.returns_self = bool(spec.get("returns_self"))
+        self.doc: str = spec.get("doc") or ""
+        self.inout = [p for p in self.params if p.inout]
+        self.types = types
+        self.signature = self._signature()
+
+    def params_of(self, args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+        """The JSON-RPC params for a call, each argument converted by its IDL type (so a list
+        for an `array<uint16>` becomes a uint16 numpy array, which may travel as an attachment).
+        Raises TypeError as Python does for a call that does not fit the parameters."""
+        params = self.params
+        if len(args) > len(params):
+            raise TypeError(f"{self.name}() takes {len(params)} argument{'s' if len(params) != 1 else ''} "
+                            f"but {len(args)} were given")
+        types = self.types
+        if not kwargs:
+            return [idl.to_wire(value, param.type, types) for value, param in zip(args, params)]
+        named = {}
+        for value, param in zip(args, params):
+            named[param.name] = idl.to_wire(value, param.type, types)
+        for key, value in kwargs.items():
+            param = self.by_name.get(key)
+            if param is None:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{key}' "
+                                f"(parameters: {', '.join(p.name for p in params) or 'none'})")
+            if key in named:
+                raise TypeError(f"{self.name}() got multiple values for argument '{key}'")
+            named[key] = idl.to_wire(value, param.type, types)
+        return named
+
+    def result_of(self, result: Any, proxy: Any) -> Any:
+        """The Python form of the wire result: the proxy itself for a builder, a dict
+        {"return", <in/out name>...} for a method with in/out parameters, else the value."""
+        if self.returns_self:
+            return proxy
+        if self.inout and type(result) is dict:
+            out = {"return": idl.from_wire(result.get("return"), self.returns, self.types)}
+            for param in self.inout:
+                if param.name in result:
+                    out[param.name] = idl.from_wire(result[param.name], param.type, self.types)
+            return out
+        return idl.from_wire(result, self.returns, self.types)
+
+    def _signature(self) -> Optional[inspect.Signature]:
+        # Defaults only on a trailing run, as in C++: a trailing optional<T> without one gets None
+        # (the worker reads a left-out trailing optional as empty).
+        defaults: List[Any] = [inspect.Parameter.empty] * len(self.params)
+        for index in range(len(self.params) - 1, -1, -1):
+            param = self.params[index]
+            if param.inout:
+                break
+            if param.has_default:
+                defaults[index] = idl.from_wire(param.default, param.type, self.types)
+            elif param.type.kind == "optional":
+                defaults[index] = None
+            else:
+                break
+        if self.inout:
+            returns = "{" + ", ".join([f"return: {self.returns}"] + [f"{p.name}: {p.type}" for p in self.inout]) + "}"
+        else:
+            returns = "self" if self.returns_self else str(self.returns)
+        try:
+            return inspect.Signature(
+                [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=default,
+                                   annotation=("inout " if p.inout else "") + str(p.type))
+                 for p, default in zip(self.params, defaults)],
+                return_annotation=returns)
+        except ValueError:   # a parameter name Python cannot spell (a keyword): no signature
+            return None
+
+    def docstring(self, object_id: str) -> str:
+        head = f"{self.name}{self.signature if self.signature else '(...)'}"
+        lines = [head, "", self.doc or f"A method of the remote object '{object_id}'."]
+        if self.inout:
+            lines += ["", "In/out parameters (" + ", ".join(p.name for p in self.inout) + "): the result is a dict "
+                      "{'return': <return value>, " + ", ".join(f"'{p.name}': <its value after the call>"
+                                                                 for p in self.inout) + "}."]
+        if self.returns_self:
+            lines += ["", "A builder: returns the proxy itself, so calls chain as on the device."]
+        return "\n".join(lines)
+
+
+class Interface:
+    """An object's `rpc.describe` document, read once: its methods, properties and types."""
+
+    def __init__(self, document: Mapping[str, Any]) -> None:
+        self.document = document
+        objects = document.get("objects") or [{}]
+        obj = objects[0]
+        self.name: str = obj.get("name", "")
+        self.signature: Optional[str] = obj.get("signature")
+        self.doc: str = obj.get("doc") or ""
+        self.types = idl.types_by_name(document)
+        self.methods = {m["name"]: MethodSpec(m, self.types) for m in obj.get("methods", [])}
+        self.properties = {p["name"]: p for p in obj.get("properties", [])}
+        self.property_types = {name: idl.parse(p["type"]) for name, p in self.properties.items()}
+
+    def members(self) -> str:
+        return (f"methods: {', '.join(sorted(self.methods)) or 'none'}; "
+                f"properties: {', '.join(sorted(self.properties)) or 'none'}")
+
+
+def check_signature(object_id: str, interface: Optional[Interface], served: Optional[str],
+                    expected: str) -> None:
+    if served is None:
+        raise SignatureMismatch(
+            -32004, f"object '{object_id}' does not state its interface's signature (no rpc.describe "
+            f"or rpc.signature), so it cannot be checked against '{expected}'")
+    if served != expected:
+        name = f" ({interface.name})" if interface and interface.name else ""
+        raise SignatureMismatch(
+            -32004, f"object '{object_id}'{name} has interface signature '{served}', but this proxy "
+            f"expects '{expected}': the object was built from another version of its interface")
+
+
+# --- the sync client ------------------------------------------------------------------------
+
+class _Call:
+    """A call waiting for its reply: the I/O thread fills it and releases the lock."""
+
+    __slots__ = ("lock", "message", "error", "object_id", "method")
+
+    def __init__(self, object_id: str, method: str) -> None:
+        self.lock = threading.Lock()
+        self.lock.acquire()
+        self.message: Any = None
+        self.error: Optional[Exception] = None
+        self.object_id = object_id
+        self.method = method
+
+
+class Client:
+    """A connection to a roc broker, shared by any number of threads.
+
+    `endpoints` is an Endpoints, an address (`host`, `host:port`, `tcp://…`, `ipc://…`) or None
+    ($ROC_BROKER, else localhost:5555; $ROC_CERT / $ROC_BROKER_CERT turn on CURVE). `timeout` is
+    the default time a call waits for its reply, in seconds. Arrays and bytes of at least
+    `attachment_min_bytes` travel as binary attachments instead of JSON.
+    """
+
+    def __init__(self, endpoints: Union[Endpoints, str, None] = None, timeout: float = 2.0, *,
+                 ctx: Optional[zmq.Context] = None, attachment_min_bytes: int = 1024) -> None:
+        self.endpoints = Endpoints.of(endpoints)
+        self.timeout = float(timeout)
+        self.attachment_min_bytes = int(attachment_min_bytes)
+        self.dropped = 0            # replies dropped because no call could be found for them
+        self._ctx = ctx or zmq.Context.instance()
+        self._ids = itertools.count(1)
+        self._pending: Dict[int, _Call] = {}
+        self._mmi: Dict[bytes, collections.deque] = {}
+        self._outbox: collections.deque = collections.deque()
+        self._wake_pending = False
+        self._closed = False
+        self._interfaces: Dict[str, Any] = {}
+        self._interfaces_lock = threading.Lock()
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
+        self._socket = self.endpoints.socket(self._ctx, zmq.DEALER)
+        self._socket.connect(self.endpoints.calls)
+        self._thread = threading.Thread(target=self._run, name=f"roc-client {self.endpoints.address}",
+                                        daemon=True)
+        self._thread.start()
+
+    # -- public API ------------------------------------------------------------------------
+
+    def __getitem__(self, object_id: str) -> "ObjectProxy":
+        return ObjectProxy(self, object_id)
+
+    def get(self, object_id: str, signature: Optional[str] = None,
+            timeout: Optional[float] = None) -> "ObjectProxy":
+        """A proxy for `object_id`. With `signature` (16 hex digits, from `roc describe` or a
+        generated proxy) the object's interface is checked now, raising SignatureMismatch naming
+        the object when it differs."""
+        proxy = ObjectProxy(self, object_id, timeout)
+        if signature is not None:
+            interface = proxy._interface()
+            served = interface.signature if interface else None
+            if served is None:
+                try:
+                    served = self.call(object_id, "rpc.signature", timeout=timeout)
+                except RemoteError as error:
+                    if error.code != METHOD_NOT_FOUND:
+                        raise
+            check_signature(object_id, interface, served, signature)
+        return proxy
+
+    def call(self, object_id: str, method: str, *args: Any, timeout: Optional[float] = None,
+             **kwargs: Any) -> Any:
+        """Calls `method` on `object_id` with positional or keyword params (not both), untyped:
+        the result as the wire gives it (JSON values; numpy arrays for attachments)."""
+        if args and kwargs:
+            raise TypeError("give a call's arguments by position or by name, not both")
+        return self._call(object_id, method, kwargs if kwargs else (list(args) if args else None),
+                          self.timeout if timeout is None else timeout)
+
+    def notify(self, object_id: str, method: str, *args: Any, **kwargs: Any) -> None:
+        """A one-way call: sent, not waited for; its result and errors are never seen."""
+        if args and kwargs:
+            raise TypeError("give a call's arguments by position or by name, not both")
+        self._notify(object_id, method, kwargs if kwargs else (list(args) if args else None), self.timeout)
+
+    def objects(self) -> List[dict]:
+        """The objects registered with the broker: [{"id": "vnir", "workers": 1}, ...] (mmi.objects).
+        Raises NotSupported from a broker without the service."""
+        return mmi_objects_result(self._mmi_request(b"mmi.objects", b"", self.timeout))
+
+    def close(self) -> None:
+        """Stops the I/O thread and closes the socket; calls still waiting fail with RocError."""
+        if self._closed:
+            return
+        self._closed = True
+        self._wake()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(5.0)
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001 (interpreter shutdown)
+            pass
+
+    def __repr__(self) -> str:
+        return f"roc.Client({self.endpoints!r}{', closed' if self._closed else ''})"
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def _call(self, object_id: str, method: str, params: Any, timeout: float) -> Any:
+        """Sends one request and waits for its result (raising the error it carries)."""
+        if self._closed:
+            raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
+        call_id = next(self._ids)
+        message = {"jsonrpc": "2.0", "id": call_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        frames = wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)
+        call = _Call(object_id, method)
+        self._pending[call_id] = call
+        self._outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
+                                             wire.call_header(timeout, True)] + frames))
+        if not self._wake_pending:
+            self._wake()
+        if not call.lock.acquire(timeout=max(timeout, 0.0)):
+            if self._pending.pop(call_id, None) is not None:
+                raise timeout_error(object_id, method, timeout)
+            call.lock.acquire()   # the reply came as the wait ended: the I/O thread is filling it in
+        if call.error is not None:
+            raise call.error
+        return result_of(call.message, object_id)
+
+    def _notify(self, object_id: str, method: str, params: Any, timeout: float) -> None:
+        if self._closed:
+            raise RocError(f"the client is closed: cannot notify '{method}' on object '{object_id}'")
+        message = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        # Copied: the caller may change its arrays as soon as this returns, before the I/O thread
+        # has sent them.
+        frames = [bytes(f) if not isinstance(f, bytes) else f
+                  for f in wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)]
+        self._outbox.append((None, None, [b"", wire.MDPC, object_id.encode(),
+                                          wire.call_header(timeout, True)] + frames))
+        self._wake()
+
+    def _mmi_request(self, service: bytes, body: bytes, timeout: float) -> bytes:
+        if self._closed:
+            raise RocError(f"the client is closed: cannot ask the broker {service.decode()}")
+        call = _Call(service.decode(), service.decode())
+        self._outbox.append((None, (service, call), [b"", wire.MDPC, service, body]))
+        self._wake()
+        if not call.lock.acquire(timeout=timeout):
+            call.error = Timeout(f"the broker did not answer {service.decode()} within {timeout:g} s")
+            raise call.error
+        if call.error is not None:
+            raise call.error
+        return call.message
+
+    def _wake(self) -> None:
+        self._wake_pending = True
+        try:
+            os.write(self._wake_write, b"\0")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full (the I/O thread will look) or closed (the client is)
+
+    # -- the I/O thread --------------------------------------------------------------------
+
+    def _run(self) -> None:
+        socket, pending, outbox = self._socket, self._pending, self._outbox
+        poller = zmq.Poller()
+        poller.register(socket, zmq.POLLIN)
+        poller.register(self._wake_read, zmq.POLLIN)
+        backlog: collections.deque = collections.deque()   # requests the socket would not take yet
+        try:
+            while not self._closed:
+                events = dict(poller.poll(100 if backlog else None))
+                if self._wake_read in events:
+                    self._wake_pending = False
+                    try:
+                        os.read(self._wake_read, 65536)
+                    except BlockingIOError:
+                        pass
+                while outbox:
+                    backlog.append(outbox.popleft())
+                while backlog:
+                    call_id, mmi, frames = backlog[0]
+                    if (call_id is not None and call_id not in pending) or (mmi and mmi[1].error):
+                        backlog.popleft()   # its caller gave up: never send a call nobody waits for
+                        continue
+                    try:
+                        socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+                    except zmq.Again:
+                        break
+                    backlog.popleft()
+                    if mmi:
+                        self._mmi.setdefault(mmi[0], collections.deque()).append(mmi[1])
+                if socket in events:
+                    while True:
+                        try:
+                            frames = socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
+                        except zmq.Again:
+                            break
+                        self._reply(frames, pending)
+        except Exception:  # noqa: BLE001 (the thread must fail the waiting calls, not vanish)
+            log.exception("roc client: the I/O thread failed")
+        finally:
+            self._closed = True
+            failure = "the client was closed while the call was waiting for its reply"
+            for call_id in list(pending):
+                call = pending.pop(call_id, None)
+                if call is not None:
+                    call.error = RocError(f"{failure} (object '{call.object_id}', method '{call.method}')")
+                    call.lock.release()
+            for waiting in self._mmi.values():
+                for call in waiting:
+                    call.error = RocError(f"{failure} ({call.method})")
+                    call.lock.release()
+            for _, mmi, _ in list(backlog) + list(outbox):
+                if mmi and mmi[1].error is None:
+                    mmi[1].error = RocError(f"{failure} ({mmi[1].method})")
+                    mmi[1].lock.release()
+            socket.close(linger=0)
+            os.close(self._wake_read)
+            os.close(self._wake_write)
+
+    def _reply(self, frames: List[zmq.Frame], pending: Dict[int, _Call]) -> None:
+        if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
+            self._drop("not a 7/MDP client reply")
+            return
+        service = frames[2].bytes
+        if service.startswith(b"mmi."):
+            waiting = self._mmi.get(service)
+            if waiting:
+                call = waiting.popleft()
+                call.message = frames[3].bytes
+                call.lock.release()
+            else:
+                self._drop(f"an answer from {service.decode(errors='replace')} nobody asked for")
+            return
+        body = frames[3:]
+        if len(body[0]) == 0:
+            return   # the acknowledgement of a notification
+        call_id, message, problem = read_reply(body)
+        call = pending.pop(call_id, None) if call_id is not None else None
+        if call is None:
+            if call_id is None:
+                self._drop("a reply whose id cannot be read")
+            return   # a reply to a call that timed out
+        call.message = message
+        call.error = problem
+        call.lock.release()
+
+    def _drop(self, why: str) -> None:
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % 1000 == 0:
+            log.warning("roc client: dropped %s (%d dropped so far)", why, self.dropped)
+
+    # -- interfaces (rpc.describe), cached per object id ------------------------------------
+
+    def interface(self, object_id: str, timeout: Optional[float] = None) -> Optional[Interface]:
+        """The object's interface from `rpc.describe`, fetched once; None for an object that has
+        no rpc.describe (a third-party worker): its proxy makes untyped calls."""
+        cached = self._interfaces.get(object_id)
+        if cached is None:
+            with self._interfaces_lock:
+                cached = self._interfaces.get(object_id)
+                if cached is None:
+                    try:
+                        document = self._call(object_id, "rpc.describe", None,
+                                              self.timeout if timeout is None else timeout)
+                        cached = Interface(document) if isinstance(document, dict) else _NO_DESCRIBE
+                    except RemoteError as error:
+                        if error.code != METHOD_NOT_FOUND:
+                            raise
+                        cached = _NO_DESCRIBE
+                    self._interfaces[object_id] = cached
+        return None if cached is _NO_DESCRIBE else cached
+
+    def forget(self, object_id: Optional[str] = None) -> None:
+        """Drops the cached interface of `object_id` (all when None), e.g. after a server upgrade."""
+        with self._interfaces_lock:
+            if object_id is None:
+                self._interfaces.clear()
+            else:
+                self._interfaces.pop(object_id, None)
+
+
+# --- proxies --------------------------------------------------------------------------------
+
+_OWN = ("describe", "with_timeout")
 
 
 class ObjectProxy:
-    pass
+    """A remote object: its methods and properties as attributes, typed by its `rpc.describe`.
+
+    `cam.grab(100)` calls; `cam.fps` reads and `cam.fps = 20.0` writes a property; `dir(cam)`
+    and `help(cam.grab)` show the interface. The proxy's own names (`describe`, `with_timeout`)
+    shadow remote members of the same name; call those with `client.call(id, name, ...)`.
+    """
+
+    def __init__(self, client: Client, object_id: str, timeout: Optional[float] = None) -> None:
+        object.__setattr__(self, "_client", client)
+        object.__setattr__(self, "_id", object_id)
+        object.__setattr__(self, "_timeout", client.timeout if timeout is None else float(timeout))
+        object.__setattr__(self, "_methods", {})
+
+    def _interface(self) -> Optional[Interface]:
+        return self._client.interface(self._id, self._timeout)
+
+    def describe(self) -> dict:
+        """The object's interface as an IDL document (idl/README.md); {} when it has none."""
+        interface = self._interface()
+        return dict(interface.document) if interface else {}
+
+    def with_timeout(self, timeout: float) -> "ObjectProxy":
+        """The same object, with calls that wait up to `timeout` seconds."""
+        return ObjectProxy(self._client, self._id, timeout)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):   # Python's and IPython's probes (_repr_html_, __wrapped__…)
+            raise AttributeError(name)
+        method = self._methods.get(name)
+        if method is not None:
+            return method
+        interface = self._interface()
+        if interface is None:
+            method = RemoteMethod(self, name, None)
+        elif name in interface.methods:
+            method = RemoteMethod(self, name, interface.methods[name])
+        elif name in interface.properties:
+            value = self._client._call(self._id, "rpc.get", {"name": name}, self._timeout)
+            return idl.from_wire(value, interface.property_types[name], interface.types)
+        else:
+            raise AttributeError(f"object '{self._id}'{_named(interface)} has no member '{name}' "
+                                 f"({interface.members()})")
+        self._methods[name] = method
+        return method
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+            return
+        interface = self._interface()
+        if interface is not None:
+            if name in interface.methods:
+                raise AttributeError(f"'{name}' is a method of object '{self._id}', not a property")
+            if name not in interface.properties:
+                raise AttributeError(f"object '{self._id}'{_named(interface)} has no property '{name}' "
+                                     f"({interface.members()})")
+            value = idl.to_wire(value, interface.property_types[name], interface.types)
+        # A read-only property is the worker's to refuse (-32003), as it says why.
+        self._client._call(self._id, "rpc.set", {"name": name, "value": value}, self._timeout)
+
+    def __dir__(self) -> Iterable[str]:
+        try:
+            interface = self._interface()
+        except RocError:
+            interface = None
+        names = list(_OWN)
+        if interface is not None:
+            names += list(interface.methods) + list(interface.properties)
+        return sorted(set(names))
+
+    def __repr__(self) -> str:
+        cached = self._client._interfaces.get(self._id)
+        name = f" ({cached.name})" if isinstance(cached, Interface) and cached.name else ""
+        return f"<roc proxy '{self._id}'{name} via {self._client.endpoints.address}>"
+
+
+def _named(interface: Optional[Interface]) -> str:
+    return f" ({interface.name})" if interface is not None and interface.name else ""
+
+
+class RemoteMethod:
+    """A method of a remote object: call it, or `.notify(...)` it one-way. Typed methods convert
+    their arguments and result by the IDL and carry the IDL's `__signature__` and doc."""
+
+    def __init__(self, proxy: ObjectProxy, name: str, spec: Optional[MethodSpec]) -> None:
+        self._proxy = proxy
+        self._spec = spec
+        self.__name__ = self.__qualname__ = name
+        if spec is not None:
+            self.__doc__ = spec.docstring(proxy._id)
+            if spec.signature is not None:
+                self.__signature__ = spec.signature
+        else:
+            self.__doc__ = f"{name}(...): a method of the remote object '{proxy._id}' (untyped)."
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        proxy, spec = self._proxy, self._spec
+        if spec is None:
+            if args and kwargs:
+                raise TypeError("give a call's arguments by position or by name, not both")
+            params = kwargs if kwargs else (list(args) if args else None)
+            return proxy._client._call(proxy._id, self.__name__, params, proxy._timeout)
+        params = spec.params_of(args, kwargs)
+        result = proxy._client._call(proxy._id, self.__name__, params if params else None, proxy._timeout)
+        return spec.result_of(result, proxy)
+
+    def notify(self, *args: Any, **kwargs: Any) -> None:
+        """Calls the method one-way: nothing is waited for, no result and no error comes back."""
+        proxy, spec = self._proxy, self._spec
+        if spec is None:
+            if args and kwargs:
+                raise TypeError("give a call's arguments by position or by name, not both")
+            params = kwargs if kwargs else (list(args) if args else None)
+        else:
+            params = spec.params_of(args, kwargs) or None
+        proxy._client._notify(proxy._id, self.__name__, params, proxy._timeout)
+
+    # A descriptor, so that pydoc and IPython treat it as a routine (help() shows its signature).
+    def __get__(self, instance: Any, owner: Any = None) -> "RemoteMethod":
+        return self
+
+    def __repr__(self) -> str:
+        sig = self._spec.signature if self._spec is not None and self._spec.signature else "(...)"
+        return f"<remote method {self._proxy._id}.{self.__name__}{sig}>"
