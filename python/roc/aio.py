@@ -1,5 +1,414 @@
-"""Placeholder until the asyncio client lands (issue 11, helper "client")."""
+"""Calling roc objects from asyncio: `roc.aio.Client`.
+
+    async with roc.aio.Client("lab-pc") as c:
+        cam = c["vnir"]
+        lines = await cam.grab(100)               # typed by the object's rpc.describe
+        fps = await cam.get("fps")
+        await cam.set("fps", 20.0)
+        results = await asyncio.gather(*(cam.temperature() for _ in range(64)))
+
+One DEALER socket per client, owned by the event loop it was first used in; one reader task
+matches replies to calls by JSON-RPC id, so any number of calls may be in flight at once.
+Everything else (how arguments and results are typed, errors) is as in roc.Client.
+"""
+from __future__ import annotations
+
+import asyncio
+import collections
+import itertools
+import logging
+from typing import Any, Dict, Iterable, List, Optional, Union
+
+import zmq
+import zmq.asyncio
+
+from . import types as idl
+from . import wire
+from .client import (Interface, MethodSpec, check_signature, encode_request, mmi_objects_result, read_reply,
+                     recv_frames,
+                     result_of, send_frames, timeout_error)
+from .endpoints import Endpoints
+from .errors import METHOD_NOT_FOUND, RemoteError, RocError, Timeout
+
+__all__ = ["Client", "ObjectProxy", "RemoteMethod"]
+
+log = logging.getLogger("roc.aio")
+
+_EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)
 
 
 class Client:
-    pass
+    """An asyncio connection to a roc broker; the constructor is roc.Client's. Use it as
+    `async with`, or call `await close()`. One client serves one event loop."""
+
+    def __init__(self, endpoints: Union[Endpoints, str, None] = None, timeout: float = 2.0, *,
+                 ctx: Optional[zmq.Context] = None, attachment_min_bytes: int = 1024) -> None:
+        self.endpoints = Endpoints.of(endpoints)
+        self.timeout = float(timeout)
+        self.attachment_min_bytes = int(attachment_min_bytes)
+        self.dropped = 0
+        # A plain zmq socket read through loop.add_reader: pyzmq's zmq.asyncio sockets cost several
+        # times more per message, which is what limits calls/s with many in flight.
+        if ctx is None:
+            ctx = zmq.Context.instance()
+        self._ctx = ctx if not isinstance(ctx, zmq.asyncio.Context) else zmq.Context.shadow(ctx.underlying)
+        self._ids = itertools.count(1)
+        self._pending: Dict[int, tuple] = {}
+        self._mmi: Dict[bytes, collections.deque] = {}
+        self._interfaces: Dict[str, "asyncio.Future"] = {}
+        self._socket: Optional[zmq.Socket] = None
+        self._fd: Optional[int] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._closed = False
+
+    # -- public API ------------------------------------------------------------------------
+
+    async def __aenter__(self) -> "Client":
+        self._start()
+        return self
+
+    async def __aexit__(self, *exc: Any) -> None:
+        await self.close()
+
+    def __getitem__(self, object_id: str) -> "ObjectProxy":
+        return ObjectProxy(self, object_id)
+
+    async def get(self, object_id: str, signature: Optional[str] = None,
+                  timeout: Optional[float] = None) -> "ObjectProxy":
+        """A proxy for `object_id`; with `signature`, the interface is checked now (SignatureMismatch)."""
+        proxy = ObjectProxy(self, object_id, timeout)
+        if signature is not None:
+            interface = await self.interface(object_id, timeout)
+            served = interface.signature if interface else None
+            if served is None:
+                try:
+                    served = await self.call(object_id, "rpc.signature", timeout=timeout)
+                except RemoteError as error:
+                    if error.code != METHOD_NOT_FOUND:
+                        raise
+            check_signature(object_id, interface, served, signature)
+        return proxy
+
+    async def call(self, object_id: str, method: str, *args: Any, timeout: Optional[float] = None,
+                   **kwargs: Any) -> Any:
+        """Calls `method` untyped, params by position or by name (not both)."""
+        if args and kwargs:
+            raise TypeError("give a call's arguments by position or by name, not both")
+        return await self._call(object_id, method, kwargs if kwargs else (list(args) if args else None),
+                                self.timeout if timeout is None else timeout)
+
+    async def notify(self, object_id: str, method: str, *args: Any, **kwargs: Any) -> None:
+        """A one-way call: sent, never answered."""
+        if args and kwargs:
+            raise TypeError("give a call's arguments by position or by name, not both")
+        await self._notify(object_id, method, kwargs if kwargs else (list(args) if args else None), self.timeout)
+
+    async def objects(self) -> List[dict]:
+        """[{"id", "workers"}, ...] from mmi.objects; NotSupported from a broker without it."""
+        self._start()
+        future = self._loop.create_future()
+        self._mmi.setdefault(b"mmi.objects", collections.deque()).append(future)
+        await self._send([b"", wire.MDPC, b"mmi.objects", b""], future, copy=True)
+        try:
+            body = await asyncio.wait_for(asyncio.shield(future), self.timeout)
+        except asyncio.TimeoutError:
+            raise Timeout(f"the broker did not answer mmi.objects within {self.timeout:g} s") from None
+        return mmi_objects_result(body)
+
+    async def close(self) -> None:
+        """Closes the socket; calls still waiting fail with RocError."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._fd is not None:
+            self._loop.remove_reader(self._fd)
+        self._fail_all("the client was closed while the call was waiting for its reply")
+        if self._socket is not None:
+            self._socket.close(linger=0)
+
+    async def interface(self, object_id: str, timeout: Optional[float] = None) -> Optional[Interface]:
+        """The object's interface from rpc.describe, fetched once (None: no rpc.describe)."""
+        cached = self._interfaces.get(object_id)
+        if cached is None:
+            cached = self._interfaces[object_id] = asyncio.ensure_future(self._describe(object_id, timeout))
+        try:
+            return await asyncio.shield(cached)
+        except BaseException:
+            if cached.done() and self._interfaces.get(object_id) is cached:
+                del self._interfaces[object_id]   # fetch again next time
+            raise
+
+    def cached_interface(self, object_id: str) -> Optional[Interface]:
+        cached = self._interfaces.get(object_id)
+        if cached is not None and cached.done() and not cached.cancelled() and cached.exception() is None:
+            return cached.result()
+        return None
+
+    def forget(self, object_id: Optional[str] = None) -> None:
+        if object_id is None:
+            self._interfaces.clear()
+        else:
+            self._interfaces.pop(object_id, None)
+
+    def __repr__(self) -> str:
+        return f"roc.aio.Client({self.endpoints!r}{', closed' if self._closed else ''})"
+
+    # -- calls -----------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        if self._closed:
+            raise RocError("the client is closed")
+        if self._socket is None:
+            self._loop = asyncio.get_running_loop()
+            self._socket = self.endpoints.socket(self._ctx, zmq.DEALER)
+            self._socket.connect(self.endpoints.calls)
+            self._fd = self._socket.getsockopt(zmq.FD)
+            self._loop.add_reader(self._fd, self._readable)
+
+    async def _describe(self, object_id: str, timeout: Optional[float]) -> Optional[Interface]:
+        try:
+            document = await self._call(object_id, "rpc.describe", None,
+                                        self.timeout if timeout is None else timeout)
+        except RemoteError as error:
+            if error.code != METHOD_NOT_FOUND:
+                raise
+            return None
+        return Interface(document) if isinstance(document, dict) else None
+
+    async def _call(self, object_id: str, method: str, params: Any, timeout: float) -> Any:
+        if self._socket is None or self._closed:
+            self._start()
+        call_id = next(self._ids)
+        message = {"jsonrpc": "2.0", "id": call_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        frames = encode_request(message, self.attachment_min_bytes)
+        loop = self._loop
+        future = loop.create_future()
+        self._pending[call_id] = (future, object_id, method)
+        timer = loop.call_later(max(timeout, 0.0), self._expire, call_id, timeout)
+        try:
+            await self._send([b"", wire.MDPC, object_id.encode(), wire.call_header(timeout, True)] + frames,
+                             future, copy=False)
+            message = await future
+        finally:
+            timer.cancel()
+            self._pending.pop(call_id, None)
+        return result_of(message, object_id)
+
+    async def _notify(self, object_id: str, method: str, params: Any, timeout: float) -> None:
+        self._start()
+        message = {"jsonrpc": "2.0", "method": method}
+        if params is not None:
+            message["params"] = params
+        frames = wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)
+        # Copied: the caller may change its arrays once this returns, before libzmq sent them.
+        deadline = self._loop.create_future()
+        timer = self._loop.call_later(max(timeout, 0.0), deadline.set_result, None)
+        try:
+            await self._send([b"", wire.MDPC, object_id.encode(), wire.call_header(timeout, True)] + frames,
+                             deadline, copy=True)
+        finally:
+            timer.cancel()
+
+    def _expire(self, call_id: int, timeout: float) -> None:
+        entry = self._pending.pop(call_id, None)
+        if entry is not None and not entry[0].done():
+            entry[0].set_exception(timeout_error(entry[1], entry[2], timeout))
+
+    async def _send(self, frames: List[Any], until: "asyncio.Future", copy: bool) -> None:
+        """Sends at once when the socket takes it (always, unless its queue to the broker is
+        full); else retries until `until` is done (the call timed out)."""
+        socket = self._socket
+        delay = 0.0005
+        while True:
+            try:
+                send_frames(socket, frames, copy)
+                break
+            except zmq.Again:
+                if until.done():
+                    return
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        # The socket's fd signals edges, and a send may take one a reply brought: look now.
+        if socket.getsockopt(_EVENTS) & _POLLIN:
+            self._loop.call_soon(self._readable)
+
+    def _readable(self) -> None:
+        socket, pending = self._socket, self._pending
+        if socket is None or self._closed:
+            return
+        try:
+            while socket.getsockopt(_EVENTS) & _POLLIN:
+                while True:
+                    try:
+                        frames = recv_frames(socket)
+                    except zmq.Again:
+                        break
+                    self._reply(frames, pending)
+        except Exception as error:  # noqa: BLE001 (waiting calls must hear of it)
+            log.exception("roc.aio client: reading replies failed")
+            self._fail_all(f"the client's reader failed ({error})")
+
+    def _reply(self, frames: List[Any], pending: Dict[int, tuple]) -> None:
+        if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
+            self._drop("not a 7/MDP client reply")
+            return
+        service = frames[2].bytes
+        if service.startswith(b"mmi."):
+            waiting = self._mmi.get(service)
+            if waiting:
+                future = waiting.popleft()
+                if not future.done():
+                    future.set_result(frames[3].bytes)
+            else:
+                self._drop(f"an answer from {service.decode(errors='replace')} nobody asked for")
+            return
+        body = frames[3:]
+        if len(body[0]) == 0:
+            return   # a notification's acknowledgement
+        call_id, message, problem = read_reply(body)
+        entry = pending.pop(call_id, None) if call_id is not None else None
+        if entry is None:
+            if call_id is None:
+                self._drop("a reply whose id cannot be read")
+            return
+        future = entry[0]
+        if future.done():
+            return
+        if problem is not None:
+            future.set_exception(problem)
+        else:
+            future.set_result(message)
+
+    def _fail_all(self, why: str) -> None:
+        for call_id in list(self._pending):
+            future, object_id, method = self._pending.pop(call_id)
+            if not future.done():
+                future.set_exception(RocError(f"{why} (object '{object_id}', method '{method}')"))
+        for waiting in self._mmi.values():
+            while waiting:
+                future = waiting.popleft()
+                if not future.done():
+                    future.set_exception(RocError(why))
+
+    def _drop(self, why: str) -> None:
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % 1000 == 0:
+            log.warning("roc.aio client: dropped %s (%d dropped so far)", why, self.dropped)
+
+
+class ObjectProxy:
+    """A remote object for asyncio: `await cam.grab(100)`, `await cam.get("fps")`,
+    `await cam.set("fps", 20.0)`, `await cam.describe()`. `dir(cam)` lists the members once the
+    interface has been fetched (by any call, or `await cam.describe()`)."""
+
+    def __init__(self, client: Client, object_id: str, timeout: Optional[float] = None) -> None:
+        self._client = client
+        self._id = object_id
+        self._timeout = client.timeout if timeout is None else float(timeout)
+        self._methods: Dict[str, RemoteMethod] = {}
+
+    async def describe(self) -> dict:
+        """The object's IDL document; {} when it does not describe itself."""
+        interface = await self._client.interface(self._id, self._timeout)
+        return dict(interface.document) if interface else {}
+
+    async def get(self, name: str) -> Any:
+        """Reads a property (rpc.get), typed by the IDL."""
+        value = await self._client._call(self._id, "rpc.get", {"name": name}, self._timeout)
+        interface = await self._client.interface(self._id, self._timeout)
+        if interface is not None and name in interface.property_types:
+            return idl.from_wire(value, interface.property_types[name], interface.types)
+        return value
+
+    async def set(self, name: str, value: Any) -> None:
+        """Writes a property (rpc.set); a read-only one fails with RemoteError -32003."""
+        interface = await self._client.interface(self._id, self._timeout)
+        if interface is not None and name in interface.property_types:
+            value = idl.to_wire(value, interface.property_types[name], interface.types)
+        await self._client._call(self._id, "rpc.set", {"name": name, "value": value}, self._timeout)
+
+    def with_timeout(self, timeout: float) -> "ObjectProxy":
+        return ObjectProxy(self._client, self._id, timeout)
+
+    def __getattr__(self, name: str) -> "RemoteMethod":
+        if name.startswith("_"):
+            raise AttributeError(name)
+        method = self._methods.get(name)
+        if method is None:
+            interface = self._client.cached_interface(self._id)
+            if interface is not None and name not in interface.methods:
+                raise AttributeError(f"object '{self._id}' ({interface.name}) has no method '{name}' "
+                                     f"({interface.members()}; properties: await proxy.get(name))")
+            method = RemoteMethod(self, name)
+            if interface is not None:   # keep only methods that carry their doc and signature
+                self._methods[name] = method
+        return method
+
+    def __dir__(self) -> Iterable[str]:
+        names = ["describe", "get", "set", "with_timeout"]
+        interface = self._client.cached_interface(self._id)
+        if interface is not None:
+            names += list(interface.methods)
+        return sorted(set(names))
+
+    def __repr__(self) -> str:
+        return f"<roc.aio proxy '{self._id}' via {self._client.endpoints.address}>"
+
+
+class RemoteMethod:
+    """A method of a remote object; calling it gives a coroutine. `.notify(...)` is one-way."""
+
+    def __init__(self, proxy: ObjectProxy, name: str) -> None:
+        self._proxy = proxy
+        self.__name__ = self.__qualname__ = name
+        interface = proxy._client.cached_interface(proxy._id)
+        spec = interface.methods.get(name) if interface is not None else None
+        if spec is not None:
+            self.__doc__ = spec.docstring(proxy._id)
+            if spec.signature is not None:
+                self.__signature__ = spec.signature
+
+    async def _spec(self) -> Optional[MethodSpec]:
+        proxy = self._proxy
+        interface = proxy._client.cached_interface(proxy._id)
+        if interface is None:
+            interface = await proxy._client.interface(proxy._id, proxy._timeout)
+        if interface is None:
+            return None
+        spec = interface.methods.get(self.__name__)
+        if spec is None:
+            raise AttributeError(f"object '{proxy._id}' ({interface.name}) has no method '{self.__name__}' "
+                                 f"({interface.members()})")
+        return spec
+
+    async def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        proxy = self._proxy
+        spec = await self._spec()
+        if spec is None:
+            if args and kwargs:
+                raise TypeError("give a call's arguments by position or by name, not both")
+            params = kwargs if kwargs else (list(args) if args else None)
+            return await proxy._client._call(proxy._id, self.__name__, params, proxy._timeout)
+        params = spec.params_of(args, kwargs)
+        result = await proxy._client._call(proxy._id, self.__name__, params if params else None,
+                                           proxy._timeout)
+        return spec.result_of(result, proxy)
+
+    async def notify(self, *args: Any, **kwargs: Any) -> None:
+        proxy = self._proxy
+        spec = await self._spec()
+        if spec is None:
+            if args and kwargs:
+                raise TypeError("give a call's arguments by position or by name, not both")
+            params = kwargs if kwargs else (list(args) if args else None)
+        else:
+            params = spec.params_of(args, kwargs) or None
+        await proxy._client._notify(proxy._id, self.__name__, params, proxy._timeout)
+
+    def __get__(self, instance: Any, owner: Any = None) -> "RemoteMethod":
+        return self
+
+    def __repr__(self) -> str:
+        return f"<roc.aio remote method {self._proxy._id}.{self.__name__}>"

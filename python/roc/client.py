@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import inspect
 import itertools
+import json
 import logging
 import os
 import threading
@@ -35,6 +36,52 @@ __all__ = ["Client", "ObjectProxy", "RemoteMethod"]
 log = logging.getLogger("roc.client")
 
 _NO_DESCRIBE = object()   # cache marker: the object answered rpc.describe with -32601
+
+
+# --- frames in and out, shared with roc.aio -------------------------------------------------
+# pyzmq's send_multipart/recv_multipart cost several times more than the sends and receives they
+# make (flag enums on every frame); these are the hot path of every call.
+
+_MORE = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
+_LAST = int(zmq.NOBLOCK)
+_ENVELOPE = 4   # "", "MDPC01", object id, call header: small, copied; later frames may be big
+
+
+def send_frames(socket: zmq.Socket, frames: List[Any], copy: bool = False) -> None:
+    """Sends one message without blocking (zmq.Again when the socket will not take it). The
+    attachment frames go without a copy unless `copy`: they are the caller's own buffers."""
+    send = socket.send
+    last = len(frames) - 1
+    send(frames[0], _MORE if last else _LAST)   # a refused message fails on its first frame
+    for index in range(1, last + 1):
+        send(frames[index], _MORE if index < last else _LAST, copy=copy or index <= _ENVELOPE)
+
+
+def recv_frames(socket: zmq.Socket) -> List[Any]:
+    """One message as zmq.Frames (attachments viewed in place); zmq.Again when none waits."""
+    recv = socket.recv
+    frames = [recv(_LAST, copy=False)]
+    while frames[-1].more:
+        frames.append(recv(_LAST, copy=False))
+    return frames
+
+
+def _not_plain(value: Any) -> Any:
+    raise TypeError("not a plain JSON value")
+
+
+_plain_json = json.JSONEncoder(ensure_ascii=False, allow_nan=False, check_circular=False,
+                               separators=(",", ":"), default=_not_plain)
+
+
+def encode_request(message: dict, min_bytes: int) -> List[Any]:
+    """The body and attachment frames of a request. Most calls carry only plain JSON values,
+    which the json module's C encoder writes at once; anything else (numpy arrays and scalars,
+    bytes, non-finite floats) goes through wire.encode, which makes attachments."""
+    try:
+        return [_plain_json.encode(message).encode("utf-8")]
+    except (TypeError, ValueError):
+        return wire.encode(message, attach=True, min_bytes=min_bytes)
 
 
 # --- what a reply means, shared with roc.aio ------------------------------------------------
@@ -355,7 +402,7 @@ class Client:
         message = {"jsonrpc": "2.0", "id": call_id, "method": method}
         if params is not None:
             message["params"] = params
-        frames = wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)
+        frames = encode_request(message, self.attachment_min_bytes)
         call = _Call(object_id, method)
         self._pending[call_id] = call
         self._outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
@@ -429,7 +476,7 @@ class Client:
                         backlog.popleft()   # its caller gave up: never send a call nobody waits for
                         continue
                     try:
-                        socket.send_multipart(frames, flags=zmq.NOBLOCK, copy=False)
+                        send_frames(socket, frames)
                     except zmq.Again:
                         break
                     backlog.popleft()
@@ -438,7 +485,7 @@ class Client:
                 if socket in events:
                     while True:
                         try:
-                            frames = socket.recv_multipart(flags=zmq.NOBLOCK, copy=False)
+                            frames = recv_frames(socket)
                         except zmq.Again:
                             break
                         self._reply(frames, pending)
