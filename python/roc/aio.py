@@ -17,6 +17,7 @@ import asyncio
 import collections
 import itertools
 import logging
+import math
 from typing import Any, Dict, Iterable, List, Optional, Union
 
 import zmq
@@ -186,13 +187,15 @@ class Client:
         loop = self._loop
         future = loop.create_future()
         self._pending[call_id] = (future, object_id, method)
-        timer = loop.call_later(max(timeout, 0.0), self._expire, call_id, timeout)
+        forever = timeout == math.inf
+        timer = None if forever else loop.call_later(max(timeout, 0.0), self._expire, call_id, timeout)
         try:
-            await self._send([b"", wire.MDPC, object_id.encode(), wire.call_header(timeout, True)] + frames,
-                             future, copy=False)
+            await self._send([b"", wire.MDPC, object_id.encode(),
+                              wire.call_header(None if forever else timeout, True)] + frames, future, copy=False)
             message = await future
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
             self._pending.pop(call_id, None)
         return result_of(message, object_id)
 
@@ -204,12 +207,14 @@ class Client:
         frames = wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)
         # Copied: the caller may change its arrays once this returns, before libzmq sent them.
         deadline = self._loop.create_future()
-        timer = self._loop.call_later(max(timeout, 0.0), deadline.set_result, None)
+        forever = timeout == math.inf
+        timer = None if forever else self._loop.call_later(max(timeout, 0.0), deadline.set_result, None)
         try:
-            await self._send([b"", wire.MDPC, object_id.encode(), wire.call_header(timeout, True)] + frames,
-                             deadline, copy=True)
+            await self._send([b"", wire.MDPC, object_id.encode(),
+                              wire.call_header(None if forever else timeout, True)] + frames, deadline, copy=True)
         finally:
-            timer.cancel()
+            if timer is not None:
+                timer.cancel()
 
     def _expire(self, call_id: int, timeout: float) -> None:
         entry = self._pending.pop(call_id, None)

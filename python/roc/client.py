@@ -19,6 +19,7 @@ import inspect
 import itertools
 import json
 import logging
+import math
 import os
 import threading
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
@@ -298,7 +299,8 @@ class Client:
     `endpoints` is an Endpoints, an address (`host`, `host:port`, `tcp://…`, `ipc://…`) or None
     ($ROC_BROKER, else localhost:5555; $ROC_CERT / $ROC_BROKER_CERT turn on CURVE). `timeout` is
     the default time a call waits for its reply, in seconds. Arrays and bytes of at least
-    `attachment_min_bytes` travel as binary attachments instead of JSON.
+    `attachment_min_bytes` travel as binary attachments instead of JSON. A timeout of
+    `math.inf` waits for ever (and the request carries no deadline).
     """
 
     def __init__(self, endpoints: Union[Endpoints, str, None] = None, timeout: float = 2.0, *,
@@ -405,11 +407,12 @@ class Client:
         frames = encode_request(message, self.attachment_min_bytes)
         call = _Call(object_id, method)
         self._pending[call_id] = call
+        forever = timeout == math.inf
         self._outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
-                                             wire.call_header(timeout, True)] + frames))
+                                             wire.call_header(None if forever else timeout, True)] + frames))
         if not self._wake_pending:
             self._wake()
-        if not call.lock.acquire(timeout=max(timeout, 0.0)):
+        if not call.lock.acquire(timeout=-1 if forever else max(timeout, 0.0)):
             if self._pending.pop(call_id, None) is not None:
                 raise timeout_error(object_id, method, timeout)
             call.lock.acquire()   # the reply came as the wait ended: the I/O thread is filling it in
@@ -427,8 +430,8 @@ class Client:
         # has sent them.
         frames = [bytes(f) if not isinstance(f, bytes) else f
                   for f in wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)]
-        self._outbox.append((None, None, [b"", wire.MDPC, object_id.encode(),
-                                          wire.call_header(timeout, True)] + frames))
+        header = wire.call_header(None if timeout == math.inf else timeout, True)
+        self._outbox.append((None, None, [b"", wire.MDPC, object_id.encode(), header] + frames))
         self._wake()
 
     def _mmi_request(self, service: bytes, body: bytes, timeout: float) -> bytes:
@@ -463,11 +466,13 @@ class Client:
             while not self._closed:
                 events = dict(poller.poll(100 if backlog else None))
                 if self._wake_read in events:
-                    self._wake_pending = False
+                    # Read, then clear, then take the outbox: a caller that finds the flag set
+                    # after this has its byte still in the pipe, so no request waits unseen.
                     try:
                         os.read(self._wake_read, 65536)
                     except BlockingIOError:
                         pass
+                    self._wake_pending = False
                 while outbox:
                     backlog.append(outbox.popleft())
                 while backlog:

@@ -2,7 +2,9 @@
 import datetime
 import inspect
 import math
+import os
 import pydoc
+import subprocess
 import threading
 import time
 
@@ -434,3 +436,30 @@ def test_a_reply_without_a_readable_id_is_dropped_and_counted(client, plain_work
         client.call("plain", "broken_json", timeout=0.5)
     assert client.dropped == 1
     assert client.call("plain", "add", 2, 2) == 4
+
+
+def test_a_timeout_of_infinity_waits_as_long_as_it_takes(client, device):
+    assert device.with_timeout(math.inf).sleep_ms(300) == 300
+
+
+def test_curve_certificates_come_from_roc_cert_and_roc_broker_cert(make_broker, spawn, tmp_path, monkeypatch):
+    from conftest import program
+    keygen = lambda name: subprocess.run([program("roc"), "keygen", str(tmp_path / name)],  # noqa: E731
+                                         check=True, capture_output=True, timeout=20)
+    keygen("broker")
+    keygen("me")
+    broker = make_broker(["--cert", str(tmp_path / "broker.key_secret")])
+    env = dict(os.environ, ROC_BROKER_CERT=str(tmp_path / "broker.key"))
+    spawn([program("roc_test_object_server"), broker.address, "device"], env=env)
+    monkeypatch.setenv("ROC_BROKER_CERT", str(tmp_path / "broker.key"))
+    monkeypatch.setenv("ROC_CERT", str(tmp_path / "me.key_secret"))
+    secure = roc.Endpoints(broker.address)
+    assert secure.credentials.secure
+    wait_for_object(broker, "device", endpoints=secure)
+    with roc.Client(secure) as c:
+        assert c["device"].add(2, 40) == 42
+    monkeypatch.delenv("ROC_BROKER_CERT")
+    monkeypatch.delenv("ROC_CERT")
+    with roc.Client(broker.address, timeout=0.5) as plain:   # a plaintext handshake gets nothing
+        with pytest.raises(roc.Timeout):
+            plain.call("device", "add", 1, 2)
