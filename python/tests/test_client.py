@@ -463,3 +463,26 @@ def test_curve_certificates_come_from_roc_cert_and_roc_broker_cert(make_broker, 
     with roc.Client(broker.address, timeout=0.5) as plain:   # a plaintext handshake gets nothing
         with pytest.raises(roc.Timeout):
             plain.call("device", "add", 1, 2)
+
+
+def test_objects_from_a_broker_without_mmi_objects_is_not_supported():
+    """A plain Majordomo broker (here a ROUTER answering as one) says 501 to mmi.objects."""
+    router = zmq.Context.instance().socket(zmq.ROUTER)
+    router.linger = 0
+    port = router.bind_to_random_port("tcp://127.0.0.1")
+
+    def answer() -> None:
+        if router.poll(5000):
+            identity, empty, protocol, service, body = router.recv_multipart()
+            assert (empty, protocol, service) == (b"", wire.MDPC, b"mmi.objects")
+            router.send_multipart([identity, b"", wire.MDPC, service, b"501"])
+
+    fake = threading.Thread(target=answer)
+    fake.start()
+    try:
+        with roc.Client(f"127.0.0.1:{port}") as c:
+            with pytest.raises(roc.NotSupported, match="mmi.objects"):
+                c.objects()
+    finally:
+        fake.join(6)
+        router.close()
