@@ -25,6 +25,7 @@ import logging
 import secrets
 import threading
 import time
+import weakref
 from typing import Any, Deque, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import zmq
@@ -244,6 +245,8 @@ class StatusUpdater:
         address, eps = resolve(endpoints, "publish", self._raw_destination)
         self._publisher = _Publisher(address, eps, ctx, capacity, _encode_update, self._on_subscribe,
                                      name="roc-status")
+        # At interpreter exit, what is still queued gets its 0.5 s, as the C++ destructor gives.
+        weakref.finalize(self, self._publisher.close, 0.5)
 
     def emit(self, path: str, data: Any) -> None:
         """Publishes `data` (JSON types, numpy values; None deletes) at dotted `path` (not

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import threading
+from pathlib import Path
 import time
 
 import pytest
@@ -13,6 +15,8 @@ import zmq
 
 import roc
 from conftest import program, wait_until
+
+ROOT = Path(__file__).resolve().parents[1]  # python/, where `import roc` finds this checkout
 from roc.status import (EMPTY, RocStatusUpdater, StatusSubscription, StatusUpdate, StatusUpdater,
                         path_matches, statusUpdateIterator)
 
@@ -376,3 +380,47 @@ def test_the_original_names_emit_and_iterate(broker):
         everything.close()
     finally:
         updater.close()
+
+
+def test_a_script_that_exits_without_closing_still_delivers(broker):
+    script = ("import sys; sys.path.insert(0, sys.argv[2]); import roc\n"
+              "roc.StatusUpdater(sys.argv[1]).emit('atexit', {'ok': True})\n")
+    done = subprocess.run([sys.executable, "-c", script, broker.address, str(ROOT)],
+                          capture_output=True, text=True, timeout=20)
+    assert done.returncode == 0, done.stderr
+    assert roc_status(broker, "atexit") == {"atexit": {"ok": True}}
+
+
+def test_status_and_logs_travel_over_curve(make_broker, tmp_path, spawn):
+    for name in ("broker", "me"):
+        made = subprocess.run([program("roc"), "keygen", str(tmp_path / name)], capture_output=True,
+                              text=True, timeout=20)
+        assert made.returncode == 0, made.stderr
+    broker = make_broker(["--cert", str(tmp_path / "broker.key_secret")])
+    secure = roc.Endpoints(broker.address, cert=str(tmp_path / "me.key_secret"),
+                           broker_cert=str(tmp_path / "broker.key"))
+    with StatusUpdater(secure) as updater:
+        updater.emit("vault", {"door": "closed"})
+        assert updater.flush(5)
+        with StatusSubscription("vault", secure, timeout=1.0) as sub:
+            wait_tree(sub, {"vault": {"door": "closed"}})
+        # A plaintext peer gets nothing from a CURVE broker: no snapshot, no update.
+        with StatusSubscription("vault", broker.address, timeout=0.5) as plain:
+            assert plain.next() == EMPTY and not plain.synced
+    import logging
+    from roc.logs import LogHandler
+    log = logging.getLogger("roc-test.curve")
+    log.propagate = False
+    handler = LogHandler("secure-node", secure)
+    log.addHandler(handler)
+    try:
+        viewer = spawn([program("roc"), "--broker", broker.address, "--broker-cert",
+                        str(tmp_path / "broker.key"), "--timeout", "20", "logs", "--node", "secure-node"])
+        deadline = time.monotonic() + 10
+        while not any("sealed" in line for line in viewer.lines):
+            assert time.monotonic() < deadline, viewer.output
+            log.warning("sealed")
+            time.sleep(0.05)
+    finally:
+        log.removeHandler(handler)
+        handler.close()
