@@ -22,7 +22,6 @@ import re
 import sys
 import threading
 import time
-from datetime import datetime, timezone
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, Union
 
 import zmq

@@ -31,7 +31,6 @@ from typing import Any, Deque, Dict, Iterable, Iterator, List, NamedTuple, Optio
 import zmq
 
 from . import wire
-from .endpoints import Endpoints
 from .errors import ProtocolError
 from .logs import Where, _Publisher, _sub_socket, json_depth, read_json, resolve
 
