@@ -456,7 +456,8 @@ class LogSubscription:
         self.dropped = 0
         address, eps = resolve(endpoints, "subscribe")
         self.endpoint = address
-        self._socket = _sub_socket(ctx or zmq.Context.instance(), eps, address)
+        self._subscriber = _Subscriber(ctx or zmq.Context.instance(), eps, address)
+        self._socket = self._subscriber.socket
         if self.min_rank == 0 and not self.nodes:
             self._socket.subscribe(b"log.")
         else:
@@ -490,8 +491,14 @@ class LogSubscription:
         while True:
             yield self.next()
 
+    @property
+    def connected(self) -> bool:
+        """Whether the broker (a ZeroMQ peer at `endpoint`) has accepted the connection and it
+        is up: False until then and while it is lost; ZeroMQ reconnects by itself."""
+        return self._subscriber.connected
+
     def close(self) -> None:
-        self._socket.close(0)
+        self._subscriber.close()
 
     def __enter__(self) -> "LogSubscription":
         return self
@@ -500,21 +507,55 @@ class LogSubscription:
         self.close()
 
 
-def _sub_socket(ctx: zmq.Context, endpoints: Endpoints, address: str) -> zmq.Socket:
-    """A SUB to the broker's XPUB with the C++ subscriber's options (transport/subscriber.cpp)."""
-    socket = endpoints.secure(ctx.socket(zmq.SUB))
-    socket.linger = 0
-    socket.rcvhwm = 100000  # a burst must not overflow a reader that keeps up
-    socket.heartbeat_ivl = 2000  # notice a dead broker host within 6 s
-    socket.heartbeat_timeout = 6000
-    if address.startswith("tcp://["):
-        socket.ipv6 = True
-    try:
-        socket.connect(address)
-    except Exception:
-        socket.close(0)
-        raise
-    return socket
+_LINK_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED
+                | zmq.EVENT_CONNECT_RETRIED | zmq.EVENT_HANDSHAKE_FAILED_NO_DETAIL
+                | zmq.EVENT_HANDSHAKE_FAILED_PROTOCOL | zmq.EVENT_HANDSHAKE_FAILED_AUTH)
+
+
+class _Subscriber:
+    """A SUB to the broker's XPUB with the C++ subscriber's options (transport/subscriber.cpp),
+    and a socket monitor saying whether a ZeroMQ peer there has completed the handshake."""
+
+    def __init__(self, ctx: zmq.Context, endpoints: Endpoints, address: str) -> None:
+        self.socket = endpoints.secure(ctx.socket(zmq.SUB))
+        self.socket.linger = 0
+        self.socket.rcvhwm = 100000  # a burst must not overflow a reader that keeps up
+        self.socket.heartbeat_ivl = 2000  # notice a dead broker host within 6 s
+        self.socket.heartbeat_timeout = 6000
+        if address.startswith("tcp://["):
+            self.socket.ipv6 = True
+        self._up = False
+        try:
+            # Before connect, so no event of the first attempt is missed.
+            self._monitor = self.socket.get_monitor_socket(_LINK_EVENTS)
+            self.socket.connect(address)
+        except Exception:
+            self.close()
+            raise
+
+    @property
+    def connected(self) -> bool:
+        """Whether a ZeroMQ peer at the endpoint has completed the handshake and the connection
+        is up (a bare TCP accept does not count)."""
+        from zmq.utils.monitor import recv_monitor_message
+        while getattr(self, "_monitor", None) is not None:
+            try:
+                event = recv_monitor_message(self._monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                break
+            self._up = event["event"] == zmq.EVENT_HANDSHAKE_SUCCEEDED
+        return self._up
+
+    def close(self) -> None:
+        monitor = getattr(self, "_monitor", None)
+        if monitor is not None:
+            try:
+                self.socket.disable_monitor()
+            except zmq.ZMQError:
+                pass
+            monitor.close(0)
+            self._monitor = None
+        self.socket.close(0)
 
 
 # --- the original ROC's names ---------------------------------------------------------------------

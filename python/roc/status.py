@@ -32,7 +32,7 @@ import zmq
 
 from . import wire
 from .errors import ProtocolError
-from .logs import Where, _Publisher, _sub_socket, json_depth, read_json, resolve
+from .logs import Where, _Publisher, _Subscriber, json_depth, read_json, resolve
 
 __all__ = ["StatusUpdate", "StatusUpdater", "StatusSubscription", "split_path", "path_matches",
            "merge_patch", "RocStatusUpdater", "statusUpdateIterator", "MAX_UPDATE_BYTES"]
@@ -347,7 +347,8 @@ class StatusSubscription:
         self.snapshot_seq: Optional[int] = None
         address, eps = resolve(endpoints, "subscribe", self._raw_source)
         self.endpoint = address
-        self._socket = _sub_socket(ctx or zmq.Context.instance(), eps, address)
+        self._subscriber = _Subscriber(ctx or zmq.Context.instance(), eps, address)
+        self._socket = self._subscriber.socket
         for prefix in zmq_prefixes(self._normalized):
             self._socket.subscribe(prefix)
         self._request: Optional[bytes] = None
@@ -474,8 +475,14 @@ class StatusSubscription:
 
     # -- lifetime --
 
+    @property
+    def connected(self) -> bool:
+        """Whether the broker (a ZeroMQ peer at `endpoint`) has accepted the connection and it
+        is up: False until then and while it is lost; ZeroMQ reconnects by itself."""
+        return self._subscriber.connected
+
     def close(self) -> None:
-        self._socket.close(0)
+        self._subscriber.close()
 
     def __enter__(self) -> "StatusSubscription":
         return self

@@ -136,10 +136,13 @@ def test_an_exception_travels_with_its_traceback(broker, logger):
 
 def test_cxx_records_are_read_by_the_python_subscription(broker, spawn):
     with LogSubscription("info", "vnir-server", broker.endpoints, timeout=0.2) as sub:
-        time.sleep(0.2)  # the subscription reaches the broker before the server's first record
+        # The subscription must be at the broker before the server's first record: the broker
+        # passes it on to the server's publisher when that connects.
+        wait_until(lambda: sub.connected, "the handshake with the broker")
+        time.sleep(0.2)
         server = spawn([program("vnir-server"), "--broker", broker.address])
         records = []
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 20
         while not any("publishing 'vnir'" in r["msg"] for r in records):
             assert time.monotonic() < deadline, f"no start record; got {records}"
             r = sub.next()
@@ -349,3 +352,9 @@ def test_init_roc_logging_installs_one_handler_on_the_root_logger(broker):
                 root.removeHandler(h)
                 h.close()
         root.setLevel(level)
+
+
+def test_a_log_subscription_says_whether_the_broker_is_there(broker):
+    with LogSubscription(endpoints=broker.endpoints, timeout=0.1) as sub:
+        wait_until(lambda: sub.connected, "the handshake with the broker")
+        assert sub.next() is None  # nothing logged: the timeout gives control back

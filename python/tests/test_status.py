@@ -424,3 +424,20 @@ def test_status_and_logs_travel_over_curve(make_broker, tmp_path, spawn):
     finally:
         log.removeHandler(handler)
         handler.close()
+
+
+def test_connected_follows_the_broker(broker):
+    with StatusSubscription("", broker.endpoints, timeout=0.1) as sub:
+        wait_until(lambda: sub.connected, "the handshake with the broker")
+        broker.stop()
+        wait_until(lambda: not sub.connected, "the lost connection to be noticed")
+        broker.start()
+        wait_until(lambda: sub.connected, "ZeroMQ to reconnect")
+    with zmq.Context() as ctx:
+        probe = ctx.socket(zmq.REP)
+        port = probe.bind_to_random_port("tcp://127.0.0.1")
+        probe.close()
+        with StatusSubscription("", f"127.0.0.1:{port - 2}", timeout=0.1, ctx=ctx) as nobody:
+            assert nobody.next() == EMPTY
+            time.sleep(0.3)
+            assert not nobody.connected
