@@ -323,10 +323,12 @@ class LogHandler(logging.Handler):
                 # The caller's OS thread id, as the C++ sink sends (record.thread is Python's).
                 "thread": threading.get_native_id(),
             }
-            self._publisher.push((f"log.{level}.{self.node}", body))
         except Exception:
-            # logging's convention (and the C++ sink's promise): never raise into the caller.
-            self._publisher.dropped += 1
+            # A record that cannot be formatted (wrong % arguments): logging's convention, a
+            # report on stderr (when logging.raiseExceptions), never an exception in the caller.
+            self.handleError(record)
+            return
+        self._publisher.push((f"log.{level}.{self.node}", body))
 
     def flush(self) -> None:
         """Does nothing: logging calls it from the caller's thread, which must not wait. Use

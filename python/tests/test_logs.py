@@ -358,3 +358,9 @@ def test_a_log_subscription_says_whether_the_broker_is_there(broker):
     with LogSubscription(endpoints=broker.endpoints, timeout=0.1) as sub:
         wait_until(lambda: sub.connected, "the handshake with the broker")
         assert sub.next() is None  # nothing logged: the timeout gives control back
+
+
+def test_a_record_that_cannot_be_formatted_is_reported_not_raised(broker, logger, capsys):
+    logger.addHandler(LogHandler("bad-format", broker.endpoints))
+    logger.error("%d frames", "not a number")  # no exception here
+    assert "Logging error" in capsys.readouterr().err
