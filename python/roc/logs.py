@@ -189,7 +189,7 @@ class _Publisher:
                 self._take_subscriptions(extra)
                 for topic, body in extra:  # rare (a (re)connection): a full pipe drops it
                     if not self._send(topic, body):
-                        self.dropped += 1
+                        self._count_drop()
                 extra.clear()
                 with self._lock:
                     if self._stop and (not self._queue or not self._connected):
@@ -211,11 +211,11 @@ class _Publisher:
                     try:
                         topic, body = self._encode(item)
                     except Exception:  # an item that cannot be sent: counted, never raised
-                        self.dropped += 1
+                        self._count_drop()
                         continue
                     while not self._send(topic, body):
                         if self._stopping():
-                            self.dropped += 1
+                            self._count_drop()
                             break
                         self._take_subscriptions(extra)
                         time.sleep(0.001)
@@ -226,6 +226,10 @@ class _Publisher:
                 self._sending = False
                 self._stop = True
                 self._idle.notify_all()
+
+    def _count_drop(self) -> None:
+        with self._lock:  # callers count under the same lock in push()
+            self.dropped += 1
 
     def _stopping(self) -> bool:
         with self._lock:
@@ -244,7 +248,7 @@ class _Publisher:
                 try:
                     extra.extend(self._on_subscribe(message[1:]))
                 except Exception:
-                    self.dropped += 1
+                    self._count_drop()
 
     def _send(self, topic: bytes, body: bytes) -> bool:
         """False when the socket's pipe is full (XPUB_NODROP)."""
