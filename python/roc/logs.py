@@ -375,29 +375,13 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def json_depth(value: Any) -> int:
-    """Nesting depth of a parsed JSON value (a scalar is 0, `[]` is 1), without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Iterable[Any] = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
-    return deepest
-
-
 def read_json(body: Any, max_depth: int = wire.MAX_DEPTH, max_bytes: Optional[int] = None) -> Any:
     """One body read the way roc's receivers read it: at most `max_bytes` (not even parsed when
     longer), strict JSON (wire.loads), nested at most `max_depth` levels. Raises ProtocolError."""
     if max_bytes is not None and len(body) > max_bytes:
         raise ProtocolError(f"body of {len(body)} bytes is over the limit of {max_bytes}")
-    value = wire.loads(body)
-    if json_depth(value) > max_depth:
+    value = wire.loads(body)  # refuses more than wire.MAX_DEPTH levels itself
+    if max_depth < wire.MAX_DEPTH and wire.depth(value) > max_depth:
         raise ProtocolError(f"JSON nested deeper than {max_depth} levels")
     return value
 

@@ -32,7 +32,7 @@ import zmq
 
 from . import wire
 from .errors import ProtocolError
-from .logs import Where, _Publisher, _Subscriber, json_depth, read_json, resolve
+from .logs import Where, _Publisher, _Subscriber, read_json, resolve
 
 __all__ = ["StatusUpdate", "StatusUpdater", "StatusSubscription", "split_path", "path_matches",
            "merge_patch", "RocStatusUpdater", "statusUpdateIterator", "MAX_UPDATE_BYTES"]
@@ -256,7 +256,7 @@ class StatusUpdater:
             raise ValueError('status path is empty; emit under a named node such as "system"')
         body = wire.dumps(data)
         value = wire.loads(body)  # what every receiver will merge (numpy → lists, NaN → "NaN")
-        if len(segments) + json_depth(value) > wire.MAX_DEPTH:
+        if len(segments) + wire.depth(value) > wire.MAX_DEPTH:
             raise ValueError(f"status update at '{path}' is nested deeper than the {wire.MAX_DEPTH} "
                              "levels a status tree may have (path segments count too)")
         topic = TOPIC_PREFIX + path.encode("utf-8")
