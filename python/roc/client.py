@@ -22,7 +22,8 @@ import logging
 import math
 import os
 import threading
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+import weakref
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import zmq
 
@@ -293,6 +294,139 @@ class _Call:
         self.method = method
 
 
+class _IO:
+    """The I/O thread and everything it shares with callers: the socket (used by this thread
+    alone), the calls waiting for replies, and the outbox of requests to send."""
+
+    def __init__(self, endpoints: Endpoints, ctx: zmq.Context) -> None:
+        self.pending: Dict[int, _Call] = {}
+        self.mmi: Dict[bytes, collections.deque] = {}
+        self.outbox: collections.deque = collections.deque()
+        self.wake_pending = False
+        self.closed = False
+        self.dropped = 0
+        self.wake_read, self.wake_write = os.pipe()
+        os.set_blocking(self.wake_read, False)
+        os.set_blocking(self.wake_write, False)
+        self.socket = endpoints.socket(ctx, zmq.DEALER)
+        self.socket.connect(endpoints.calls)
+        self.thread = threading.Thread(target=self.run, name=f"roc-client {endpoints.address}", daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self.wake()
+        if threading.current_thread() is not self.thread:
+            self.thread.join(5.0)
+
+    def __del__(self) -> None:
+        for fd in (self.wake_read, self.wake_write):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+
+    def wake(self) -> None:
+        self.wake_pending = True
+        try:
+            os.write(self.wake_write, b"\0")
+        except (BlockingIOError, OSError):
+            pass  # the pipe is full (the I/O thread will look) or closed (the client is)
+
+    def run(self) -> None:
+        socket, pending, outbox = self.socket, self.pending, self.outbox
+        poller = zmq.Poller()
+        poller.register(socket, zmq.POLLIN)
+        poller.register(self.wake_read, zmq.POLLIN)
+        backlog: collections.deque = collections.deque()   # requests the socket would not take yet
+        try:
+            while not self.closed:
+                events = dict(poller.poll(100 if backlog else None))
+                if self.wake_read in events:
+                    # Read, then clear, then take the outbox: a caller that finds the flag set
+                    # after this has its byte still in the pipe, so no request waits unseen.
+                    try:
+                        os.read(self.wake_read, 65536)
+                    except BlockingIOError:
+                        pass
+                    self.wake_pending = False
+                while outbox:
+                    backlog.append(outbox.popleft())
+                while backlog:
+                    call_id, mmi, frames = backlog[0]
+                    if (call_id is not None and call_id not in pending) or (mmi and mmi[1].error):
+                        backlog.popleft()   # its caller gave up: never send a call nobody waits for
+                        continue
+                    try:
+                        send_frames(socket, frames)
+                    except zmq.Again:
+                        break
+                    backlog.popleft()
+                    if mmi:
+                        self.mmi.setdefault(mmi[0], collections.deque()).append(mmi[1])
+                if socket in events:
+                    while True:
+                        try:
+                            frames = recv_frames(socket)
+                        except zmq.Again:
+                            break
+                        self.reply(frames, pending)
+        except Exception:  # noqa: BLE001 (the thread must fail the waiting calls, not vanish)
+            log.exception("roc client: the I/O thread failed")
+        finally:
+            self.closed = True
+            failure = "the client was closed while the call was waiting for its reply"
+            for call_id in list(pending):
+                call = pending.pop(call_id, None)
+                if call is not None:
+                    call.error = RocError(f"{failure} (object '{call.object_id}', method '{call.method}')")
+                    call.lock.release()
+            for waiting in self.mmi.values():
+                for call in waiting:
+                    call.error = RocError(f"{failure} ({call.method})")
+                    call.lock.release()
+            for _, mmi, _ in list(backlog) + list(outbox):
+                if mmi and mmi[1].error is None:
+                    mmi[1].error = RocError(f"{failure} ({mmi[1].method})")
+                    mmi[1].lock.release()
+            socket.close(linger=0)   # the pipe stays open until __del__: a late wake() must not
+                                     # write into a descriptor number the process has reused
+
+    def reply(self, frames: List[zmq.Frame], pending: Dict[int, _Call]) -> None:
+        if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
+            self.drop("not a 7/MDP client reply")
+            return
+        service = frames[2].bytes
+        if service.startswith(b"mmi."):
+            waiting = self.mmi.get(service)
+            if waiting:
+                call = waiting.popleft()
+                call.message = frames[3].bytes
+                call.lock.release()
+            else:
+                self.drop(f"an answer from {service.decode(errors='replace')} nobody asked for")
+            return
+        body = frames[3:]
+        if len(body[0]) == 0:
+            return   # the acknowledgement of a notification
+        call_id, message, problem = read_reply(body)
+        call = pending.pop(call_id, None) if call_id is not None else None
+        if call is None:
+            if call_id is None:
+                self.drop("a reply whose id cannot be read")
+            return   # a reply to a call that timed out
+        call.message = message
+        call.error = problem
+        call.lock.release()
+
+    def drop(self, why: str) -> None:
+        self.dropped += 1
+        if self.dropped == 1 or self.dropped % 1000 == 0:
+            log.warning("roc client: dropped %s (%d dropped so far)", why, self.dropped)
+
+
 class Client:
     """A connection to a roc broker, shared by any number of threads.
 
@@ -308,24 +442,22 @@ class Client:
         self.endpoints = Endpoints.of(endpoints)
         self.timeout = float(timeout)
         self.attachment_min_bytes = int(attachment_min_bytes)
-        self.dropped = 0            # replies dropped because no call could be found for them
-        self._ctx = ctx or zmq.Context.instance()
         self._ids = itertools.count(1)
-        self._pending: Dict[int, _Call] = {}
-        self._mmi: Dict[bytes, collections.deque] = {}
-        self._outbox: collections.deque = collections.deque()
-        self._wake_pending = False
-        self._closed = False
         self._interfaces: Dict[str, Any] = {}
         self._interfaces_lock = threading.Lock()
-        self._wake_read, self._wake_write = os.pipe()
-        os.set_blocking(self._wake_read, False)
-        os.set_blocking(self._wake_write, False)
-        self._socket = self.endpoints.socket(self._ctx, zmq.DEALER)
-        self._socket.connect(self.endpoints.calls)
-        self._thread = threading.Thread(target=self._run, name=f"roc-client {self.endpoints.address}",
-                                        daemon=True)
-        self._thread.start()
+        # The I/O thread holds only _IO, never the Client: a client nobody references any more
+        # is collected, and its finalizer stops the thread and closes the socket.
+        self._io = _IO(self.endpoints, ctx or zmq.Context.instance())
+        weakref.finalize(self, self._io.close)
+
+    @property
+    def dropped(self) -> int:
+        """Replies dropped because no call could be found for them (no readable id)."""
+        return self._io.dropped
+
+    @property
+    def _closed(self) -> bool:
+        return self._io.closed
 
     # -- public API ------------------------------------------------------------------------
 
@@ -372,24 +504,13 @@ class Client:
 
     def close(self) -> None:
         """Stops the I/O thread and closes the socket; calls still waiting fail with RocError."""
-        if self._closed:
-            return
-        self._closed = True
-        self._wake()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(5.0)
+        self._io.close()
 
     def __enter__(self) -> "Client":
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        try:
-            self.close()
-        except Exception:  # noqa: BLE001 (interpreter shutdown)
-            pass
 
     def __repr__(self) -> str:
         return f"roc.Client({self.endpoints!r}{', closed' if self._closed else ''})"
@@ -406,14 +527,15 @@ class Client:
             message["params"] = params
         frames = encode_request(message, self.attachment_min_bytes)
         call = _Call(object_id, method)
-        self._pending[call_id] = call
+        io = self._io
+        io.pending[call_id] = call
         forever = timeout == math.inf
-        self._outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
-                                             wire.call_header(None if forever else timeout, True)] + frames))
-        if not self._wake_pending:
-            self._wake()
+        io.outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
+                                          wire.call_header(None if forever else timeout, True)] + frames))
+        if not io.wake_pending:
+            io.wake()
         if not call.lock.acquire(timeout=-1 if forever else max(timeout, 0.0)):
-            if self._pending.pop(call_id, None) is not None:
+            if io.pending.pop(call_id, None) is not None:
                 raise timeout_error(object_id, method, timeout)
             call.lock.acquire()   # the reply came as the wait ended: the I/O thread is filling it in
         if call.error is not None:
@@ -431,122 +553,21 @@ class Client:
         frames = [bytes(f) if not isinstance(f, bytes) else f
                   for f in wire.encode(message, attach=True, min_bytes=self.attachment_min_bytes)]
         header = wire.call_header(None if timeout == math.inf else timeout, True)
-        self._outbox.append((None, None, [b"", wire.MDPC, object_id.encode(), header] + frames))
-        self._wake()
+        self._io.outbox.append((None, None, [b"", wire.MDPC, object_id.encode(), header] + frames))
+        self._io.wake()
 
     def _mmi_request(self, service: bytes, body: bytes, timeout: float) -> bytes:
         if self._closed:
             raise RocError(f"the client is closed: cannot ask the broker {service.decode()}")
         call = _Call(service.decode(), service.decode())
-        self._outbox.append((None, (service, call), [b"", wire.MDPC, service, body]))
-        self._wake()
+        self._io.outbox.append((None, (service, call), [b"", wire.MDPC, service, body]))
+        self._io.wake()
         if not call.lock.acquire(timeout=timeout):
             call.error = Timeout(f"the broker did not answer {service.decode()} within {timeout:g} s")
             raise call.error
         if call.error is not None:
             raise call.error
         return call.message
-
-    def _wake(self) -> None:
-        self._wake_pending = True
-        try:
-            os.write(self._wake_write, b"\0")
-        except (BlockingIOError, OSError):
-            pass  # the pipe is full (the I/O thread will look) or closed (the client is)
-
-    # -- the I/O thread --------------------------------------------------------------------
-
-    def _run(self) -> None:
-        socket, pending, outbox = self._socket, self._pending, self._outbox
-        poller = zmq.Poller()
-        poller.register(socket, zmq.POLLIN)
-        poller.register(self._wake_read, zmq.POLLIN)
-        backlog: collections.deque = collections.deque()   # requests the socket would not take yet
-        try:
-            while not self._closed:
-                events = dict(poller.poll(100 if backlog else None))
-                if self._wake_read in events:
-                    # Read, then clear, then take the outbox: a caller that finds the flag set
-                    # after this has its byte still in the pipe, so no request waits unseen.
-                    try:
-                        os.read(self._wake_read, 65536)
-                    except BlockingIOError:
-                        pass
-                    self._wake_pending = False
-                while outbox:
-                    backlog.append(outbox.popleft())
-                while backlog:
-                    call_id, mmi, frames = backlog[0]
-                    if (call_id is not None and call_id not in pending) or (mmi and mmi[1].error):
-                        backlog.popleft()   # its caller gave up: never send a call nobody waits for
-                        continue
-                    try:
-                        send_frames(socket, frames)
-                    except zmq.Again:
-                        break
-                    backlog.popleft()
-                    if mmi:
-                        self._mmi.setdefault(mmi[0], collections.deque()).append(mmi[1])
-                if socket in events:
-                    while True:
-                        try:
-                            frames = recv_frames(socket)
-                        except zmq.Again:
-                            break
-                        self._reply(frames, pending)
-        except Exception:  # noqa: BLE001 (the thread must fail the waiting calls, not vanish)
-            log.exception("roc client: the I/O thread failed")
-        finally:
-            self._closed = True
-            failure = "the client was closed while the call was waiting for its reply"
-            for call_id in list(pending):
-                call = pending.pop(call_id, None)
-                if call is not None:
-                    call.error = RocError(f"{failure} (object '{call.object_id}', method '{call.method}')")
-                    call.lock.release()
-            for waiting in self._mmi.values():
-                for call in waiting:
-                    call.error = RocError(f"{failure} ({call.method})")
-                    call.lock.release()
-            for _, mmi, _ in list(backlog) + list(outbox):
-                if mmi and mmi[1].error is None:
-                    mmi[1].error = RocError(f"{failure} ({mmi[1].method})")
-                    mmi[1].lock.release()
-            socket.close(linger=0)
-            os.close(self._wake_read)
-            os.close(self._wake_write)
-
-    def _reply(self, frames: List[zmq.Frame], pending: Dict[int, _Call]) -> None:
-        if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
-            self._drop("not a 7/MDP client reply")
-            return
-        service = frames[2].bytes
-        if service.startswith(b"mmi."):
-            waiting = self._mmi.get(service)
-            if waiting:
-                call = waiting.popleft()
-                call.message = frames[3].bytes
-                call.lock.release()
-            else:
-                self._drop(f"an answer from {service.decode(errors='replace')} nobody asked for")
-            return
-        body = frames[3:]
-        if len(body[0]) == 0:
-            return   # the acknowledgement of a notification
-        call_id, message, problem = read_reply(body)
-        call = pending.pop(call_id, None) if call_id is not None else None
-        if call is None:
-            if call_id is None:
-                self._drop("a reply whose id cannot be read")
-            return   # a reply to a call that timed out
-        call.message = message
-        call.error = problem
-        call.lock.release()
-
-    def _drop(self, why: str) -> None:
-        self.dropped += 1
-        if self.dropped == 1 or self.dropped % 1000 == 0:
-            log.warning("roc client: dropped %s (%d dropped so far)", why, self.dropped)
 
     # -- interfaces (rpc.describe), cached per object id ------------------------------------
 

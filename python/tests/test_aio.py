@@ -153,3 +153,31 @@ def test_a_cancelled_call_leaves_the_client_usable(device_address):
             assert c._pending == {}
             assert await c.call("device", "add", 4, 4) == 8
     run(main())
+
+
+def test_calls_work_again_after_the_broker_restarts(broker, object_server):
+    from conftest import wait_for_object
+    object_server("device")
+
+    async def main():
+        async with roc.aio.Client(broker.address) as c:
+            assert await c.call("device", "add", 1, 1) == 2
+            broker.restart()
+            wait_for_object(broker, "device")
+            for _ in range(40):
+                try:
+                    assert await c.call("device", "add", 2, 3, timeout=0.5) == 5
+                    return
+                except (roc.Timeout, roc.ObjectNotFound):
+                    await asyncio.sleep(0.1)
+            pytest.fail("no call went through the restarted broker")
+    run(main())
+
+
+def test_the_broker_comes_from_roc_broker(device_address, monkeypatch):
+    monkeypatch.setenv("ROC_BROKER", device_address)
+
+    async def main():
+        async with roc.aio.Client() as c:
+            assert await c["device"].add(1, 2) == 3
+    run(main())

@@ -486,3 +486,15 @@ def test_objects_from_a_broker_without_mmi_objects_is_not_supported():
     finally:
         fake.join(6)
         router.close()
+
+
+def test_a_client_nobody_references_stops_its_thread(broker, object_server):
+    import gc
+    object_server("device")
+    threads = threading.active_count()
+    client = roc.Client(broker.address)
+    assert client["device"].add(1, 2) == 3
+    assert threading.active_count() == threads + 1
+    del client
+    gc.collect()
+    wait_until(lambda: threading.active_count() == threads, "the I/O thread of a dropped client to stop", 5.0)
