@@ -534,6 +534,8 @@ class Client:
                                           wire.call_header(None if forever else timeout, True)] + frames))
         if not io.wake_pending:
             io.wake()
+        if io.closed and io.pending.pop(call_id, None) is not None:   # closed while we queued
+            raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
         if not call.lock.acquire(timeout=-1 if forever else max(timeout, 0.0)):
             if io.pending.pop(call_id, None) is not None:
                 raise timeout_error(object_id, method, timeout)
