@@ -234,15 +234,35 @@ class MethodSpec:
             return None
 
     def docstring(self, object_id: str) -> str:
-        head = f"{self.name}{self.signature if self.signature else '(...)'}"
-        lines = [head, "", self.doc or f"A method of the remote object '{object_id}'."]
-        if self.inout:
-            lines += ["", "In/out parameters (" + ", ".join(p.name for p in self.inout) + "): the result is a dict "
-                      "{'return': <return value>, " + ", ".join(f"'{p.name}': <its value after the call>"
-                                                                 for p in self.inout) + "}."]
+        """The method's doc, then its parameters and result with their IDL types (structs and
+        enums spelled out), as help() and IPython's `?` show it under the signature."""
+        lines = [self.doc or f"A method of the remote object '{object_id}'."]
+        if self.params:
+            lines += ["", "Parameters:"]
+            for p in self.params:
+                extra = ", in/out" if p.inout else (f", default {json.dumps(p.default)}" if p.has_default else "")
+                lines.append(f"    {p.name} ({p.type}{extra}){self._named(p.type)}")
         if self.returns_self:
-            lines += ["", "A builder: returns the proxy itself, so calls chain as on the device."]
+            lines += ["", "Returns the proxy itself (a builder), so calls chain as on the device."]
+        elif self.inout:
+            lines += ["", "Returns a dict: 'return' (" + str(self.returns) + ")" + "".join(
+                f", '{p.name}' (its value after the call)" for p in self.inout) + "."]
+        elif self.returns.kind != "void":
+            lines += ["", f"Returns {self.returns}{self._named(self.returns)}"]
         return "\n".join(lines)
+
+    def _named(self, type_: idl.Type) -> str:
+        """': struct {x: uint32, ...}' or ': one of a | b' for a named type in the document."""
+        while type_.kind in ("array", "optional", "map") and type_.args:
+            type_ = type_.args[0]
+        described = self.types.get(type_.name) if type_.kind == "named" else None
+        if not described:
+            return ""
+        if described.get("kind") == "struct":
+            return ": struct {" + ", ".join(f"{f['name']}: {f['type']}" for f in described.get("fields", [])) + "}"
+        if described.get("kind") == "enum":
+            return ": one of " + " | ".join(repr(v["name"]) for v in described.get("values", []))
+        return ""
 
 
 class Interface:
