@@ -83,8 +83,8 @@ def test_a_timeout_raises_roc_timeout_and_the_client_goes_on(device_address):
             device = c["device"]
             started = time.monotonic()
             with pytest.raises(roc.Timeout, match="'device' to 'sleep_ms' within 0.2 s"):
-                await device.with_timeout(0.2).sleep_ms(1000)
-            assert time.monotonic() - started < 0.8
+                await device.with_timeout(0.2).sleep_ms(2000)
+            assert time.monotonic() - started < 1.5   # well before the call ends (2 s)
             assert await device.with_timeout(5.0).add(1, 1) == 2
     run(main())
 
