@@ -82,16 +82,17 @@ def row(name: str, times: Optional[List[float]] = None, rate: Optional[float] = 
         print(f"{name:<44} {'':>10} {'':>10} {rate:>12.0f} {unit}")
 
 
-def raw_floor(address: str, count: int) -> List[float]:
+def raw_floor(address: str, count: int, object_id: bytes = b"device",
+              body: bytes = b'{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2]}') -> List[float]:
+    """The same round trip on a bare pyzmq socket: no thread hand-over, no JSON decoding."""
     socket = zmq.Context.instance().socket(zmq.DEALER)
     socket.linger = 0
     socket.connect(f"tcp://{address}")
-    body = b'{"jsonrpc":"2.0","id":1,"method":"add","params":[1,2]}'
-    frames = [b"", b"MDPC01", b"device", roc.wire.call_header(2.0, True), body]
+    frames = [b"", b"MDPC01", object_id, roc.wire.call_header(2.0, True), body]
 
     def call() -> None:
         socket.send_multipart(frames)
-        socket.recv_multipart()
+        socket.recv_multipart(copy=False)
 
     try:
         return latencies(call, count)
@@ -188,6 +189,8 @@ def main() -> None:
             times, rate, aio_frames = asyncio.run(aio_figures(address, options.count, options.in_flight))
             row("roc.aio await device.add(1, 2)", times)
             row(f"roc.aio add, {options.in_flight} in flight", rate=rate)
+            floor = statistics.median(raw_floor(address, 50, b"vnir", b'{"jsonrpc":"2.0","id":1,"method":"frame"}'))
+            print(f"{'raw pyzmq DEALER, vnir frame (floor)':<44} {floor * 1e6:>10.0f} {'':>10} {1.5 / floor:>12.0f} MiB/s")
             cam.frame()
             frame_times = latencies(lambda: cam.frame(), 50)
             print(f"{'roc.Client vnir.frame() 1024x768 uint16':<44} {statistics.median(frame_times) * 1e6:>10.0f} "
