@@ -651,7 +651,10 @@ class Server:
         if not 1 <= credit <= 1048576:
             raise ValueError("credit must be from 1 to 1048576")
         self.endpoints = Endpoints.of(endpoints)
-        self.ctx = ctx or zmq.Context.instance()
+        # A context of its own unless given one: terminating it at stop() waits (up to the
+        # sockets' linger) until the last DISCONNECT has left, even when the process exits next.
+        self._own_ctx = ctx is None
+        self.ctx = ctx
         self.heartbeat = float(heartbeat)
         self.attachment_min_bytes = attachment_min_bytes
         self.credit = credit
@@ -767,6 +770,8 @@ class Server:
             self._running.clear()
 
     def _serve(self) -> None:
+        if self._own_ctx:
+            self.ctx = zmq.Context()
         log.info("roc server: serving at %s", self.endpoints.calls)
         while not self._stopping.is_set():
             now = time.monotonic()
@@ -826,6 +831,8 @@ class Server:
             self._send_replies(worker, time.monotonic())  # replies of calls that finished meanwhile
             self._abandon(worker)
             worker.executor = None
+        if self._own_ctx:
+            self.ctx.term()
         log.info("roc server: stopped")
 
     def _send(self, worker: _Worker, frames: List[Any]) -> bool:
