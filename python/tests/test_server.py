@@ -62,7 +62,6 @@ def stage(broker):
     server = roc.Server(broker.address, heartbeat=0.1).publish("stage", obj)
     server.start()
     wait_for_object(broker, "stage")
-    obj.server = None  # not an exported attribute: set after publish
     yield obj
     server.stop()
 
