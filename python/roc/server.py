@@ -582,6 +582,7 @@ class _Job:
     attach: bool
     timeout: Optional[float]    # seconds the caller still waited when the request arrived
     arrived: float              # monotonic
+    problem: Optional[str] = None  # a malformed request: answered with this, not run
 
 
 class _Executor:
@@ -600,7 +601,9 @@ class _Executor:
             if job is None:
                 return
             try:
-                if job.timeout is not None and time.monotonic() >= job.arrived + job.timeout:
+                if job.problem is not None:
+                    reply = [error_body(job.frames[0], INVALID_REQUEST, job.problem)]
+                elif job.timeout is not None and time.monotonic() >= job.arrived + job.timeout:
                     log.debug("roc server '%s': skipped a call whose caller's %d ms timeout passed while it "
                               "was queued", worker.object_id, job.timeout * 1000)
                     reply = [error_body(job.frames[0], DEADLINE_EXPIRED,
@@ -909,19 +912,18 @@ class Server:
                 return self._malformed(worker, "a REQUEST without client address, delimiter and body")
             client, rest = frames[3].bytes, list(frames[5:])
             header = {"timeout": None, "attach": False}
+            problem = None
             if wire.is_call_header(rest[0].buffer):
                 try:
                     header = wire.parse_call_header(rest[0].bytes)
                 except wire.ProtocolError as error:
-                    # Still answered: the reply returns the broker's credit.
+                    # Not run, but answered: the reply returns the broker's credit.
                     self._malformed(worker, str(error))
-                    rest = [b'{"jsonrpc":"2.0","id":null,"method":""}']
-                    header = {"timeout": None, "attach": False}
-                else:
-                    rest = rest[1:]
+                    problem = f"invalid request: a malformed call header ({error})"
+                rest = rest[1:]
                 if not rest:
                     return self._malformed(worker, "a REQUEST with a call header but no body")
-            job = _Job(worker.generation, client, rest, header["attach"], header["timeout"], now)
+            job = _Job(worker.generation, client, rest, header["attach"], header["timeout"], now, problem)
             with self._lock:
                 worker.outstanding += 1
             worker.executor.jobs.put(job)
