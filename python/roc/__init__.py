@@ -19,7 +19,7 @@ from . import aio
 from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
                      run_simple_server, statusUpdateIterator)
 
-__version__ = "0.11.0"
+__version__ = "0.1.0"  # the C++ runtime's version (CMakeLists.txt)
 
 __all__ = [
     "Client", "ObjectProxy", "Server", "method", "describe", "Endpoints", "Credentials",

@@ -67,6 +67,9 @@ def parse(text: str) -> Type:
         raise ValueError(f"not an IDL type: '{text}'")
     position = 0
 
+    def peek() -> str:
+        return tokens[position] if position < len(tokens) else ""
+
     def take(expected: Optional[str] = None) -> str:
         nonlocal position
         if position >= len(tokens) or (expected is not None and tokens[position] != expected):
@@ -88,9 +91,9 @@ def parse(text: str) -> Type:
             else:
                 args = [one()]
                 size = None
-                while tokens[position:position + 1] == [","]:
+                while peek() == "," and size is None:
                     take(",")
-                    if word == "array" and tokens[position].isdigit():
+                    if word == "array" and peek().isdigit():
                         size = int(take())
                     else:
                         args.append(one())

@@ -212,7 +212,7 @@ def _array(reference: dict, buffers: list, used: list) -> np.ndarray:
         raise BadAttachment(f"'$attachment' must be a frame index, not {json.dumps(index)}")
     if index >= len(buffers):
         raise BadAttachment(f"a reference to attachment {index}, but the message carries {len(buffers)}")
-    if type_name not in DTYPES:
+    if not isinstance(type_name, str) or type_name not in DTYPES:
         raise BadAttachment(f"an attachment of unknown element type {json.dumps(type_name)}")
     if order not in ("little", "big"):
         raise BadAttachment(f"an attachment of byte order {json.dumps(order)}, not \"little\" or \"big\"")

@@ -102,9 +102,9 @@ class Process:
 class Broker:
     """A rocbroker on a free 127.0.0.1 port; restart() brings it back on the same port."""
 
-    def __init__(self, extra: Optional[List[str]] = None) -> None:
+    def __init__(self, extra: Optional[List[str]] = None, port: int = 0) -> None:
         self.extra = extra or []
-        self.port = 0
+        self.port = port  # 0: a free one, picked by the broker
         self.process: Optional[Process] = None
         self.start()
 
@@ -175,17 +175,19 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = START_
         time.sleep(0.02)
 
 
-def wait_for_object(broker: Broker, object_id: str, timeout: float = START_TIMEOUT) -> None:
-    """Waits until the broker has a worker for `object_id` (8/MMI mmi.service, over raw zmq)."""
+def wait_for_object(broker: Broker, object_id: str, timeout: float = START_TIMEOUT,
+                    endpoints: Optional[roc.Endpoints] = None) -> None:
+    """Waits until the broker has a worker for `object_id` (8/MMI mmi.service, over raw zmq;
+    `endpoints` gives the credentials for a broker that wants CURVE)."""
     import zmq
 
     ctx = zmq.Context.instance()
+    endpoints = endpoints or broker.endpoints
     deadline = time.monotonic() + timeout
     while True:
-        socket = ctx.socket(zmq.DEALER)
-        socket.linger = 0
+        socket = endpoints.socket(ctx, zmq.DEALER)
         try:
-            socket.connect(f"tcp://{broker.address}")
+            socket.connect(endpoints.calls)
             socket.send_multipart([b"", b"MDPC01", b"mmi.service", object_id.encode()])
             if socket.poll(1000):
                 if socket.recv_multipart()[-1] == b"200":
