@@ -126,7 +126,10 @@ class Converter:
             if isinstance(value, str) and value in _NON_FINITE:
                 return _NON_FINITE[value]
             if isinstance(value, (int, float)) and not isinstance(value, bool):
-                return float(value)
+                try:
+                    return float(value)
+                except OverflowError:
+                    raise _Bad(f"{str(value)[:20]}... is out of the range of {kind}") from None
             raise _Bad(f"expected a number ({kind}), got {_kind(value)}")
         if value is None:
             raise _Bad(f"expected {type_}, got null")
@@ -175,7 +178,10 @@ class Converter:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise _Bad(f"expected a number of {type_.name}, got {_kind(value)}")
             if hint is datetime.timedelta:
-                return datetime.timedelta(seconds=value * idl_types.UNITS[type_.name])
+                try:
+                    return datetime.timedelta(seconds=value * idl_types.UNITS[type_.name])
+                except (OverflowError, ValueError):
+                    raise _Bad(f"{value} {type_.name} is out of the range of a timedelta") from None
             return value
         if kind == "named":
             return self._named(value, type_.name)
