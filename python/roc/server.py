@@ -699,6 +699,7 @@ class Server:
 
     def run(self) -> None:
         """Serves until SIGINT/SIGTERM (handlers installed when called on the main thread) or stop()."""
+        self._stopping.clear()
         previous = {}
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
@@ -790,20 +791,19 @@ class Server:
                 if worker.executor is None:
                     worker.executor = _Executor(worker)
                     self._connect(worker, now)
-            poller = zmq.Poller()
-            poller.register(self._wake_r, zmq.POLLIN)
+            items: List[Tuple[Any, int]] = [(self._wake_r, zmq.POLLIN)]
             readable: Dict[Any, _Worker] = {}
             wait = MAX_POLL
             for worker in workers:
                 if worker.socket is not None:
                     if worker.outstanding < self.credit + PENDING_SLACK:
-                        poller.register(worker.socket, zmq.POLLIN)
+                        items.append((worker.socket, zmq.POLLIN))
                         readable[worker.socket] = worker
                     wait = min(wait, worker.last_sent + self.heartbeat - now)
                 elif worker.retry_at is not None:
                     wait = min(wait, worker.retry_at - now)
             try:
-                events = dict(poller.poll(max(0, int(wait * 1000))))
+                events = dict(zmq.zmq_poll(items, max(0, int(wait * 1000))))
             except zmq.ZMQError as error:
                 if error.errno == errno.EINTR:
                     continue

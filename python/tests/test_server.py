@@ -315,7 +315,7 @@ def test_several_objects_on_one_server(broker, client):
         client.send("s1", {"jsonrpc": "2.0", "id": 1, "method": "settle", "params": [1.0]})
         started = time.monotonic()
         assert result(client.request("where", object_id="s2", id_=2)) == [2.0, 0.0]
-        assert time.monotonic() - started < 0.5
+        assert time.monotonic() - started < 0.8
         assert wire.decode(client.receive())["result"] == "settled"
 
 
