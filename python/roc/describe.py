@@ -108,7 +108,7 @@ class _Types:
             raise TypeError(f"{where}: no IDL type for the hint {hint!r}")
         if not isinstance(hint, type):
             raise TypeError(f"{where}: no IDL type for the hint {hint!r}")
-        if hint is bool:
+        if hint is bool or hint is np.bool_:
             return "bool"
         if issubclass(hint, enum.Enum):
             return self._enum(hint)
@@ -256,7 +256,9 @@ def _jsonable(value: Any, depth: int = 0) -> bool:
         return all(isinstance(k, str) and _jsonable(v, depth + 1) for k, v in value.items())
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return True
-    if isinstance(value, (np.ndarray, np.generic, bytes, datetime.timedelta)):
+    if isinstance(value, (np.ndarray, np.generic)):
+        return np.dtype(value.dtype).newbyteorder("=") in _NUMPY_IDL or value.dtype == np.bool_
+    if isinstance(value, (bytes, datetime.timedelta)):
         return True
     return False
 
@@ -478,7 +480,12 @@ class Interface:
         obj = self.obj
         if hint is None or typing.get_origin(hint) is typing.ClassVar:
             hint = _value_hint(getattr(obj, name))
-        type_ = self._types.idl(hint, f"attribute {self.name}.{name}")
+        value = getattr(obj, name)
+        if hint is np.ndarray and isinstance(value, np.ndarray) and \
+                np.dtype(value.dtype).newbyteorder("=") in _NUMPY_IDL:
+            type_ = f"ndarray<{_NUMPY_IDL[np.dtype(value.dtype).newbyteorder('=')]}>"  # its own dtype
+        else:
+            type_ = self._types.idl(hint, f"attribute {self.name}.{name}")
         if type_ == "void":
             type_ = "json"
         return Property(name, hint, type_, False, lambda: getattr(obj, name),

@@ -725,7 +725,10 @@ class Server:
         self._stopping.set()
         self._wake()
         thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
+        current = threading.current_thread()
+        if current.name.startswith("roc-call-"):
+            return  # stop() from inside a call: the I/O thread waits for this call, not the reverse
+        if thread is not None and thread is not current:
             thread.join(timeout)
 
     def __enter__(self) -> "Server":

@@ -206,3 +206,31 @@ def test_the_name_can_be_given_and_is_a_valid_qualified_name():
 
     with pytest.raises(ValueError, match="not a qualified C\\+\\+ name"):
         roc.describe(Bad())
+
+
+def test_numpy_attributes_are_typed_by_their_dtype_and_read_and_written():
+    from roc import wire
+    from roc.describe import Interface
+    from roc.server import Dispatcher
+
+    class Detector:
+        def __init__(self) -> None:
+            self.dark = np.zeros((2, 3), np.uint16)
+            self.armed = np.bool_(False)
+            self.handles = np.array([object()])   # not numbers: not exported
+
+    detector = Detector()
+    properties = roc.describe(detector)["objects"][0]["properties"]
+    assert properties == [{"name": "dark", "type": "ndarray<uint16>", "readonly": False},
+                          {"name": "armed", "type": "bool", "readonly": False}]
+    dispatcher = Dispatcher("det", Interface(detector))
+
+    def call(method, params):
+        return wire.loads(dispatcher.handle([wire.dumps({"jsonrpc": "2.0", "id": 1, "method": method,
+                                                         "params": params})])[0])
+
+    assert call("rpc.set", ["dark", [[1, 2, 3], [4, 5, 6]]]) == {"jsonrpc": "2.0", "id": 1, "result": None}
+    assert detector.dark.dtype == np.uint16 and detector.dark[1, 2] == 6
+    assert call("rpc.get", ["dark"])["result"] == [[1, 2, 3], [4, 5, 6]]
+    assert call("rpc.set", ["dark", [[1, -2]]])["error"]["code"] == -32602  # not uint16
+    assert call("rpc.get", ["armed"])["result"] is False
