@@ -358,3 +358,37 @@ def test_publish_refuses_bad_ids_and_twice_the_same(broker):
     server.publish("x", Stage())
     with pytest.raises(ValueError, match="published already"):
         server.publish("x", Stage())
+
+
+def test_a_server_with_certificates_serves_through_a_curve_broker(make_broker, tmp_path, spawn):
+    from conftest import program
+    import subprocess
+    for name in ("broker", "lab"):
+        subprocess.run([program("roc"), "keygen", str(tmp_path / name)], check=True, capture_output=True, timeout=20)
+    secure = make_broker(["--cert", str(tmp_path / "broker.key_secret")])
+    endpoints = roc.Endpoints(secure.address, cert=str(tmp_path / "lab.key_secret"),
+                              broker_cert=str(tmp_path / "broker.key"))
+    with roc.Server(endpoints, heartbeat=0.1).publish("stage", Stage()):
+        wait_for_object(secure, "stage", endpoints=endpoints)
+        done = subprocess.run([program("roc"), "--broker", secure.address, "--broker-cert", str(tmp_path / "broker.key"),
+                               "--cert", str(tmp_path / "lab.key_secret"), "call", "stage", "move", "[2.5]"],
+                              capture_output=True, text=True, timeout=20)
+        assert done.returncode == 0 and done.stdout.strip() == "2.5", done.stderr
+    # A plaintext server gets nothing from it: it never registers.
+    with roc.Server(secure.address, heartbeat=0.1).publish("plain", Stage()) as plain:
+        assert not plain.wait_registered(1.0)
+
+
+def test_stop_from_inside_a_call_returns_and_the_server_stops(broker, client):
+    class Stoppable:
+        def quit(self) -> str:
+            server.stop()
+            return "bye"
+
+    server = roc.Server(broker.address, heartbeat=0.1).publish("s", Stoppable()).start()
+    wait_for_object(broker, "s")
+    assert result(client.request("quit", object_id="s")) == "bye"
+    deadline = time.monotonic() + 3
+    while server.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not server.running
