@@ -336,8 +336,8 @@ class Interface:
         """(name, the class attribute) in definition order, the object's own class first."""
         seen: Dict[str, Any] = {}
         for klass in self.cls.__mro__:
-            if klass is object:
-                continue
+            if klass.__module__ == "builtins":
+                continue  # object, dict, list...: their methods are not the device's interface
             for name, value in klass.__dict__.items():
                 seen.setdefault(name, value)
         return list(seen.items())

@@ -234,3 +234,11 @@ def test_numpy_attributes_are_typed_by_their_dtype_and_read_and_written():
     assert call("rpc.get", ["dark"])["result"] == [[1, 2, 3], [4, 5, 6]]
     assert call("rpc.set", ["dark", [[1, -2]]])["error"]["code"] == -32602  # not uint16
     assert call("rpc.get", ["armed"])["result"] is False
+
+
+def test_methods_of_builtin_bases_are_not_exported():
+    class Settings(dict):
+        def reload(self) -> None:
+            pass
+
+    assert [m["name"] for m in roc.describe(Settings())["objects"][0]["methods"]] == ["reload"]
