@@ -15,10 +15,9 @@ import enum
 import inspect
 import json
 import logging
-import math
 import re
 import typing
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 

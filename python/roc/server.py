@@ -247,7 +247,8 @@ class Converter:
                     if field_type.kind == "optional":
                         out[field["name"]] = None
                         continue
-                    dc_field = next((f for f in dataclasses.fields(cls) if f.name == field["name"]), None) if cls else None
+                    fields = dataclasses.fields(cls) if cls is not None else ()
+                    dc_field = next((f for f in fields if f.name == field["name"]), None)
                     if dc_field is not None and (dc_field.default is not dataclasses.MISSING or
                                                  dc_field.default_factory is not dataclasses.MISSING):
                         continue
@@ -426,7 +427,8 @@ class Dispatcher:
     def _one(self, request: Any, buffers: list) -> Optional[dict]:
         """The response to one request, or None for a notification."""
         if not isinstance(request, dict):
-            return _error(None, INVALID_REQUEST, f"invalid JSON-RPC 2.0 request: expected an object, got {_kind(request)}")
+            return _error(None, INVALID_REQUEST,
+                          f"invalid JSON-RPC 2.0 request: expected an object, got {_kind(request)}")
         notification = "id" not in request
         if not notification and not _valid_id(request):
             return _error(None, INVALID_REQUEST, "invalid JSON-RPC 2.0 request: 'id' must be a string, an "
@@ -479,7 +481,8 @@ class Dispatcher:
             return self._system(name, params, buffers)
         entry = self.interface.methods.get(name)
         if entry is None:
-            raise CallError(METHOD_NOT_FOUND, f"object '{self.object_id}' ({self.interface.name}) has no method '{name}'")
+            raise CallError(METHOD_NOT_FOUND,
+                            f"object '{self.object_id}' ({self.interface.name}) has no method '{name}'")
         declared = self._params[name]
         args: List[Any] = []
         kwargs: Dict[str, Any] = {}

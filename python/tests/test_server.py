@@ -4,9 +4,7 @@ third-party client would, and the worker must keep serving after each."""
 import json
 import logging
 import sys
-import threading
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """A Python object served to C++: the `roc` CLI, and a C++ typed proxy that roc-gen generated from
 the object's rpc.describe, compiled and run against the Python server."""
 import json
-import os
 import re
 import shutil
 import subprocess

@@ -2,7 +2,6 @@
 JSON body (or empty, for notifications) and the dispatcher never raises. ROC_FUZZ_SEED
 reproduces a run; ROC_PY_FUZZ_SECONDS sets its length."""
 import json
-import logging
 import os
 import random
 import sys
