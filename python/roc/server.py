@@ -25,6 +25,8 @@ import queue
 import signal
 import threading
 import time
+import types as _pytypes
+import typing
 from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -52,6 +54,7 @@ _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT_RANGES = {"int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
                "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
                "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
+_UnionType = getattr(_pytypes, "UnionType", None)  # int | None (3.10+)
 _SYSTEM = "rpc.ping, rpc.describe, rpc.get, rpc.set, rpc.signature"
 
 
@@ -75,13 +78,17 @@ class CallError(Exception):
 # --- converting parameters by their hints ----------------------------------------------------
 
 def _inner(hint: Any, index: int = 0) -> Any:
-    """The `index`th type argument of a hint (Optional unwrapped), or Any."""
-    import typing
-    args = [a for a in typing.get_args(hint) if a is not type(None)]
-    if typing.get_origin(hint) is typing.Union or (args and index >= len(args)):
-        hint = args[0] if args else Any
-        args = list(typing.get_args(hint))
+    """The `index`th type argument of a hint (`list[int]` → int), or Any."""
+    args = typing.get_args(hint)
     return args[index] if index < len(args) and args[index] is not Ellipsis else Any
+
+
+def _unoptional(hint: Any) -> Any:
+    """`Optional[T]` → T; other hints unchanged (`x: float = None` is optional<double>)."""
+    if typing.get_origin(hint) is typing.Union or (_UnionType is not None and isinstance(hint, _UnionType)):
+        rest = [a for a in typing.get_args(hint) if a is not type(None)]
+        return rest[0] if len(rest) == 1 else Any
+    return hint
 
 
 def _kind(value: Any) -> str:
@@ -119,7 +126,7 @@ class Converter:
         if kind == "json":
             return value
         if kind == "optional":
-            return None if value is None else self.incoming(value, type_.args[0], _inner(hint))
+            return None if value is None else self.incoming(value, type_.args[0], _unoptional(hint))
         if kind in ("float", "double"):
             if value is None:
                 return math.nan  # §3: null reads as NaN
@@ -370,7 +377,6 @@ class Dispatcher:
         self.interface = interface
         self.min_bytes = attachment_min_bytes
         self.convert = Converter(interface)
-        self._types = {}  # IDL text → parsed, per member
         self._params = {name: [(p, idl_types.parse(p.type)) for p in m.params]
                         for name, m in interface.methods.items()}
         self._returns = {name: idl_types.parse(m.returns) for name, m in interface.methods.items()}

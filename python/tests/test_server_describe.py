@@ -242,3 +242,24 @@ def test_methods_of_builtin_bases_are_not_exported():
             pass
 
     assert [m["name"] for m in roc.describe(Settings())["objects"][0]["methods"]] == ["reload"]
+
+
+def test_optional_and_nested_hints_convert_to_what_the_method_asks_for():
+    from roc import wire
+    from roc.describe import Interface
+    from roc.server import Dispatcher
+
+    seen = {}
+
+    class Planner:
+        def plan(self, wait: Optional[datetime.timedelta] = None, rois: Optional[List[Roi]] = None,
+                 modes: dict[str, Mode] | None = None, pair: tuple[Mode, float] = (Mode.fast, 1.0)) -> None:
+            seen.update(wait=wait, rois=rois, modes=modes, pair=pair)
+
+    dispatcher = Dispatcher("p", Interface(Planner()))
+    params = {"wait": 0.5, "rois": [{"x": 1, "y": 2}], "modes": {"a": "slow"}, "pair": ["slow", 2]}
+    reply = wire.loads(dispatcher.handle([wire.dumps({"jsonrpc": "2.0", "id": 1, "method": "plan",
+                                                      "params": params})])[0])
+    assert reply["result"] is None, reply
+    assert seen == {"wait": datetime.timedelta(seconds=0.5), "rois": [Roi(1, 2, Mode.fast)],
+                    "modes": {"a": Mode.slow}, "pair": (Mode.slow, 2.0)}
