@@ -518,7 +518,14 @@ class Interface:
         if doc:
             obj["doc"] = doc
         types = [t for t in self._types.declared.values() if t]
-        document = {"roc_idl": 1, "objects": [obj], "types": types}
+        document: dict = {"roc_idl": 1}
+        try:
+            source = inspect.getsourcefile(self.cls)
+        except TypeError:  # defined interactively
+            source = None
+        if source:
+            document["source"] = source.replace("\\", "/").rsplit("/", 1)[-1]  # file name only
+        document.update(objects=[obj], types=types)
         obj["signature"] = signature_of(obj, types)
         return document
 
