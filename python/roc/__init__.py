@@ -13,7 +13,7 @@ from .errors import (CertificateError, NotAllowed, NotSupported, ObjectBusy, Obj
 from .endpoints import Credentials, Endpoints
 from .client import Client, ObjectProxy
 from .server import Server, method, describe
-from .logs import LogHandler
+from .logs import LogHandler, LogSubscription
 from .status import StatusSubscription, StatusUpdate, StatusUpdater
 from . import aio
 from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
@@ -23,7 +23,7 @@ __version__ = "0.1.0"  # the C++ runtime's version (CMakeLists.txt)
 
 __all__ = [
     "Client", "ObjectProxy", "Server", "method", "describe", "Endpoints", "Credentials",
-    "LogHandler", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
+    "LogHandler", "LogSubscription", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
     "Timeout", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",

@@ -17,7 +17,7 @@ from .errors import ProtocolError
 
 __all__ = [
     "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "MAX_DEPTH",
-    "call_header", "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads",
+    "call_header", "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads", "depth",
     "BadAttachment", "DTYPES",
 ]
 
@@ -99,11 +99,30 @@ def loads(body: Any) -> Any:
         value, end = _decoder.raw_decode(text)
         if text[end:].strip(" \t\r\n"):
             raise ValueError(f"text after the JSON value at offset {end}")
-        return value
     except RecursionError:
         raise ProtocolError(f"JSON nested deeper than {MAX_DEPTH} levels") from None
     except (UnicodeDecodeError, ValueError) as error:
         raise ProtocolError(f"invalid JSON: {error}") from None
+    # Python's parser stops only at its recursion limit (about 1000 levels); roc's limit is 256
+    # (§3). A text shorter than 2 × 256 characters cannot be that deep, so short bodies skip this.
+    if len(text) > 2 * MAX_DEPTH and depth(value) > MAX_DEPTH:
+        raise ProtocolError(f"JSON nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+def depth(value: Any) -> int:
+    """How deeply arrays and objects nest in `value` (a scalar is 0), without recursion."""
+    deepest = 0
+    stack = [(value, 1)] if isinstance(value, (list, dict)) else []
+    while stack:
+        container, level = stack.pop()
+        deepest = max(deepest, level)
+        items = container.values() if isinstance(container, dict) else container
+        kinds = set(map(type, items))  # in C: a flat array of a million numbers costs little
+        if list in kinds or dict in kinds:
+            stack.extend((item, level + 1) for item in items if isinstance(item, (list, dict)))
+    return deepest
+
 
 
 def dumps(value: Any) -> bytes:

@@ -71,7 +71,7 @@ def test_a_reference_that_does_not_fit_its_frames_is_refused(frames, problem):
 
 
 def test_hostile_json_is_a_protocol_error_not_a_crash():
-    for body in [b"[" * 100000, b'{"a":NaN}', b"\xff", b"{} {}"]:
+    for body in [b"[" * 100000, b"[" * 257 + b"]" * 257, b'{"a":NaN}', b"\xff", b"{} {}"]:
         with pytest.raises(roc.ProtocolError):
             wire.decode([body])
 
