@@ -48,6 +48,7 @@ LIVENESS = 3              # heartbeats the broker may miss before it is presumed
 RECONNECT_DELAY = 0.25    # pause before reconnecting after the broker fell silent
 FIRST_REFUSAL_PAUSE, LAST_REFUSAL_PAUSE = 1.0, 30.0
 PENDING_SLACK = 16        # requests taken beyond the credit before the socket is left unread
+MIN_INTERVAL = 0.02       # the shortest broker heartbeat period a worker keeps up with
 MAX_POLL = 0.1            # bound on one poll, so stop() and timers are noticed promptly
 FEATURES = b"attachments"
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
@@ -310,23 +311,6 @@ def _error(id_: Any, code: int, message: str, data: Any = None) -> dict:
     return {"jsonrpc": "2.0", "id": id_, "error": error}
 
 
-def _too_deep(body: Any, message: Any) -> bool:
-    """Whether a parsed body nests deeper than 256 levels (§3); cheap when it cannot."""
-    raw = bytes(body) if not isinstance(body, bytes) else body
-    if raw.count(b"[") + raw.count(b"{") <= wire.MAX_DEPTH:
-        return False
-    stack = [(message, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > wire.MAX_DEPTH:
-            return True
-        if isinstance(value, list):
-            stack.extend((item, depth + 1) for item in value if isinstance(item, (list, dict)))
-        elif isinstance(value, dict):
-            stack.extend((item, depth + 1) for item in value.values() if isinstance(item, (list, dict)))
-    return False
-
-
 def _references(message: Any) -> set:
     """The attachment indices the message's references name (iteratively: no recursion)."""
     found = set()
@@ -393,9 +377,7 @@ class Dispatcher:
     def _handle(self, frames: Sequence[Any], attach: bool) -> List[Any]:
         body = frames[0]
         try:
-            message = wire.loads(body)
-            if _too_deep(body, message):
-                raise wire.ProtocolError(f"JSON nested deeper than {wire.MAX_DEPTH} levels")
+            message = wire.loads(body)  # strict, and at most 256 levels deep (§3)
         except wire.ProtocolError as error:
             return [wire.dumps(_error(None, PARSE_ERROR, f"the request body cannot be read: {error}"))]
         buffers = [f.buffer if hasattr(f, "buffer") else memoryview(f) for f in frames[1:]]
@@ -645,6 +627,8 @@ class _Worker:
         self.socket: Optional[zmq.Socket] = None
         self.generation = 0
         self.last_sent = self.last_heard = 0.0
+        self.interval = server.heartbeat   # heartbeat period in use: ours, or the broker's if shorter
+        self.broker_beat: Optional[float] = None  # when the broker's last HEARTBEAT came
         self.heard_since_ready = False
         self.refusals = 0
         self.last_refusal: Optional[str] = None
@@ -811,7 +795,7 @@ class Server:
                     if worker.outstanding < self.credit + PENDING_SLACK:
                         items.append((worker.socket, zmq.POLLIN))
                         readable[worker.socket] = worker
-                    wait = min(wait, worker.last_sent + self.heartbeat - now)
+                    wait = min(wait, worker.last_sent + worker.interval - now)
                 elif worker.retry_at is not None:
                     wait = min(wait, worker.retry_at - now)
             try:
@@ -876,6 +860,7 @@ class Server:
         worker.retry_at = None
         self._send(worker, [wire.READY, worker.object_id.encode("utf-8"), str(self.credit).encode(), FEATURES])
         worker.last_sent = worker.last_heard = now
+        worker.broker_beat = None
 
     def _abandon(self, worker: _Worker) -> None:
         """DISCONNECT (so the broker stops routing calls to this identity), then close."""
@@ -947,6 +932,15 @@ class Server:
             worker.executor.jobs.put(job)
         elif command == wire.HEARTBEAT:
             worker.heard_since_ready = True
+            # A broker that heartbeats faster than we do also expires us sooner (after three of
+            # its intervals): keep up with it, whatever `heartbeat` said.
+            if worker.broker_beat is not None:
+                gap = now - worker.broker_beat
+                if MIN_INTERVAL <= gap < worker.interval * 0.9:
+                    log.info("roc worker '%s': the broker heartbeats every %d ms; doing the same",
+                             worker.object_id, gap * 1000)
+                    worker.interval = gap
+            worker.broker_beat = now
         elif command == wire.DISCONNECT:
             reason = frames[3].bytes.decode("utf-8", "replace") if len(frames) > 3 else ""
             self._on_disconnect(worker, reason[:512], now)
@@ -983,13 +977,13 @@ class Server:
                 self._connect(worker, now)
             return
         # Silence counts only while idle (PROTOCOL §2.2): a broker need not heartbeat busy workers.
-        if worker.outstanding == 0 and now - worker.last_heard > self.heartbeat * LIVENESS:
+        if worker.outstanding == 0 and now - worker.last_heard > worker.interval * LIVENESS:
             log.warning("roc worker '%s': no word from the broker at %s for %d ms; reconnecting",
-                        worker.object_id, self.endpoints.calls, self.heartbeat * LIVENESS * 1000)
+                        worker.object_id, self.endpoints.calls, worker.interval * LIVENESS * 1000)
             self._abandon(worker)
             worker.retry_at = now + RECONNECT_DELAY
             return
-        if now - worker.last_sent >= self.heartbeat:
+        if now - worker.last_sent >= worker.interval:
             self._send(worker, [wire.HEARTBEAT])
 
     def __del__(self) -> None:

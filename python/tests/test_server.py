@@ -390,3 +390,15 @@ def test_stop_from_inside_a_call_returns_and_the_server_stops(broker, client):
     while server.running and time.monotonic() < deadline:
         time.sleep(0.02)
     assert not server.running
+
+
+def test_a_worker_keeps_up_with_a_broker_that_heartbeats_faster(broker, client, caplog):
+    # The fixture's broker heartbeats every 250 ms and drops a worker silent for 750 ms; this
+    # server was told 2.5 s (the default), so it must follow the broker or be dropped again and again.
+    caplog.set_level(logging.INFO, logger="roc")
+    with roc.Server(broker.address).publish("stage", Stage()):
+        wait_for_object(broker, "stage")
+        time.sleep(2.0)
+        assert result(client.request("rpc.ping")) == "pong"
+    assert "fell silent" not in broker.process.output
+    assert "heartbeats every" in caplog.text
