@@ -204,7 +204,7 @@ class Converter:
     def _array(self, value: Any, type_: idl_types.Type) -> np.ndarray:
         element = type_.args[0].kind
         if isinstance(value, np.ndarray):
-            sent = wire._IDL_NAME.get((value.dtype.kind, value.dtype.itemsize))
+            sent = wire.idl_name(value.dtype)
             if sent != element:
                 raise _Bad(f"an attachment of {sent or value.dtype.name} elements, but the type is {type_}")
             if type_.kind == "array" and value.ndim != 1:
@@ -447,7 +447,7 @@ class Dispatcher:
         if not buffers:
             return value
         try:
-            return wire._resolve(value, buffers, [False] * len(buffers), 0)
+            return wire.resolve(value, buffers)
         except wire.BadAttachment as error:
             raise CallError(INVALID_PARAMS, f"{what}: {error}") from None
 
