@@ -18,7 +18,7 @@ from .errors import ProtocolError
 __all__ = [
     "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "MAX_DEPTH",
     "call_header", "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads", "depth",
-    "BadAttachment", "DTYPES",
+    "BadAttachment", "DTYPES", "idl_name", "resolve",
 ]
 
 MDPC = b"MDPC01"
@@ -171,7 +171,7 @@ class _Encoder:
                         "a numpy array or bytes")
 
     def array(self, array: np.ndarray, depth: int) -> Any:
-        name = _IDL_NAME.get((array.dtype.kind, array.dtype.itemsize))
+        name = idl_name(array.dtype)
         if self.frames is None or name is None or array.nbytes < self.min_bytes or array.ndim == 0:
             return self.walk(array.tolist(), depth)
         order = "big" if array.dtype.byteorder == ">" or (
@@ -210,6 +210,18 @@ def decode(frames: Sequence[Any]) -> Any:
         raise BadAttachment(f"the message carries attachment frames no reference names ({', '.join(unused)})",
                             unreferenced=True)
     return message
+
+
+def idl_name(dtype: np.dtype) -> Optional[str]:
+    """The IDL numeric scalar name of a numpy element type (`uint16`), or None for other types."""
+    return _IDL_NAME.get((dtype.kind, dtype.itemsize))
+
+
+def resolve(value: Any, buffers: Sequence[Any]) -> Any:
+    """`value` (part of a decoded body) with its references replaced by views of `buffers`; for a
+    receiver that resolves each parameter alone, so that an error can name it. Raises
+    BadAttachment."""
+    return _resolve(value, buffers, [False] * len(buffers), 0)
 
 
 def _resolve(value: Any, buffers: list, used: list, depth: int) -> Any:
