@@ -181,3 +181,26 @@ def test_the_broker_comes_from_roc_broker(device_address, monkeypatch):
         async with roc.aio.Client() as c:
             assert await c["device"].add(1, 2) == 3
     run(main())
+
+
+def test_an_object_without_describe_and_a_broken_reply(broker):
+    from conftest import wait_for_object
+    from test_client import PlainWorker
+    worker = PlainWorker(broker, "plain")
+    try:
+        wait_for_object(broker, "plain")
+
+        async def main():
+            async with roc.aio.Client(broker.address) as c:
+                plain = c["plain"]
+                assert await plain.add(1, 2, 3) == 6            # untyped: no rpc.describe
+                assert await plain.describe() == {}
+                with pytest.raises(roc.ProtocolError, match="attachment 3"):
+                    await c.call("plain", "broken_attachment")
+                with pytest.raises(roc.Timeout):
+                    await c.call("plain", "broken_json", timeout=0.5)
+                assert c.dropped == 1
+                assert await plain.add(2, 2) == 4
+        run(main())
+    finally:
+        worker.stop()
