@@ -26,8 +26,7 @@ import zmq.asyncio
 from . import types as idl
 from . import wire
 from .client import (Interface, MethodSpec, check_signature, encode_request, mmi_objects_result, read_reply,
-                     recv_frames,
-                     result_of, send_frames, timeout_error)
+                     result_of, timeout_error)
 from .endpoints import Endpoints
 from .errors import METHOD_NOT_FOUND, RemoteError, RocError, Timeout
 
@@ -228,7 +227,7 @@ class Client:
         delay = 0.0005
         while True:
             try:
-                send_frames(socket, frames, copy)
+                wire.send_frames(socket, frames, copy)
                 break
             except zmq.Again:
                 if until.done():
@@ -247,7 +246,7 @@ class Client:
             while socket.getsockopt(_EVENTS) & _POLLIN:
                 while True:
                     try:
-                        frames = recv_frames(socket)
+                        frames = wire.recv_frames(socket)
                     except zmq.Again:
                         break
                     self._reply(frames, pending)

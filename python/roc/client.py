@@ -40,34 +40,6 @@ log = logging.getLogger("roc.client")
 _NO_DESCRIBE = object()   # cache marker: the object answered rpc.describe with -32601
 
 
-# --- frames in and out, shared with roc.aio -------------------------------------------------
-# pyzmq's send_multipart/recv_multipart cost several times more than the sends and receives they
-# make (flag enums on every frame); these are the hot path of every call.
-
-_MORE = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
-_LAST = int(zmq.NOBLOCK)
-_ENVELOPE = 4   # "", "MDPC01", object id, call header: small, copied; later frames may be big
-
-
-def send_frames(socket: zmq.Socket, frames: List[Any], copy: bool = False) -> None:
-    """Sends one message without blocking (zmq.Again when the socket will not take it). The
-    attachment frames go without a copy unless `copy`: they are the caller's own buffers."""
-    send = socket.send
-    last = len(frames) - 1
-    send(frames[0], _MORE if last else _LAST)   # a refused message fails on its first frame
-    for index in range(1, last + 1):
-        send(frames[index], _MORE if index < last else _LAST, copy=copy or index <= _ENVELOPE)
-
-
-def recv_frames(socket: zmq.Socket) -> List[Any]:
-    """One message as zmq.Frames (attachments viewed in place); zmq.Again when none waits."""
-    recv = socket.recv
-    frames = [recv(_LAST, copy=False)]
-    while frames[-1].more:
-        frames.append(recv(_LAST, copy=False))
-    return frames
-
-
 def _not_plain(value: Any) -> Any:
     raise TypeError("not a plain JSON value")
 
@@ -380,7 +352,7 @@ class _IO:
                         backlog.popleft()   # its caller gave up: never send a call nobody waits for
                         continue
                     try:
-                        send_frames(socket, frames)
+                        wire.send_frames(socket, frames)
                     except zmq.Again:
                         break
                     backlog.popleft()
@@ -389,7 +361,7 @@ class _IO:
                 if socket in events:
                     while True:
                         try:
-                            frames = recv_frames(socket)
+                            frames = wire.recv_frames(socket)
                         except zmq.Again:
                             break
                         self.reply(frames, pending)

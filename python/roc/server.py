@@ -842,7 +842,7 @@ class Server:
 
     def _send(self, worker: _Worker, frames: List[Any]) -> bool:
         try:
-            worker.socket.send_multipart([b"", wire.MDPW] + frames, flags=zmq.NOBLOCK, copy=False)
+            wire.send_frames(worker.socket, [b"", wire.MDPW] + frames)
         except zmq.Again:
             log.warning("roc worker '%s': the broker does not take messages (queue full); dropped one",
                         worker.object_id)
@@ -894,7 +894,7 @@ class Server:
             if worker.socket is None or worker.outstanding >= self.credit + PENDING_SLACK:
                 return
             try:
-                frames = worker.socket.recv_multipart(zmq.NOBLOCK, copy=False)
+                frames = wire.recv_frames(worker.socket)
             except zmq.Again:
                 return
             now = time.monotonic()

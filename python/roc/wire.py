@@ -12,13 +12,14 @@ import math
 from typing import Any, List, Optional, Sequence
 
 import numpy as np
+import zmq
 
 from .errors import ProtocolError
 
 __all__ = [
     "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "MAX_DEPTH",
     "call_header", "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads", "depth",
-    "BadAttachment", "DTYPES", "idl_name", "resolve",
+    "BadAttachment", "DTYPES", "idl_name", "resolve", "send_frames", "recv_frames",
 ]
 
 MDPC = b"MDPC01"
@@ -80,6 +81,36 @@ def parse_call_header(frame: bytes) -> dict:
                 raise ProtocolError(f"bad attach in call header: {value[:20]!r}")
             fields["attach"] = value == b"1"
     return fields
+
+
+# --- frames in and out -----------------------------------------------------------------------
+# pyzmq's send_multipart/recv_multipart cost several times more than the sends and receives they
+# make (flag enums on every frame); these are the hot path of every call, client and server.
+
+_MORE = int(zmq.SNDMORE) | int(zmq.NOBLOCK)
+_LAST = int(zmq.NOBLOCK)
+# Below this size copying a frame costs less than pinning its buffer until ZeroMQ has sent it.
+ZERO_COPY_MIN = 16384
+
+
+def send_frames(socket: zmq.Socket, frames: List[Any], copy: bool = False) -> None:
+    """Sends one message without blocking (zmq.Again when the socket will not take it: a refused
+    message fails on its first frame, and ZeroMQ then takes all of it). Big frames (attachments)
+    go without a copy unless `copy`: ZeroMQ reads the caller's buffers while it sends."""
+    send = socket.send
+    last = len(frames) - 1
+    for index, frame in enumerate(frames):
+        small = copy or (isinstance(frame, bytes) and len(frame) < ZERO_COPY_MIN)
+        send(frame, _MORE if index < last else _LAST, copy=small)
+
+
+def recv_frames(socket: zmq.Socket) -> List[Any]:
+    """One message as zmq.Frames (attachments viewed in place); zmq.Again when none waits."""
+    recv = socket.recv
+    frames = [recv(_LAST, copy=False)]
+    while frames[-1].more:
+        frames.append(recv(_LAST, copy=False))
+    return frames
 
 
 # --- strict JSON ----------------------------------------------------------------------------
