@@ -1,7 +1,6 @@
 """A Python object served to C++: the `roc` CLI, and a C++ typed proxy that roc-gen generated from
 the object's rpc.describe, compiled and run against the Python server."""
 import json
-import re
 import shutil
 import subprocess
 import sys
@@ -63,32 +62,35 @@ def test_roc_call_save_writes_an_attachment_numpy_reads(broker, stage_process, t
     assert scaled.shape == (40, 50) and (scaled == 3.0).all()
 
 
-def _compile_flags():
-    """Include directories, definitions and libraries of roc::runtime, from the build tree."""
-    cache = (BUILD / "CMakeCache.txt").read_text()
-    source = Path(re.search(r"^roc_SOURCE_DIR:STATIC=(.*)$", cache, re.M).group(1))
-    return (["-DFMT_SHARED", "-DRAPIDJSON_HAS_STDSTRING=1", "-DSPDLOG_COMPILED_LIB", "-DSPDLOG_FMT_EXTERNAL",
-             "-DSPDLOG_SHARED_LIB", f"-I{source / 'runtime' / 'include'}"],
-            [str(BUILD / "runtime" / "libroc.a"), str(BUILD / "idl" / "libroc_idl.a"),
-             "-lspdlog", "-lzmq", "-lfmt", "-lpthread"])
+def build_cxx_client(generated: Path, work: Path) -> Path:
+    """Installs the build into `work` and builds tests/cxx against it with CMake, as a user's
+    project: find_package(roc), roc::runtime, and the generated proxy in `generated`."""
+    for tool in ("cmake", "g++"):
+        if shutil.which(tool) is None:
+            pytest.fail(f"{tool} is not on PATH (scripts/setup.sh installs it)")
+    prefix, binary = work / "prefix", work / "build"
+
+    def run(*args: str) -> None:
+        done = subprocess.run(args, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, f"{' '.join(args)}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+
+    run("cmake", "--install", str(BUILD), "--prefix", str(prefix))
+    run("cmake", "-S", str(CXX_CLIENT.parent), "-B", str(binary), "-DCMAKE_BUILD_TYPE=Debug",
+        f"-DCMAKE_PREFIX_PATH={prefix}", f"-DGENERATED={generated}")
+    run("cmake", "--build", str(binary))
+    return binary / "stage_proxy_client"
 
 
 def test_a_cxx_typed_proxy_generated_from_rpc_describe_calls_the_python_object(broker, stage_process, tmp_path):
-    compiler = shutil.which("g++") or shutil.which("c++")
-    if compiler is None:
-        pytest.fail("no C++ compiler (g++) on PATH")
     idl = tmp_path / "stage.idl.json"
     idl.write_text(roc_cli(broker, "describe", "stage").stdout)
     # roc-gen validates the document against the schema and checks its signature.
     generated = subprocess.run([program("roc-gen"), str(idl), "-o", str(tmp_path / "stage.roc.hpp")],
                                capture_output=True, text=True, timeout=60)
     assert generated.returncode == 0, generated.stderr
-    flags, libs = _compile_flags()
     started = time.monotonic()
-    built = subprocess.run([compiler, "-std=c++17", "-O0", *flags, f"-I{tmp_path}", str(CXX_CLIENT),
-                            "-o", str(tmp_path / "client"), *libs], capture_output=True, text=True, timeout=120)
-    assert built.returncode == 0, built.stderr[-3000:]
-    ran = subprocess.run([str(tmp_path / "client"), broker.address], capture_output=True, text=True, timeout=30)
+    client = build_cxx_client(tmp_path, tmp_path / "cxx")
+    ran = subprocess.run([str(client), broker.address], capture_output=True, text=True, timeout=30)
     out = dict(line.split("=", 1) for line in ran.stdout.splitlines() if "=" in line)
     assert ran.returncode == 0, ran.stdout + ran.stderr
     document = json.loads(idl.read_text())
