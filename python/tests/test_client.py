@@ -256,7 +256,7 @@ def test_a_camera_frame_arrives_as_a_numpy_array(client, vnir_server):
 
 @pytest.mark.parametrize("count", [10, 127, 128, 20000])   # 1024 bytes = 128 doubles
 def test_float64_arrays_round_trip_under_and_over_attachment_min_bytes(device, count):
-    values = np.arange(count, dtype=np.float64) / 64 - 7.5   # exact in decimal (see the xfail below)
+    values = np.arange(count, dtype=np.float64) / 64 - 7.5
     values[0] = np.inf
     back = device.echo_vector(values)
     assert back.dtype == np.float64 and back.shape == (count,)
@@ -265,8 +265,9 @@ def test_float64_arrays_round_trip_under_and_over_attachment_min_bytes(device, c
     assert (back.base is not None) == (values.nbytes >= 1024)
 
 
-@pytest.mark.xfail(strict=True, reason="the C++ JSON reader parses doubles without rapidjson's "
-                   "kParseFullPrecisionFlag (runtime/include/roc/json_reader.hpp), so some come back 1 ulp off")
+@pytest.mark.xfail(strict=True, reason="the C++ JSON reader (RapidJSON 1.1's default parser) may read a double "
+                   "1 ulp off; its full-precision mode misreads exponents beyond the range (1e400 as NaN), "
+                   "so roc keeps the default. Attachments carry every bit.")
 def test_doubles_keep_every_bit_through_json(device):
     values = np.linspace(-1.0, 1.0, 127)     # 1016 bytes: under the attachment threshold, so JSON
     assert np.array_equal(device.echo_vector(values), values)
