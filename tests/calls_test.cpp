@@ -410,6 +410,19 @@ TEST_CASE("a call longer than the heartbeat expiry: heartbeats go on, the worker
   CHECK(dev.call<int>("add", 1, 2) == 3);
 }
 
+TEST_CASE("a server with default heartbeats keeps pace with a broker that beats faster, idle and in a long call") {
+  // The broker drops a worker after three of its own intervals (300 ms here); a server left at
+  // its 2.5 s default used to be dropped and to register again over and over.
+  roc::ServerOptions server_options;
+  server_options.heartbeat_interval = 2500ms;
+  Rig rig(fast_broker(), server_options);
+  std::this_thread::sleep_for(1200ms);
+  auto dev = rig.dev().with_timeout(5s);
+  CHECK(dev.call<std::int64_t>("sleep_ms", 1200) == 1200);
+  CHECK(rig.broker->stats().expired_workers == 0);
+  CHECK(rig.broker->workers()["dev"] == 1);
+}
+
 TEST_CASE("a proxy signature that differs from the object's is refused by name") {
   roc::Broker broker{fast_broker()};
   broker.start();

@@ -111,7 +111,8 @@ Worker::Worker(zmq::context_t& context, Endpoints broker, Credentials credential
       object_id_(std::move(object_id)),
       dispatcher_(std::move(dispatcher)),
       options_(options),
-      keeper_(keeper) {}
+      keeper_(keeper),
+      heartbeat_interval_(options.heartbeat_interval) {}
 
 Worker::~Worker() { stop(); }
 
@@ -142,13 +143,13 @@ Worker::Activity Worker::look_after(Clock::time_point now) {
       std::optional<Received> received;
       if (!decode(frames, now, received)) continue;
       if (received->message.command == mdp::Command::heartbeat) {
-        heard_since_ready_ = true;
+        on_broker_heartbeat(now);
         continue;
       }
       pending_.push_back(std::move(*received));
     }
   }
-  if (now - last_sent_ >= options_.heartbeat_interval) send_heartbeat(now);
+  if (now - last_sent_ >= heartbeat_interval_) send_heartbeat(now);
   return activity;
 }
 
@@ -173,6 +174,18 @@ void Worker::abandon() {
 void Worker::send_heartbeat(Clock::time_point now) {
   mdp::send_command(*socket_, mdp::Command::heartbeat);
   last_sent_ = now;
+}
+
+void Worker::on_broker_heartbeat(Clock::time_point at) {
+  heard_since_ready_ = true;
+  // Shorter than any sane heartbeat: two HEARTBEATs queued back to back say nothing of the pace.
+  constexpr auto shortest = std::chrono::milliseconds(20);
+  const auto gap = at - last_broker_heartbeat_;
+  last_broker_heartbeat_ = at;
+  if (gap < shortest || gap >= heartbeat_interval_ * 9 / 10) return;
+  heartbeat_interval_ = std::chrono::duration_cast<std::chrono::milliseconds>(gap);
+  spdlog::info("roc worker '{}': the broker heartbeats every {} ms, faster than this server's {} ms; keeping up",
+               object_id_, heartbeat_interval_.count(), options_.heartbeat_interval.count());
 }
 
 void Worker::pause(std::chrono::milliseconds delay, std::unique_lock<std::mutex>& lock) {
@@ -213,7 +226,7 @@ void Worker::run() {
         decode(frames, last_heard_, next);
       } else {
         auto until_heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(
-            last_sent_ + options_.heartbeat_interval - Clock::now());
+            last_sent_ + heartbeat_interval_ - Clock::now());
         zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
         zmq::poll(&item, 1, std::clamp(until_heartbeat, std::chrono::milliseconds(0), max_poll));
         // Idle here, and silence counts only while idle: brokers that heartbeat idle workers
@@ -231,7 +244,7 @@ void Worker::run() {
     if (next) handle(*next, lock);
     if (!socket_) continue;  // refused and stopped while pausing
     const auto now = Clock::now();
-    if (now - last_sent_ >= options_.heartbeat_interval) send_heartbeat(now);
+    if (now - last_sent_ >= heartbeat_interval_) send_heartbeat(now);
   }
   abandon();
 }
@@ -244,7 +257,7 @@ void Worker::handle(Received& received, std::unique_lock<std::mutex>& lock) {
       run_request(received, lock);
       break;
     case mdp::Command::heartbeat:
-      heard_since_ready_ = true;
+      on_broker_heartbeat(received.at);
       break;
     case mdp::Command::disconnect:
       on_disconnect(message.reason, lock);

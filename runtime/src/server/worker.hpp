@@ -112,6 +112,9 @@ class Worker {
   void connect();                      // needs socket_mutex_
   void abandon();                      // needs socket_mutex_: DISCONNECT, then close
   void send_heartbeat(Clock::time_point now);  // needs socket_mutex_
+  /// A HEARTBEAT from the broker: keeps pace with a broker that beats faster than we do, since it
+  /// also drops us after `liveness` of its own intervals. Needs socket_mutex_.
+  void on_broker_heartbeat(Clock::time_point at);
 
   zmq::context_t& context_;
   const Endpoints broker_;
@@ -129,6 +132,8 @@ class Worker {
   Clock::time_point last_heard_{};
   std::deque<Received> pending_;  // taken off the socket by the keeper during a call
   bool heard_since_ready_ = false;
+  std::chrono::milliseconds heartbeat_interval_;  // ours, or the broker's when it beats faster
+  Clock::time_point last_broker_heartbeat_{};
   // The worker thread's own:
   int refusals_ = 0;               // DISCONNECTs in a row that answered our READY
   std::string last_refusal_;       // logged once, not at every retry
