@@ -7,8 +7,8 @@
 Rows: a raw pyzmq DEALER doing the same round trip (the floor any Python client has), the sync
 roc.Client sequentially and from 64 threads, roc.aio sequentially and with 64 calls in flight,
 and a full 1024x768 uint16 camera frame (vnir.frame()) into numpy. Then, unless --no-cxx, the C++
-client's figures from tests/bench/bench_calls and bench_frames (they start their own broker and
-server from the same build, on the same machine: the C++ bench cannot be pointed at another broker).
+client on the same broker and Device (tests/bench/bench_calls --broker), and the C++ frame figures
+of bench_frames (its own broker and server, from the same build).
 """
 from __future__ import annotations
 
@@ -195,14 +195,16 @@ def main() -> None:
             print(f"{'roc.Client vnir.frame() 1024x768 uint16':<44} {statistics.median(frame_times) * 1e6:>10.0f} "
                   f"{'':>10} {1.5 / statistics.median(frame_times):>12.0f} MiB/s")
             row("roc.aio vnir.frame()", rate=aio_frames, unit="MiB/s")
+            if not options.no_cxx:
+                print()
+                cxx("bench_calls", ["--broker", address, "--object", "device", "-n", str(options.count), "--no-pin"])
     finally:
         for process in processes:
             process.terminate()
         for process in processes:
             process.wait(5)
     if not options.no_cxx:
-        print("\nC++ client (its own broker and server from the same build, 3 processes, not pinned):")
-        cxx("bench_calls", ["-n", str(options.count), "--no-curve", "--no-pin"])
+        print("\nC++ frames (bench_frames: its own broker and server from the same build, not pinned):")
         cxx("bench_frames", ["-n", "100", "--no-pin"])
 
 

@@ -57,6 +57,11 @@ static int run_benchmark(int argc, char** argv) {
   std::string only;
   app.add_option("--only", only, "Measure only the floor or only roc add(), 64 in flight, count x 5 calls (for profilers)")
       ->check(CLI::IsMember({"floor", "roc"}));
+  std::string broker, object_id = "device";
+  app.add_option("--broker", broker,
+                 "Measure only the roc client against this running broker (its object --object has add(int,int)), "
+                 "e.g. to compare other clients on the same broker and server");
+  app.add_option("--object", object_id, "The object --broker measures")->capture_default_str();
   app.set_version_flag("--version", ROC_VERSION_STRING);
   CLI11_PARSE(app, argc, argv);
   if (!no_pin && !pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
@@ -80,12 +85,8 @@ static int run_benchmark(int argc, char** argv) {
   // of the encryption alone), and through one with an allow directory holding the server's and
   // the client's keys (every message's key is checked against it, as in a lab).
   using Security = RocTwoHop::Security;
-  auto run_roc = [&](Security security) {
-    RocTwoHop hops(security, Served::adder);
-    roc::Client client{hops.endpoints()};
-    while (!client.exists("adder")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    auto handle = client["adder"];
-    const std::string tag = security == Security::plaintext ? "" : security == Security::curve ? " CURVE" : " CURVE+allow";
+  // rpc.ping and add(20, 22) on `handle`: sequential, and 64 in flight.
+  auto measure_object = [&](roc::ObjectHandle handle, const std::string& tag) {
     auto measure = [&](const std::string& name, auto&& sync_call, auto&& async_call) {
       Row row{name};
       if (only.empty()) {
@@ -113,6 +114,23 @@ static int run_benchmark(int argc, char** argv) {
                       [&] { return handle.call_async<int>("add", 20, 22); });
     return std::pair{ping, add};
   };
+  auto run_roc = [&](Security security) {
+    RocTwoHop hops(security, Served::adder);
+    roc::Client client{hops.endpoints()};
+    while (!client.exists("adder")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const std::string tag = security == Security::plaintext ? "" : security == Security::curve ? " CURVE" : " CURVE+allow";
+    return measure_object(client[std::string("adder")], tag);
+  };
+  if (!broker.empty()) {
+    roc::Client client{roc::Endpoints::resolve(broker, "", "")};
+    const auto [ping, add] = measure_object(client[object_id], "");
+    fmt::print("the C++ client against {} '{}', {} calls per figure\n", broker, object_id, count);
+    fmt::print("{:<33} {:>9} {:>9} {:>12} {:>12}\n", "", "median us", "p99 us", "1 in flight", "64 in flight");
+    for (const Row& row : {ping, add})
+      fmt::print("{:<33} {:>9.1f} {:>9.1f} {:>12.0f} {:>12.0f}\n", row.name, row.latency.median_us, row.latency.p99_us,
+                 row.rate_1, row.rate_64);
+    return 0;
+  }
   if (!only.empty()) {
     const double calls_per_s = only == "floor" ? measure_raw("floor", false).rate_64 : run_roc(Security::plaintext).second.rate_64;
     fmt::print("{} 64 in flight: {:.0f} calls/s\n", only, calls_per_s);
