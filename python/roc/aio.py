@@ -25,8 +25,8 @@ import zmq.asyncio
 
 from . import types as idl
 from . import wire
-from .client import (Interface, MethodSpec, check_signature, encode_request, mmi_objects_result, read_reply,
-                     result_of, timeout_error)
+from .client import (Interface, MethodSpec, call_params, check_signature, encode_request, mmi_objects_result,
+                     result_of, route_reply, timeout_error)
 from .endpoints import Endpoints
 from .errors import METHOD_NOT_FOUND, RemoteError, RocError, Timeout
 
@@ -92,16 +92,12 @@ class Client:
     async def call(self, object_id: str, method: str, *args: Any, timeout: Optional[float] = None,
                    **kwargs: Any) -> Any:
         """Calls `method` untyped, params by position or by name (not both)."""
-        if args and kwargs:
-            raise TypeError("give a call's arguments by position or by name, not both")
-        return await self._call(object_id, method, kwargs if kwargs else (list(args) if args else None),
+        return await self._call(object_id, method, call_params(None, args, kwargs),
                                 self.timeout if timeout is None else timeout)
 
     async def notify(self, object_id: str, method: str, *args: Any, **kwargs: Any) -> None:
         """A one-way call: sent, never answered."""
-        if args and kwargs:
-            raise TypeError("give a call's arguments by position or by name, not both")
-        await self._notify(object_id, method, kwargs if kwargs else (list(args) if args else None), self.timeout)
+        await self._notify(object_id, method, call_params(None, args, kwargs), self.timeout)
 
     async def objects(self) -> List[dict]:
         """[{"id", "workers"}, ...] from mmi.objects; NotSupported from a broker without it."""
@@ -255,35 +251,17 @@ class Client:
             self._fail_all(f"the client's reader failed ({error})")
 
     def _reply(self, frames: List[Any], pending: Dict[int, tuple]) -> None:
-        if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
-            self._drop("not a 7/MDP client reply")
+        waiter, payload, problem, dropped = route_reply(frames, pending, self._mmi)
+        if dropped:
+            self._drop(dropped)
             return
-        service = frames[2].bytes
-        if service.startswith(b"mmi."):
-            waiting = self._mmi.get(service)
-            if waiting:
-                future = waiting.popleft()
-                if not future.done():
-                    future.set_result(frames[3].bytes)
-            else:
-                self._drop(f"an answer from {service.decode(errors='replace')} nobody asked for")
-            return
-        body = frames[3:]
-        if len(body[0]) == 0:
-            return   # a notification's acknowledgement
-        call_id, message, problem = read_reply(body)
-        entry = pending.pop(call_id, None) if call_id is not None else None
-        if entry is None:
-            if call_id is None:
-                self._drop("a reply whose id cannot be read")
-            return
-        future = entry[0]
-        if future.done():
+        future = waiter[0] if isinstance(waiter, tuple) else waiter   # a call's entry, or an MMI future
+        if future is None or future.done():
             return
         if problem is not None:
             future.set_exception(problem)
         else:
-            future.set_result(message)
+            future.set_result(payload)
 
     def _fail_all(self, why: str) -> None:
         for call_id in list(self._pending):
@@ -390,25 +368,13 @@ class RemoteMethod:
     async def __call__(self, *args: Any, **kwargs: Any) -> Any:
         proxy = self._proxy
         spec = await self._spec()
-        if spec is None:
-            if args and kwargs:
-                raise TypeError("give a call's arguments by position or by name, not both")
-            params = kwargs if kwargs else (list(args) if args else None)
-            return await proxy._client._call(proxy._id, self.__name__, params, proxy._timeout)
-        params = spec.params_of(args, kwargs)
-        result = await proxy._client._call(proxy._id, self.__name__, params if params else None,
-                                           proxy._timeout)
-        return spec.result_of(result, proxy)
+        result = await proxy._client._call(proxy._id, self.__name__, call_params(spec, args, kwargs), proxy._timeout)
+        return result if spec is None else spec.result_of(result, proxy)
 
     async def notify(self, *args: Any, **kwargs: Any) -> None:
         proxy = self._proxy
         spec = await self._spec()
-        if spec is None:
-            if args and kwargs:
-                raise TypeError("give a call's arguments by position or by name, not both")
-            params = kwargs if kwargs else (list(args) if args else None)
-        else:
-            params = spec.params_of(args, kwargs) or None
+        params = call_params(spec, args, kwargs)
         await proxy._client._notify(proxy._id, self.__name__, params, proxy._timeout)
 
     def __get__(self, instance: Any, owner: Any = None) -> "RemoteMethod":

@@ -96,6 +96,39 @@ def read_reply(frames: List[Any]) -> Tuple[Optional[int], Any, Optional[Exceptio
     return (call_id if type(call_id) is int else None), message, None
 
 
+def route_reply(frames: List[Any], pending: Dict[int, Any], mmi: Dict[bytes, collections.deque]) -> tuple:
+    """Whom one message from the broker answers: (waiter, payload, problem, dropped). The waiter is
+    the pending call its JSON-RPC id names (popped; payload the decoded message, problem a
+    ProtocolError for that call alone) or the oldest 8/MMI request to its service (payload the
+    body); None for a notification's empty acknowledgement or a call that timed out. `dropped`
+    says why a message was dropped, to be counted."""
+    if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
+        return None, None, None, "not a 7/MDP client reply"
+    service = frames[2].bytes
+    if service.startswith(b"mmi."):
+        waiting = mmi.get(service)
+        if not waiting:
+            return None, None, None, f"an answer from {service.decode(errors='replace')} nobody asked for"
+        return waiting.popleft(), frames[3].bytes, None, None
+    body = frames[3:]
+    if len(body[0]) == 0:
+        return None, None, None, None   # the acknowledgement of a notification
+    call_id, message, problem = read_reply(body)
+    if call_id is None:
+        return None, None, None, "a reply whose id cannot be read"
+    return pending.pop(call_id, None), message, problem, None   # None: its call timed out
+
+
+def call_params(spec: Optional["MethodSpec"], args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
+    """The JSON-RPC params of a call: converted by the method's IDL when it is known, else as
+    given, by position or by name (not both); None for a call without arguments."""
+    if spec is not None:
+        return spec.params_of(args, kwargs) or None
+    if args and kwargs:
+        raise TypeError("give a call's arguments by position or by name, not both")
+    return kwargs if kwargs else (list(args) if args else None)
+
+
 def timeout_error(object_id: str, method: str, timeout: float) -> Timeout:
     return Timeout(f"no reply from object '{object_id}' to '{method}' within {timeout:g} s; the call "
                    "may still be running there (raise the timeout: client.call(..., timeout=s) or "
@@ -387,31 +420,13 @@ class _IO:
                                      # write into a descriptor number the process has reused
 
     def reply(self, frames: List[zmq.Frame], pending: Dict[int, _Call]) -> None:
-        if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
-            self.drop("not a 7/MDP client reply")
-            return
-        service = frames[2].bytes
-        if service.startswith(b"mmi."):
-            waiting = self.mmi.get(service)
-            if waiting:
-                call = waiting.popleft()
-                call.message = frames[3].bytes
-                call.lock.release()
-            else:
-                self.drop(f"an answer from {service.decode(errors='replace')} nobody asked for")
-            return
-        body = frames[3:]
-        if len(body[0]) == 0:
-            return   # the acknowledgement of a notification
-        call_id, message, problem = read_reply(body)
-        call = pending.pop(call_id, None) if call_id is not None else None
-        if call is None:
-            if call_id is None:
-                self.drop("a reply whose id cannot be read")
-            return   # a reply to a call that timed out
-        call.message = message
-        call.error = problem
-        call.lock.release()
+        call, payload, problem, dropped = route_reply(frames, pending, self.mmi)
+        if dropped:
+            self.drop(dropped)
+        elif call is not None:
+            call.message = payload
+            call.error = problem
+            call.lock.release()
 
     def drop(self, why: str) -> None:
         self.dropped += 1
@@ -478,16 +493,12 @@ class Client:
              **kwargs: Any) -> Any:
         """Calls `method` on `object_id` with positional or keyword params (not both), untyped:
         the result as the wire gives it (JSON values; numpy arrays for attachments)."""
-        if args and kwargs:
-            raise TypeError("give a call's arguments by position or by name, not both")
-        return self._call(object_id, method, kwargs if kwargs else (list(args) if args else None),
+        return self._call(object_id, method, call_params(None, args, kwargs),
                           self.timeout if timeout is None else timeout)
 
     def notify(self, object_id: str, method: str, *args: Any, **kwargs: Any) -> None:
         """A one-way call: sent, not waited for; its result and errors are never seen."""
-        if args and kwargs:
-            raise TypeError("give a call's arguments by position or by name, not both")
-        self._notify(object_id, method, kwargs if kwargs else (list(args) if args else None), self.timeout)
+        self._notify(object_id, method, call_params(None, args, kwargs), self.timeout)
 
     def objects(self) -> List[dict]:
         """The objects registered with the broker: [{"id": "vnir", "workers": 1}, ...] (mmi.objects).
@@ -696,24 +707,13 @@ class RemoteMethod:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         proxy, spec = self._proxy, self._spec
-        if spec is None:
-            if args and kwargs:
-                raise TypeError("give a call's arguments by position or by name, not both")
-            params = kwargs if kwargs else (list(args) if args else None)
-            return proxy._client._call(proxy._id, self.__name__, params, proxy._timeout)
-        params = spec.params_of(args, kwargs)
-        result = proxy._client._call(proxy._id, self.__name__, params if params else None, proxy._timeout)
-        return spec.result_of(result, proxy)
+        result = proxy._client._call(proxy._id, self.__name__, call_params(spec, args, kwargs), proxy._timeout)
+        return result if spec is None else spec.result_of(result, proxy)
 
     def notify(self, *args: Any, **kwargs: Any) -> None:
         """Calls the method one-way: nothing is waited for, no result and no error comes back."""
         proxy, spec = self._proxy, self._spec
-        if spec is None:
-            if args and kwargs:
-                raise TypeError("give a call's arguments by position or by name, not both")
-            params = kwargs if kwargs else (list(args) if args else None)
-        else:
-            params = spec.params_of(args, kwargs) or None
+        params = call_params(spec, args, kwargs)
         proxy._client._notify(proxy._id, self.__name__, params, proxy._timeout)
 
     # A descriptor, so that pydoc and IPython treat it as a routine (help() shows its signature).

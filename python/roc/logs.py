@@ -418,7 +418,29 @@ def _level_rank(level: str) -> int:
     return _RANK[level]
 
 
-class LogSubscription:
+class Subscription:
+    """What every subscription (logs, status) offers around its subscriber socket: whether the
+    broker is connected, close(), and use as a context manager."""
+
+    _subscriber: "_Subscriber"
+
+    @property
+    def connected(self) -> bool:
+        """Whether the broker (a ZeroMQ peer at `endpoint`) has accepted the connection and it
+        is up: False until then and while it is lost; ZeroMQ reconnects by itself."""
+        return self._subscriber.connected
+
+    def close(self) -> None:
+        self._subscriber.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class LogSubscription(Subscription):
     """Log records from the broker, as dicts (the §5.1 body), for scripts and tests.
 
         for record in roc.LogSubscription("warning", timeout=1.0):
@@ -481,20 +503,6 @@ class LogSubscription:
         while True:
             yield self.next()
 
-    @property
-    def connected(self) -> bool:
-        """Whether the broker (a ZeroMQ peer at `endpoint`) has accepted the connection and it
-        is up: False until then and while it is lost; ZeroMQ reconnects by itself."""
-        return self._subscriber.connected
-
-    def close(self) -> None:
-        self._subscriber.close()
-
-    def __enter__(self) -> "LogSubscription":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 _LINK_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED

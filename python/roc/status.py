@@ -32,7 +32,7 @@ import zmq
 
 from . import wire
 from .errors import ProtocolError
-from .logs import Where, _Publisher, _Subscriber, read_json, resolve
+from .logs import Subscription, Where, _Publisher, _Subscriber, read_json, resolve
 
 __all__ = ["StatusUpdate", "StatusUpdater", "StatusSubscription", "split_path", "path_matches",
            "merge_patch", "RocStatusUpdater", "statusUpdateIterator", "MAX_UPDATE_BYTES"]
@@ -311,7 +311,7 @@ def _parse_seq(frame: Any) -> Optional[int]:
     return int(text) if text and text.isdigit() else None
 
 
-class StatusSubscription:
+class StatusSubscription(Subscription):
     """Follows status updates under `masks` through the broker, as C++'s StatusSubscription.
 
     `masks` is one dotted mask or a list of them; "" or [] means everything (ValueError for a
@@ -474,21 +474,6 @@ class StatusSubscription:
         self._retry_at = float("inf")
 
     # -- lifetime --
-
-    @property
-    def connected(self) -> bool:
-        """Whether the broker (a ZeroMQ peer at `endpoint`) has accepted the connection and it
-        is up: False until then and while it is lost; ZeroMQ reconnects by itself."""
-        return self._subscriber.connected
-
-    def close(self) -> None:
-        self._subscriber.close()
-
-    def __enter__(self) -> "StatusSubscription":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<StatusSubscription masks={self.masks!r} at {self.endpoint}>"
