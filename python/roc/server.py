@@ -51,7 +51,6 @@ PENDING_SLACK = 16        # requests taken beyond the credit before the socket i
 MIN_INTERVAL = 0.02       # the shortest broker heartbeat period a worker keeps up with
 MAX_POLL = 0.1            # bound on one poll, so stop() and timers are noticed promptly
 FEATURES = b"attachments"
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 _INT_RANGES = {"int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
                "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
                "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
@@ -131,8 +130,8 @@ class Converter:
         if kind in ("float", "double"):
             if value is None:
                 return math.nan  # §3: null reads as NaN
-            if isinstance(value, str) and value in _NON_FINITE:
-                return _NON_FINITE[value]
+            if isinstance(value, str) and value in idl_types.NON_FINITE:
+                return idl_types.NON_FINITE[value]
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 try:
                     return float(value)
@@ -214,7 +213,7 @@ class Converter:
             raise _Bad(f"expected an array of numbers ({type_}), got {_kind(value)}")
         try:
             with np.errstate(all="raise"):
-                numbers = idl_types._numbers(value)
+                numbers = idl_types.numbers(value)
                 if element in _INT_RANGES:
                     low, high = _INT_RANGES[element]
                     flat = np.asarray(numbers, dtype=object).ravel()

@@ -21,7 +21,7 @@ import numpy as np
 
 from .wire import DTYPES
 
-__all__ = ["Type", "parse", "to_wire", "from_wire", "NUMERIC", "SCALARS", "UNITS"]
+__all__ = ["Type", "parse", "to_wire", "from_wire", "numbers", "NUMERIC", "SCALARS", "UNITS", "NON_FINITE"]
 
 NUMERIC = tuple(DTYPES)
 SCALARS = ("bool", "string") + NUMERIC
@@ -174,14 +174,14 @@ def from_wire(value: Any, type_: Type, types: Optional[Mapping[str, dict]] = Non
         return value
     try:
         if kind in ("float", "double"):
-            return float(_NON_FINITE.get(value, value)) if isinstance(value, (str, int, float)) else value
+            return float(NON_FINITE.get(value, value)) if isinstance(value, (str, int, float)) else value
         if kind in NUMERIC:
             return value
         if type_.numeric_array:
             dtype = DTYPES[type_.args[0].kind]
             if isinstance(value, np.ndarray):
                 return value if value.dtype == dtype else value.astype(dtype)
-            return np.array(_numbers(value), dtype=dtype)
+            return np.array(numbers(value), dtype=dtype)
         if kind == "bytes":
             if isinstance(value, str):
                 return base64.b64decode(value, validate=True)
@@ -208,14 +208,16 @@ def from_wire(value: Any, type_: Type, types: Optional[Mapping[str, dict]] = Non
     return value
 
 
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+# How JSON spells the floats it has no numbers for (PROTOCOL.md §3).
+NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
-def _numbers(value: Any) -> Any:
-    """Nested lists with the non-finite spellings (§3) read back as floats."""
+def numbers(value: Any) -> Any:
+    """Nested lists with the non-finite spellings (§3: "NaN", "Infinity", "-Infinity") read back
+    as floats."""
     if isinstance(value, list):
-        return [_numbers(item) for item in value]
-    return _NON_FINITE.get(value, value) if isinstance(value, str) else value
+        return [numbers(item) for item in value]
+    return NON_FINITE.get(value, value) if isinstance(value, str) else value
 
 
 def types_by_name(document: Mapping[str, Any]) -> Dict[str, dict]:

@@ -25,7 +25,10 @@ def run_python(code: str, timeout: float = 20.0) -> subprocess.CompletedProcess:
 
 
 def port_is_free(port: int) -> bool:
+    """Whether a listener could bind `port` (as ZeroMQ binds: connections of an earlier run that
+    linger in TIME_WAIT do not count)."""
     with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
             return True
