@@ -16,6 +16,7 @@
 #include <thread>
 
 using namespace std::chrono_literals;
+using roc::test::SecureLab;
 using roc::test::SecuredBroker;
 using roc::test::wait_until;
 using testing_lab::Device;
@@ -26,7 +27,7 @@ TEST_CASE("an impostor key sending READY for a served id is refused and the real
   auto server = s.serve(s.key("camera-pc"), "vnir", real);
   REQUIRE(wait_until([&] { return s.workers_of("vnir") == 1; }));
 
-  roc::ServerOptions greedy = roc::test::fast_server();
+  roc::ServerOptions greedy = SecureLab::server_options();
   greedy.credit = 1000;  // the hijack the issue reports: a large credit draws every call
   roc::Server intruder(s.as(s.key("intruder")), greedy);
   intruder.publish("vnir", impostor);

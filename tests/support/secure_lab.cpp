@@ -33,12 +33,20 @@ void SecureLab::revoke(const std::string& name) {
     throw std::runtime_error("cannot revoke '" + name + "': it is not in the allow directory");
 }
 
+// CURVE's crypto on top of ThreadSanitizer's slowdown can make heartbeats late: the expiry
+// (interval × liveness) stretches with the build, nothing here tests its timing.
+constexpr auto heartbeat_interval = 100ms * sanitizer_slowdown;
+
+ServerOptions SecureLab::server_options() {
+  auto options = fast_server();
+  options.heartbeat_interval = heartbeat_interval;
+  return options;
+}
+
 BrokerOptions SecureLab::broker_options(Admission admission) const {
   BrokerOptions options;
   options.bind = "127.0.0.1:0";
-  // CURVE's crypto on top of ThreadSanitizer's slowdown can make a worker's heartbeats late:
-  // the expiry (interval × liveness) stretches with the build, nothing here tests its timing.
-  options.heartbeat_interval = 100ms * sanitizer_slowdown;
+  options.heartbeat_interval = heartbeat_interval;
   options.unknown_object_grace = 300ms;
   options.certificate = broker_key_;
   if (admission == Admission::listed) options.allow_directory = allow_directory().string();
@@ -67,7 +75,7 @@ Certificate SecuredBroker::key(const std::string& name, const std::map<std::stri
 
 std::unique_ptr<Server> SecuredBroker::serve(const Certificate& key, const std::string& id,
                                              testing_lab::Device& device) const {
-  auto server = std::make_unique<Server>(as(key), fast_server());
+  auto server = std::make_unique<Server>(as(key), SecureLab::server_options());
   server->publish(id, device);
   server->start();
   return server;

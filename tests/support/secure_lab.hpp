@@ -42,6 +42,10 @@ class SecureLab {
   /// Options for a broker on 127.0.0.1 (free port, fast heartbeats) with this lab's certificate,
   /// and its allow directory unless `admission` is any_key.
   BrokerOptions broker_options(Admission admission = Admission::listed) const;
+  /// Options for a server of that broker: fast_server() at the broker's heartbeat interval. A
+  /// worker that beats faster than its broker gives the broker up after `liveness` of its own
+  /// intervals of silence, and would reconnect while a call is held.
+  static ServerOptions server_options();
   /// `broker` presenting `own` and trusting this lab's broker key. Without `own`, the program
   /// makes a key of its own for the process, which no allow directory lists.
   Endpoints as(std::optional<Certificate> own, const Endpoints& broker) const;
