@@ -22,7 +22,10 @@ stamp "test suite"
 (cd build && ctest --output-on-failure -j "$jobs")
 # Debian's python3 (setup.sh installed its zmq, numpy and pytest), not whatever python3 is first on PATH.
 stamp "Python tests"
-(cd python && ROC_BUILD_DIR=$PWD/../build /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
+# Its own temporary directory, removed afterwards: pytest would keep the last runs' files in /tmp.
+pytest_tmp=$(mktemp -d)
+(cd python && ROC_BUILD_DIR=$PWD/../build /usr/bin/python3 -m pytest -q -p no:cacheprovider --basetemp "$pytest_tmp" tests)
+rm -rf "$pytest_tmp"
 
 if ((fuzz_seconds > 0)); then
   # libFuzzer needs clang; the whole fuzz build is instrumented (see docs/testing.md). Only the
