@@ -499,3 +499,14 @@ def test_a_client_nobody_references_stops_its_thread(broker, object_server):
     del client
     gc.collect()
     wait_until(lambda: threading.active_count() == threads, "the I/O thread of a dropped client to stop", 5.0)
+
+
+def test_a_server_that_dies_mid_call_costs_the_caller_an_error_at_once_not_its_timeout(client, object_server):
+    server = object_server("doomed")
+    doomed = client["doomed"].with_timeout(30.0)
+    threading.Timer(0.3, server.kill).start()
+    started = time.monotonic()
+    with pytest.raises(roc.RemoteError) as caught:
+        doomed.sleep_ms(20000)
+    assert caught.value.code == -32002
+    assert time.monotonic() - started < 10.0
