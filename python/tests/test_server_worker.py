@@ -173,3 +173,12 @@ def test_silence_does_not_count_during_a_call(fake, served):
     fake.request(identity, {"jsonrpc": "2.0", "id": 1, "method": "settle", "params": [0.8]})
     _, rest = fake.expect(wire.REPLY, timeout=3)  # no DISCONNECT although the broker said nothing
     assert json.loads(rest[2])["result"] == "settled"
+
+
+def test_stop_says_goodbye_with_a_disconnect(fake):
+    server = roc.Server(fake.address, heartbeat=0.1).publish("stage", Stage()).start()
+    identity, _ = fake.expect(wire.READY)
+    server.stop()
+    assert not server.running
+    goodbye, rest = fake.expect(wire.DISCONNECT, timeout=3)
+    assert goodbye == identity and rest == []
