@@ -127,7 +127,8 @@ def test_describe_output_is_accepted_by_roc_gen(tmp_path):
     assert "class StageProxy" in (tmp_path / "stage.roc.hpp").read_text()
 
 
-def test_sigterm_stops_run_and_the_worker_says_goodbye(broker, stage_process):
+def test_sigterm_stops_run_and_the_broker_forgets_the_worker_at_once(broker, stage_process):
     assert stage_process.stop() == 0
     stage_process.wait_for(r"stage_server: stopped")
-    broker.process.wait_for(r"worker .* of 'stage' removed \(it disconnected", timeout=5)
+    # DISCONNECT or the closed connection, whichever the broker reads first (see test_server).
+    broker.process.wait_for(r"worker .* of 'stage' removed \(it (disconnected|lost its connection)", timeout=5)
