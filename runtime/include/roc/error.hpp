@@ -22,6 +22,7 @@ inline constexpr int signature_mismatch = -32004;///< proxy and object were buil
 inline constexpr int object_busy = -32005;       ///< the object's queue at the broker is full; retry later
 inline constexpr int deadline_expired = -32006;  ///< the caller's deadline passed before the call could run
 inline constexpr int not_allowed = -32007;       ///< the caller's key may not make this call (docs/security.md)
+inline constexpr int cancelled = -32008;         ///< the caller cancelled the call (idl/PROTOCOL.md §2.6)
 }  // namespace error_code
 
 /// Base of every exception roc throws.
@@ -67,6 +68,16 @@ class ObjectBusy : public RemoteError {
 class NotAllowed : public RemoteError {
  public:
   using RemoteError::RemoteError;
+};
+
+/// -32008: the call was cancelled — by its caller (PendingCall::cancel, Ctrl-C on `roc call`, a
+/// sync call's timeout), before it ran or while it ran. A method may throw it too (see
+/// CallContext::throw_if_cancelled) to say it stopped because it was asked to.
+class Cancelled : public RemoteError {
+ public:
+  using RemoteError::RemoteError;
+  explicit Cancelled(std::string message = "cancelled: the caller cancelled the call")
+      : RemoteError(error_code::cancelled, std::move(message)) {}
 };
 
 /// No reply arrived within the call's timeout.

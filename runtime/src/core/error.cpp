@@ -19,6 +19,8 @@ void throw_remote_error(int code, std::string message, std::string data_json) {
       throw ObjectBusy(code, std::move(message), std::move(data_json));
     case error_code::not_allowed:
       throw NotAllowed(code, std::move(message), std::move(data_json));
+    case error_code::cancelled:
+      throw Cancelled(code, std::move(message), std::move(data_json));
     case error_code::signature_mismatch:
       throw SignatureMismatch(code, std::move(message), std::move(data_json));
     default:

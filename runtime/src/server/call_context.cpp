@@ -5,11 +5,12 @@
 
 namespace roc {
 namespace {
-thread_local const CallContext* current_context = nullptr;
-const CallContext no_call;
+thread_local CallContext* current_context = nullptr;
+// Per thread: current() hands out a mutable reference, and an empty context has no state to share.
+thread_local CallContext no_call;
 }  // namespace
 
-const CallContext& CallContext::current() noexcept {
+CallContext& CallContext::current() noexcept {
   return current_context != nullptr ? *current_context : no_call;
 }
 
@@ -23,7 +24,7 @@ bool CallContext::expired() const noexcept { return deadline_ && Clock::now() >=
 
 namespace detail {
 
-CallScope::CallScope(const CallContext& context) noexcept : previous_(current_context) {
+CallScope::CallScope(CallContext& context) noexcept : previous_(current_context) {
   current_context = &context;
 }
 

@@ -8,13 +8,13 @@ namespace roc::detail {
 /// For its lifetime, CallContext::current() on this thread is `context` (which must outlive it).
 class CallScope {
  public:
-  explicit CallScope(const CallContext& context) noexcept;
+  explicit CallScope(CallContext& context) noexcept;
   ~CallScope();
   CallScope(const CallScope&) = delete;
   CallScope& operator=(const CallScope&) = delete;
 
  private:
-  const CallContext* previous_;
+  CallContext* previous_;
 };
 
 }  // namespace roc::detail

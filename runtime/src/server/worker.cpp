@@ -294,7 +294,7 @@ void Worker::run_request(Received& received, std::unique_lock<std::mutex>& lock)
     keeper_.call_started();
     lock.unlock();  // the keeper may use the socket while the call runs
     {
-      const CallContext context(object_id_, deadline);
+      CallContext context(object_id_, deadline);
       const CallScope scope(context);
       reply = dispatcher_->handle(text, &attachments, reply_attachments ? &*reply_attachments : nullptr);
     }

@@ -14,8 +14,11 @@ namespace roc::detail::mdp {
 namespace {
 
 constexpr std::uint32_t max_credit = 1u << 20;
-// The READY feature of workers that read attachments in requests (PROTOCOL §2.3).
+// READY features (PROTOCOL §2.3): reads attachments in requests; takes CANCEL and `call=`;
+// may send PROGRESS.
 constexpr std::string_view attachments_feature = "attachments";
+constexpr std::string_view cancel_feature = "cancel";
+constexpr std::string_view progress_feature = "progress";
 // A DISCONNECT reason longer than this is cut: it is only ever logged.
 constexpr std::size_t max_reason = 512;
 
@@ -67,14 +70,25 @@ bool printable_utf8(std::string_view text) {
          std::none_of(text.begin(), text.end(), [](char c) { return (c >= 0 && c < 0x20) || c == 0x7f; });
 }
 
-// Frames from `first` on are the body; at least one is required. A call header in front of the
-// body (requests only: `header` given) is taken off into `*header`; a bad one is an error.
+// A call's name on the wire (PROTOCOL §2.6): decimal, 1 to 2^64-1, nothing else.
+bool parse_call(std::string_view text, std::uint64_t& call) {
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), call);
+  return !text.empty() && ec == std::errc{} && end == text.data() + text.size() && call != 0;
+}
+
+// Frames from `first` on are the body; at least one is required, except after a cancel header
+// where `cancels` allows one (client → broker). A call header in front of the body (`header`
+// given) is taken off into `*header`; a bad one is an error.
 bool take_body(Frames& frames, std::size_t first, Frames& body, std::optional<CallHeader>* header,
-               std::string& error) {
+               std::string& error, bool cancels = false) {
   if (header != nullptr && frames.size() > first && is_call_header(view(frames[first]))) {
     *header = parse_call_header(view(frames[first]), error);
     if (!*header) return false;
     ++first;
+    if ((*header)->cancel != 0) {
+      error = !cancels ? "a cancel where none may go" : frames.size() > first ? "a cancel with a body" : "";
+      return error.empty();
+    }
   }
   if (frames.size() <= first) {
     error = header != nullptr && *header ? "a call header without a body" : "";
@@ -119,6 +133,8 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
         while (!words.empty()) {
           const auto word = words.substr(0, words.find(' '));
           if (word == attachments_feature) m.attachments = true;
+          if (word == cancel_feature) m.cancel = true;
+          if (word == progress_feature) m.progress = true;
           words.remove_prefix(std::min(words.size(), word.size() + 1));
         }
       }
@@ -140,6 +156,24 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
                                                  : fmt::format("{}: {}", command_name(m.command), error));
       break;
     }
+    case Command::progress:
+    case Command::cancel: {
+      if ((m.command == Command::progress) != from_worker)
+        return fail<WorkerMessage>(fmt::format("{} sent in the wrong direction", command_name(m.command)));
+      if (frames.size() <= next + 2 || frames[next].size() == 0 || frames[next + 1].size() != 0)
+        return fail<WorkerMessage>(fmt::format("{} needs a client address, an empty frame and a call",
+                                               command_name(m.command)));
+      if (!parse_call(view(frames[next + 2]), m.call))
+        return fail<WorkerMessage>(fmt::format("{} call frame '{}' is not a number from 1 to 2^64-1",
+                                               command_name(m.command), view(frames[next + 2]).substr(0, 32)));
+      const std::size_t frames_expected = m.command == Command::progress ? next + 4 : next + 3;
+      if (frames.size() != frames_expected)
+        return fail<WorkerMessage>(fmt::format("{} has {} frames, expected {}", command_name(m.command),
+                                               frames.size(), frames_expected));
+      m.client = std::move(frames[next]);
+      if (m.command == Command::progress) m.body.push_back(std::move(frames[next + 3]));
+      break;
+    }
     case Command::disconnect:
       // Frames after the command are ignored by plain 7/MDP peers; roc's broker puts a reason there.
       if (!from_worker && frames.size() > next) m.reason = std::string(view(frames[next]).substr(0, max_reason));
@@ -155,14 +189,15 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
   return d;
 }
 
-// `requests` says whether a call header may come first (client → broker), or not (replies).
-Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at, bool requests) {
+// A call header may come first both ways: on requests and cancels (client → broker), and on
+// events, which are not replies (broker → client, PROTOCOL §2.6).
+Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at, bool at_broker) {
   if (frames.size() <= at || frames[at].size() == 0)
     return fail<ClientMessage>("MDPC01 message without a service name");
   ClientMessage m;
   m.service = std::string(view(frames[at]));
   std::string error;
-  if (!take_body(frames, at + 1, m.body, requests ? &m.header : nullptr, error))
+  if (!take_body(frames, at + 1, m.body, &m.header, error, /*cancels=*/at_broker))
     return fail<ClientMessage>(error.empty() ? "MDPC01 message without a body" : "MDPC01 message: " + error);
   Decoded<ClientMessage> d;
   d.message = std::move(m);
@@ -172,36 +207,55 @@ Decoded<ClientMessage> decode_client_part(Frames& frames, std::size_t at, bool r
 constexpr std::string_view header_magic = "roc/1";
 constexpr std::string_view timeout_key = "timeout-ms";
 constexpr std::string_view attach_key = "attach";
+constexpr std::string_view call_key = "call";
+constexpr std::string_view progress_key = "progress";
+constexpr std::string_view cancel_key = "cancel";
+constexpr std::string_view event_key = "event";
+constexpr std::string_view progress_event = "progress";
+// Room for the longest header: every field at its longest value.
+constexpr std::size_t max_header = 160;
 
-// Writes the header text into `out` (room for the longest: 64 bytes) and returns its length.
-// A buffer on the stack: every call carries a header, and a heap string costs on the hot path.
+char* write_field(char* end, std::string_view key, std::string_view value) {
+  *end++ = ' ';
+  end = std::copy(key.begin(), key.end(), end);
+  *end++ = '=';
+  return std::copy(value.begin(), value.end(), end);
+}
+
+// Decimal digits of `value` in `digits` (room for 20).
+std::string_view decimal(std::uint64_t value, char (&digits)[24]) {
+  const auto length = std::to_chars(digits, digits + sizeof digits, value).ptr - digits;
+  return {digits, static_cast<std::size_t>(length)};
+}
+
+char* write_number_field(char* end, std::string_view key, std::uint64_t value) {
+  char digits[24];
+  return write_field(end, key, decimal(value, digits));
+}
+
+// Writes the header text into `out` (max_header bytes) and returns its length. A buffer on the
+// stack: every call carries a header, and a heap string costs on the hot path.
 std::size_t write_call_header(const CallHeader& header, char* out) {
   char* end = std::copy(header_magic.begin(), header_magic.end(), out);
-  if (header.timeout) {
-    *end++ = ' ';
-    end = std::copy(timeout_key.begin(), timeout_key.end(), end);
-    *end++ = '=';
-    end = std::to_chars(end, out + 64, header.timeout->count()).ptr;
-  }
-  if (header.attachments) {
-    *end++ = ' ';
-    end = std::copy(attach_key.begin(), attach_key.end(), end);
-    *end++ = '=';
-    *end++ = '1';
-  }
+  if (header.timeout) end = write_number_field(end, timeout_key, static_cast<std::uint64_t>(header.timeout->count()));
+  if (header.attachments) end = write_field(end, attach_key, "1");
+  if (header.call != 0) end = write_number_field(end, call_key, header.call);
+  if (header.progress) end = write_field(end, progress_key, "1");
+  if (header.cancel != 0) end = write_number_field(end, cancel_key, header.cancel);
+  if (header.event == CallHeader::Event::progress) end = write_field(end, event_key, progress_event);
   return static_cast<std::size_t>(end - out);
 }
 
 void send_header(zmq::socket_t& s, const CallHeader* header) {
   if (header == nullptr) return;
-  char text[64];
+  char text[max_header];
   send_text(s, std::string_view(text, write_call_header(*header, text)));
 }
 
 }  // namespace
 
 std::string format_call_header(const CallHeader& header) {
-  char text[64];
+  char text[max_header];
   return std::string(text, write_call_header(header, text));
 }
 
@@ -222,12 +276,24 @@ std::optional<CallHeader> parse_call_header(std::string_view frame, std::string&
     const auto equals = field.find('=');
     const auto key = field.substr(0, equals);
     const auto value = equals == std::string_view::npos ? std::string_view{} : field.substr(equals + 1);
-    if (key == attach_key) {
+    if (key == attach_key || key == progress_key) {
       if (value != "0" && value != "1") {
-        error = fmt::format("call header field {} must be 0 or 1, got '{}'", attach_key, value.substr(0, 32));
+        error = fmt::format("call header field {} must be 0 or 1, got '{}'", key, value.substr(0, 32));
         return std::nullopt;
       }
-      header.attachments = value == "1";
+      (key == attach_key ? header.attachments : header.progress) = value == "1";
+      continue;
+    }
+    if (key == call_key || key == cancel_key) {
+      if (!parse_call(value, key == call_key ? header.call : header.cancel)) {
+        error = fmt::format("call header field {} must be a number from 1 to 2^64-1, got '{}'", key,
+                            value.substr(0, 32));
+        return std::nullopt;
+      }
+      continue;
+    }
+    if (key == event_key) {
+      header.event = value == progress_event ? CallHeader::Event::progress : CallHeader::Event::unknown;
       continue;
     }
     if (key != timeout_key) continue;  // a later version's field: not ours to judge
@@ -258,6 +324,8 @@ std::string_view command_name(Command command) {
     case Command::reply: return "REPLY";
     case Command::heartbeat: return "HEARTBEAT";
     case Command::disconnect: return "DISCONNECT";
+    case Command::progress: return "PROGRESS";
+    case Command::cancel: return "CANCEL";
   }
   return "unknown";
 }
@@ -269,7 +337,7 @@ Decoded<BrokerInbound> decode_at_broker(Frames& frames) {
   BrokerInbound in;
   auto protocol = view(frames[2]);
   if (protocol == client_protocol) {
-    auto c = decode_client_part(frames, 3, /*requests=*/true);
+    auto c = decode_client_part(frames, 3, /*at_broker=*/true);
     if (!c) return fail<BrokerInbound>(std::move(c.error));
     in.client = std::move(c.message);
   } else if (protocol == worker_protocol) {
@@ -294,7 +362,7 @@ Decoded<WorkerMessage> decode_at_worker(Frames& frames) {
 Decoded<ClientMessage> decode_at_client(Frames& frames) {
   if (frames.size() < 3 || frames[0].size() != 0 || view(frames[1]) != client_protocol)
     return fail<ClientMessage>("expected an empty frame and MDPC01");
-  return decode_client_part(frames, 2, /*requests=*/false);
+  return decode_client_part(frames, 2, /*at_broker=*/false);
 }
 
 bool send_request(zmq::socket_t& dealer, std::string_view service, Frames body, const CallHeader* header) {
@@ -321,7 +389,8 @@ bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t c
   send_command_byte(dealer, Command::ready, zmq::send_flags::sndmore);
   send_text(dealer, service);
   send_text(dealer, std::to_string(credit));
-  send_text(dealer, attachments_feature, zmq::send_flags::none);
+  // One frame, as PROTOCOL §2.3 spells it.
+  send_text(dealer, "attachments cancel progress", zmq::send_flags::none);
   return true;
 }
 
@@ -332,6 +401,55 @@ bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, Frames body
   dealer.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
   dealer.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
   send_body(dealer, body);
+  return true;
+}
+
+bool send_cancel_request(zmq::socket_t& dealer, std::string_view service, std::uint64_t call) {
+  if (!send_envelope(dealer, nullptr)) return false;
+  send_text(dealer, client_protocol);
+  send_text(dealer, service);
+  CallHeader header;
+  header.cancel = call;
+  char text[max_header];
+  send_text(dealer, std::string_view(text, write_call_header(header, text)), zmq::send_flags::none);
+  return true;
+}
+
+bool send_progress_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
+                             std::uint64_t call, const zmq::message_t& body) {
+  if (!send_envelope(router, &client)) return false;
+  send_text(router, client_protocol);
+  send_text(router, service);
+  CallHeader header;
+  header.call = call;
+  header.event = CallHeader::Event::progress;
+  send_header(router, &header);
+  router.send(zmq::const_buffer(body.data(), body.size()), zmq::send_flags::none);
+  return true;
+}
+
+bool send_progress(zmq::socket_t& dealer, const zmq::message_t& client, std::uint64_t call, std::string_view body) {
+  // Progress is worth less than the call it reports on: never wait for a full queue.
+  if (!dealer.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) return false;
+  send_text(dealer, worker_protocol);
+  send_command_byte(dealer, Command::progress, zmq::send_flags::sndmore);
+  dealer.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
+  dealer.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+  char digits[24];
+  send_text(dealer, decimal(call, digits));
+  send_text(dealer, body, zmq::send_flags::none);
+  return true;
+}
+
+bool send_cancel(zmq::socket_t& router, const zmq::message_t& worker, const zmq::message_t& client,
+                 std::uint64_t call) {
+  if (!send_envelope(router, &worker)) return false;
+  send_text(router, worker_protocol);
+  send_command_byte(router, Command::cancel, zmq::send_flags::sndmore);
+  router.send(zmq::const_buffer(client.data(), client.size()), zmq::send_flags::sndmore);
+  router.send(zmq::const_buffer(nullptr, 0), zmq::send_flags::sndmore);
+  char digits[24];
+  send_text(router, decimal(call, digits), zmq::send_flags::none);
   return true;
 }
 

@@ -23,6 +23,8 @@ enum class Command : std::uint8_t {
   reply = 0x03,
   heartbeat = 0x04,
   disconnect = 0x05,
+  progress = 0x06,  ///< roc: worker → broker, how far a call has got (PROTOCOL §2.6)
+  cancel = 0x07,    ///< roc: broker → worker, the caller cancelled a call (PROTOCOL §2.6)
 };
 
 /// Name of a command for logs ("READY", ...); "unknown" for anything else.
@@ -39,6 +41,15 @@ struct CallHeader {
   std::optional<std::chrono::milliseconds> timeout;
   /// The caller reads attachments (`attach=1`): the reply may carry its bulk values as frames.
   bool attachments = false;
+  /// The caller's name for the call (`call=N`, 1 … 2^64-1; 0: none): what a cancel and progress
+  /// events name (PROTOCOL §2.6). roc clients use the JSON-RPC id.
+  std::uint64_t call = 0;
+  /// The caller wants progress events for this call (`progress=1`; needs `call`).
+  bool progress = false;
+  /// A cancel (`cancel=N`, client → broker): the message has no body and cancels call N.
+  std::uint64_t cancel = 0;
+  /// Broker → client: what the header-led message is (`event=progress`); none on requests.
+  enum class Event { none, progress, unknown } event = Event::none;
 };
 
 /// The header as frame text ("roc/1 timeout-ms=1500").
@@ -55,17 +66,23 @@ struct WorkerMessage {
   std::uint32_t credit = 1;    ///< READY: requests the broker may keep in flight (roc extension)
   bool credit_frame = false;   ///< READY: the credit frame was there: a roc worker, which takes call headers
   bool attachments = false;    ///< READY: the features frame names `attachments`: it reads them in requests
-  zmq::message_t client;       ///< REQUEST/REPLY: the client's routing address
+  zmq::message_t client;       ///< REQUEST/REPLY/PROGRESS/CANCEL: the client's routing address
+  std::uint64_t call = 0;      ///< PROGRESS/CANCEL: the caller's name for the call (PROTOCOL §2.6)
+  bool cancel = false;         ///< READY: the features name `cancel`: it takes CANCEL and `call=`
+  bool progress = false;       ///< READY: the features name `progress`: it may send PROGRESS
   std::optional<CallHeader> header;  ///< REQUEST: roc's call header, when the broker sent one
-  Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after)
+  Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after); PROGRESS: one
   std::string reason;          ///< DISCONNECT: why, when the broker said (roc extension, §2.2)
 };
 
 /// What a client sends to the broker, or the broker to a client.
 struct ClientMessage {
   std::string service;               ///< the object id
-  std::optional<CallHeader> header;  ///< requests: roc's call header, when the client sent one
-  Frames body;                       ///< body frames (JSON first); never empty (else a decode error)
+  /// Requests: roc's call header, when the client sent one. From the broker: set on events
+  /// (progress), which are not replies.
+  std::optional<CallHeader> header;
+  /// Body frames (JSON first); empty only for a cancel (a header with `cancel=N` and nothing else).
+  Frames body;
 };
 
 /// A message taken apart by the broker's ROUTER: who sent it and what it is.
@@ -110,7 +127,12 @@ bool send_request(zmq::socket_t& dealer, std::string_view service, Frames body,
 /// Broker → client.
 bool send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
                     Frames& body);
-/// Worker → broker: READY with roc's credit frame and features frame (`attachments`).
+/// Client → broker: cancel call `call` to `service` (PROTOCOL §2.6).
+bool send_cancel_request(zmq::socket_t& dealer, std::string_view service, std::uint64_t call);
+/// Broker → client: a progress event of call `call`, `body` as the worker sent it.
+bool send_progress_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
+                             std::uint64_t call, const zmq::message_t& body);
+/// Worker → broker: READY with roc's credit frame and features frame (`attachments cancel progress`).
 bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit);
 /// Worker → broker: REPLY to `client`: the JSON frame, then attachments.
 bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, Frames body);
@@ -119,6 +141,11 @@ bool send_command(zmq::socket_t& socket, Command command,
                   const zmq::message_t* worker_identity = nullptr);
 /// Broker → worker: DISCONNECT with roc's reason frame (why a READY was refused).
 bool send_disconnect(zmq::socket_t& router, const zmq::message_t& worker, std::string_view reason);
+/// Worker → broker: PROGRESS of call `call` from `client`; `body` is the JSON event.
+bool send_progress(zmq::socket_t& dealer, const zmq::message_t& client, std::uint64_t call, std::string_view body);
+/// Broker → worker: CANCEL call `call` from `client`.
+bool send_cancel(zmq::socket_t& router, const zmq::message_t& worker, const zmq::message_t& client,
+                 std::uint64_t call);
 /// Broker → worker: REQUEST from `client`; `header`, when given, goes before the body.
 bool send_to_worker(zmq::socket_t& router, const zmq::message_t& worker,
                     const zmq::message_t& client, Frames& body, const CallHeader* header = nullptr);
