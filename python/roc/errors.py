@@ -6,10 +6,10 @@ from typing import Any, NoReturn
 
 __all__ = [
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
-    "Timeout", "ProtocolError", "NotSupported", "CertificateError", "raise_remote_error",
+    "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError", "raise_remote_error",
     "PARSE_ERROR", "INVALID_REQUEST", "METHOD_NOT_FOUND", "INVALID_PARAMS", "INTERNAL_ERROR",
     "APPLICATION_ERROR", "OBJECT_NOT_FOUND", "WORKER_LOST", "READ_ONLY", "SIGNATURE_MISMATCH",
-    "OBJECT_BUSY", "DEADLINE_EXPIRED", "NOT_ALLOWED",
+    "OBJECT_BUSY", "DEADLINE_EXPIRED", "NOT_ALLOWED", "CANCELLED",
 ]
 
 # JSON-RPC error codes (idl/PROTOCOL.md §3.1).
@@ -26,6 +26,7 @@ SIGNATURE_MISMATCH = -32004
 OBJECT_BUSY = -32005
 DEADLINE_EXPIRED = -32006
 NOT_ALLOWED = -32007
+CANCELLED = -32008           # the caller cancelled the call (§2.6)
 
 
 class RocError(Exception):
@@ -64,6 +65,16 @@ class NotAllowed(RemoteError):
     """-32007: the caller's key has no right to this call (docs/security.md)."""
 
 
+class Cancelled(RemoteError):
+    """-32008: the call was cancelled (`Call.cancel()`, or its timeout passed), before it ran or
+    while it ran. A method raises it to stop on a cancel (`CallContext.throw_if_cancelled()`);
+    `roc.Cancelled()` without arguments is that."""
+
+    def __init__(self, code: int = CANCELLED, message: str = "cancelled: the caller cancelled the call",
+                 data: Any = None) -> None:
+        super().__init__(code, message, data)
+
+
 class Timeout(RocError, TimeoutError):
     """No reply arrived within the call's timeout (the call may still run remotely)."""
 
@@ -85,6 +96,7 @@ _BY_CODE = {
     SIGNATURE_MISMATCH: SignatureMismatch,
     OBJECT_BUSY: ObjectBusy,
     NOT_ALLOWED: NotAllowed,
+    CANCELLED: Cancelled,
 }
 
 

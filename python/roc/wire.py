@@ -17,14 +17,19 @@ import zmq
 from .errors import ProtocolError
 
 __all__ = [
-    "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "MAX_DEPTH",
-    "call_header", "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads", "depth",
+    "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "PROGRESS", "CANCEL",
+    "MAX_DEPTH", "FEATURES", "MAX_CALL", "call_header", "cancel_header", "event_header", "parse_call",
+    "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads", "depth",
     "BadAttachment", "DTYPES", "idl_name", "resolve", "send_frames", "recv_frames",
 ]
 
 MDPC = b"MDPC01"
 MDPW = b"MDPW01"
 READY, REQUEST, REPLY, HEARTBEAT, DISCONNECT = b"\x01", b"\x02", b"\x03", b"\x04", b"\x05"
+PROGRESS, CANCEL = b"\x06", b"\x07"   # roc's long calls (§2.6)
+# What a roc worker says it has in its READY (§2.3): attachments (§3.3), cancels and progress (§2.6).
+FEATURES = b"attachments cancel progress"
+MAX_CALL = 2 ** 64 - 1   # a call's name (§2.6) is decimal from 1 to this
 
 MAX_DEPTH = 256
 HEADER_PREFIX = b"roc/1"
@@ -49,37 +54,75 @@ class BadAttachment(ValueError):
 
 # --- call header (§2.5) ---------------------------------------------------------------------
 
-def call_header(timeout: Optional[float], attach: bool = True) -> bytes:
-    """`roc/1 timeout-ms=N [attach=1]`: how long the caller waits (seconds; None: no deadline)."""
+def call_header(timeout: Optional[float], attach: bool = True, call: int = 0, progress: bool = False) -> bytes:
+    """`roc/1 [timeout-ms=N] [attach=1] [call=N] [progress=1]`: how long the caller waits
+    (seconds; None: no deadline), whether it reads attachments, its name for the call (0: none)
+    and whether it wants progress events (§2.5, §2.6). Every call formats one: kept to one
+    %-format for the common case."""
+    if timeout is not None and attach and call and not progress:
+        return b"roc/1 timeout-ms=%d attach=1 call=%d" % (min(max(int(timeout * 1000), 0), 4294967295), call)
     fields = [HEADER_PREFIX]
     if timeout is not None:
         fields.append(b"timeout-ms=%d" % min(max(int(timeout * 1000), 0), 4294967295))
     if attach:
         fields.append(b"attach=1")
+    if call:
+        fields.append(b"call=%d" % call)
+    if progress:
+        fields.append(b"progress=1")
     return b" ".join(fields)
+
+
+def cancel_header(call: int) -> bytes:
+    """The one frame of a cancel, client → broker (§2.6): `roc/1 cancel=N`."""
+    return b"roc/1 cancel=%d" % call
+
+
+def event_header(call: int) -> bytes:
+    """The first frame of a progress event, broker → client (§2.6)."""
+    return b"roc/1 call=%d event=progress" % call
 
 
 def is_call_header(frame: bytes) -> bool:
     return frame[:1] == b"r"  # a JSON body never starts with 'r' (§2.5)
 
 
+def parse_call(value: bytes) -> int:
+    """A call's name (§2.6): decimal from 1 to 2^64-1, nothing else; ProtocolError otherwise."""
+    value = bytes(value)
+    # isdigit on bytes is ASCII digits only: no sign, no spaces, no other scripts' digits.
+    if not value.isdigit() or len(value) > 20 or not 1 <= int(value) <= MAX_CALL:
+        raise ProtocolError(f"a call must be a number from 1 to 2^64-1, not {value[:32]!r}")
+    return int(value)
+
+
 def parse_call_header(frame: bytes) -> dict:
-    """The header's fields: `timeout` (seconds, or None) and `attach` (bool). Unknown keys are
-    ignored; a known key with a bad value raises ProtocolError (the message is malformed)."""
+    """The header's fields: `timeout` (seconds, or None), `attach` and `progress` (bool), `call`
+    and `cancel` (the call's name, 0: none) and `event` (None, "progress", or "unknown" for a
+    kind this version does not know). Unknown keys are ignored; a known key with a bad value
+    raises ProtocolError (the message is malformed), as the C++ codec does (runtime/src/wire/mdp.cpp)."""
     words = bytes(frame).split(b" ")
     if words[0] != HEADER_PREFIX:
         raise ProtocolError(f"not a roc/1 call header: {bytes(frame)[:40]!r}")
-    fields: dict = {"timeout": None, "attach": False}
+    fields: dict = {"timeout": None, "attach": False, "call": 0, "progress": False, "cancel": 0, "event": None}
     for word in words[1:]:
         key, _, value = word.partition(b"=")
         if key == b"timeout-ms":
             if not value.isdigit() or int(value) > 4294967295:
                 raise ProtocolError(f"bad timeout-ms in call header: {value[:20]!r}")
             fields["timeout"] = int(value) / 1000.0
-        elif key == b"attach":
+        elif key == b"attach" or key == b"progress":
             if value not in (b"0", b"1"):
-                raise ProtocolError(f"bad attach in call header: {value[:20]!r}")
-            fields["attach"] = value == b"1"
+                raise ProtocolError(f"bad {key.decode()} in call header: {value[:20]!r}")
+            fields[key.decode()] = value == b"1"
+        elif key == b"call" or key == b"cancel":
+            try:
+                fields[key.decode()] = parse_call(value)
+            except ProtocolError:
+                raise ProtocolError(f"bad {key.decode()} in call header: {value[:20]!r} (a number from 1 "
+                                    "to 2^64-1)") from None
+        elif key == b"event":
+            fields["event"] = "progress" if value == b"progress" else "unknown"
     return fields
 
 
