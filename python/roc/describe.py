@@ -23,6 +23,7 @@ import numpy as np
 
 from . import types as idl_types
 from . import wire
+from .context import CallContext
 
 __all__ = ["describe", "method", "signature_of", "signature_text", "Interface", "idl_type_of",
            "RESERVED_NAMES"]
@@ -223,6 +224,13 @@ def idl_type_of(hint: Any) -> str:
     return _Types().idl(hint, "hint")
 
 
+def _is_context(hint: Any) -> bool:
+    """Whether a parameter's hint asks for the roc.CallContext (also as an unresolved string)."""
+    if isinstance(hint, str):
+        return hint in ("CallContext", "roc.CallContext", "roc.context.CallContext")
+    return isinstance(hint, type) and issubclass(hint, CallContext)
+
+
 def _hints(target: Any) -> Dict[str, Any]:
     try:
         return typing.get_type_hints(target)
@@ -293,6 +301,7 @@ class Method:
     returns_hint: Any
     returns: str               # IDL
     doc: Optional[str]
+    context: Optional[str] = None   # the parameter the server fills with the roc.CallContext
 
 
 @dataclasses.dataclass
@@ -448,12 +457,22 @@ class Interface:
             raise TypeError(f"{where}: cannot read its signature ({error})") from None
         hints = _hints(function)
         params: List[Param] = []
+        context: Optional[str] = None
         for p in signature.parameters.values():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 continue  # *args / **kwargs have no place in a fixed interface
+            hint = hints.get(p.name, p.annotation)
+            if _is_context(hint):
+                # Filled in by the server, not sent: passed by name, so it may sit anywhere.
+                if p.kind == p.POSITIONAL_ONLY:
+                    raise TypeError(f"{where}: the roc.CallContext parameter '{p.name}' is positional-only; "
+                                    "the server passes it by name")
+                if context is not None:
+                    raise TypeError(f"{where}: two roc.CallContext parameters ('{context}', '{p.name}')")
+                context = p.name
+                continue
             if p.name == "return" or not _IDENTIFIER.match(p.name):
                 raise TypeError(f"{where}: the parameter name '{p.name}' cannot travel (not an identifier)")
-            hint = hints.get(p.name, p.annotation)
             type_ = self._types.idl(hint, f"parameter '{p.name}' of {where}")
             if type_ == "void":
                 raise TypeError(f"parameter '{p.name}' of {where}: None is no parameter type")
@@ -463,7 +482,7 @@ class Interface:
             params.append(Param(p.name, p.kind, hint, type_, has_default, p.default))
         returns_hint = hints.get("return", signature.return_annotation)
         returns = self._types.idl(returns_hint, f"result of {where}")
-        return Method(name, function, params, returns_hint, returns, inspect.getdoc(function))
+        return Method(name, function, params, returns_hint, returns, inspect.getdoc(function), context)
 
     def _property(self, name: str, prop: property) -> Property:
         hint = _hints(prop.fget).get("return", inspect.Parameter.empty) if prop.fget else inspect.Parameter.empty
@@ -504,6 +523,11 @@ class Interface:
                         entry["default"] = default
                 params.append(entry)
             entry = {"name": m.name, "params": params, "returns": m.returns}
+            if m.context is not None:
+                # A method that takes the context may report progress and may stop on a cancel
+                # (idl/README.md); neither changes how a call is encoded, so the signature ignores them.
+                entry["progress"] = True
+                entry["cancellable"] = True
             if m.doc:
                 entry["doc"] = m.doc
             methods.append(entry)

@@ -34,10 +34,11 @@ import zmq
 
 from . import types as idl_types
 from . import wire
+from .context import CallContext, _Scope
 from .describe import Interface, describe, method
 from .endpoints import Endpoints
-from .errors import (APPLICATION_ERROR, DEADLINE_EXPIRED, INTERNAL_ERROR, INVALID_PARAMS,
-                     INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, READ_ONLY)
+from .errors import (APPLICATION_ERROR, CANCELLED, DEADLINE_EXPIRED, INTERNAL_ERROR, INVALID_PARAMS,
+                     INVALID_REQUEST, METHOD_NOT_FOUND, PARSE_ERROR, READ_ONLY, Cancelled)
 
 __all__ = ["Server", "Dispatcher", "method", "describe", "CREDIT"]
 
@@ -50,7 +51,10 @@ FIRST_REFUSAL_PAUSE, LAST_REFUSAL_PAUSE = 1.0, 30.0
 PENDING_SLACK = 16        # requests taken beyond the credit before the socket is left unread
 MIN_INTERVAL = 0.02       # the shortest broker heartbeat period a worker keeps up with
 MAX_POLL = 0.1            # bound on one poll, so stop() and timers are noticed promptly
-FEATURES = b"attachments"
+FEATURES = wire.FEATURES
+# Progress events waiting for the I/O thread, per object: a method that reports faster than the
+# broker takes them loses the newest ones rather than wait or fill the memory (PROTOCOL §2.6).
+PROGRESS_QUEUE = 256
 _INT_RANGES = {"int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
                "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
                "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
@@ -366,14 +370,16 @@ class Dispatcher:
         self._property_types = {name: idl_types.parse(p.type) for name, p in interface.properties.items()}
 
     # The body frames of the reply to one request message (body + attachment frames).
-    def handle(self, frames: Sequence[Any], attach: bool = False) -> List[Any]:
+    def handle(self, frames: Sequence[Any], attach: bool = False,
+               context: Optional[CallContext] = None) -> List[Any]:
+        """`context` goes to methods that take a roc.CallContext (an empty one when None)."""
         try:
-            return self._handle(frames, attach)
+            return self._handle(frames, attach, context)
         except Exception as error:  # a fault in roc itself: still one valid reply
             log.exception("roc server '%s': internal error while dispatching", self.object_id)
             return [error_body(frames[0] if frames else b"", INTERNAL_ERROR, f"internal error: {_text(error)}")]
 
-    def _handle(self, frames: Sequence[Any], attach: bool) -> List[Any]:
+    def _handle(self, frames: Sequence[Any], attach: bool, context: Optional[CallContext]) -> List[Any]:
         body = frames[0]
         try:
             message = wire.loads(body)  # strict, and at most 256 levels deep (§3)
@@ -390,9 +396,9 @@ class Dispatcher:
         if isinstance(message, list):
             if not message:
                 return [wire.dumps(_error(None, INVALID_REQUEST, "invalid JSON-RPC 2.0 request: an empty batch"))]
-            responses = [r for r in (self._one(item, buffers) for item in message) if r is not None]
+            responses = [r for r in (self._one(item, buffers, context) for item in message) if r is not None]
             return self._encode(responses, attach, batch=True) if responses else [b""]
-        response = self._one(message, buffers)
+        response = self._one(message, buffers, context)
         return self._encode([response], attach, batch=False) if response is not None else [b""]
 
     def _encode(self, responses: List[dict], attach: bool, batch: bool) -> List[Any]:
@@ -411,7 +417,7 @@ class Dispatcher:
         whole = responses if batch else responses[0]
         return wire.encode(whole, attach=attach, min_bytes=self.min_bytes)
 
-    def _one(self, request: Any, buffers: list) -> Optional[dict]:
+    def _one(self, request: Any, buffers: list, context: Optional[CallContext]) -> Optional[dict]:
         """The response to one request, or None for a notification."""
         if not isinstance(request, dict):
             return _error(None, INVALID_REQUEST,
@@ -432,7 +438,7 @@ class Dispatcher:
             return None if notification else _error(id_, INVALID_REQUEST, "invalid JSON-RPC 2.0 request: " + why)
         name = request["method"]
         try:
-            result = self._call(name, request.get("params"), buffers)
+            result = self._call(name, request.get("params"), buffers, context)
         except CallError as error:
             return None if notification else _error(id_, error.code, error.message, error.data)
         except Exception as error:  # noqa: BLE001 — the boundary: a fault in roc, not the method
@@ -455,6 +461,9 @@ class Dispatcher:
             return body()
         except CallError:
             raise
+        except Cancelled as error:  # the method stopped on a cancel (PROTOCOL §2.6)
+            raise CallError(CANCELLED, error.message if error.message.startswith("cancelled") else
+                            f"cancelled: '{what}' stopped on a cancel: {error.message}") from None
         except BaseException as error:  # noqa: B036 — whatever the object raises goes to the caller
             if isinstance(error, (KeyboardInterrupt,)):
                 raise
@@ -463,7 +472,7 @@ class Dispatcher:
             raise CallError(APPLICATION_ERROR, f"'{what}' threw {type_name}: {what_text}",
                             {"type": type_name, "what": what_text}) from None
 
-    def _call(self, name: str, params: Any, buffers: list) -> Any:
+    def _call(self, name: str, params: Any, buffers: list, context: Optional[CallContext] = None) -> Any:
         if name.startswith("rpc."):
             return self._system(name, params, buffers)
         entry = self.interface.methods.get(name)
@@ -509,6 +518,8 @@ class Dispatcher:
                 args.append(value)
             else:
                 kwargs[param.name] = value
+        if entry.context is not None:
+            kwargs[entry.context] = context if context is not None else CallContext(self.object_id)
         result = self._guarded(name, lambda: entry.function(*args, **kwargs))
         return self._out(result, self._returns[name], f"the result of '{name}'")
 
@@ -579,6 +590,8 @@ class _Job:
     timeout: Optional[float]    # seconds the caller still waited when the request arrived
     arrived: float              # monotonic
     problem: Optional[str] = None  # a malformed request: answered with this, not run
+    call: int = 0               # the caller's name for the call (PROTOCOL §2.6); 0: none
+    context: Optional[CallContext] = None
 
 
 class _Executor:
@@ -596,9 +609,14 @@ class _Executor:
             job = self.jobs.get()
             if job is None:
                 return
+            context = job.context
             try:
                 if job.problem is not None:
                     reply = [error_body(job.frames[0], INVALID_REQUEST, job.problem)]
+                elif context.cancelled():
+                    # Still answered, in order: the reply returns the broker's credit (§2.6).
+                    reply = [error_body(job.frames[0], CANCELLED, f"cancelled: the call to '{worker.object_id}' "
+                                        "was cancelled before it ran")]
                 elif job.timeout is not None and time.monotonic() >= job.arrived + job.timeout:
                     log.debug("roc server '%s': skipped a call whose caller's %d ms timeout passed while it "
                               "was queued", worker.object_id, job.timeout * 1000)
@@ -606,11 +624,13 @@ class _Executor:
                                         f"deadline expired: the caller's timeout of {round(job.timeout * 1000)} ms "
                                         f"passed before '{worker.object_id}' could run the call")]
                 else:
-                    reply = worker.dispatcher.handle(job.frames, job.attach)
+                    with _Scope(context):
+                        reply = worker.dispatcher.handle(job.frames, job.attach, context)
             except BaseException as error:  # noqa: B036 — the credit must come back whatever happens
                 log.exception("roc server '%s': dispatch failed", worker.object_id)
                 reply = [error_body(job.frames[0], INTERNAL_ERROR, f"internal error: {_text(error)}")]
             job.frames = []  # free the request's buffers now
+            context._end()
             worker.server._deliver(worker, job, reply)
 
 
@@ -634,6 +654,11 @@ class _Worker:
         self.retry_at: Optional[float] = None
         self.outstanding = 0               # requests handed to the executor, not yet replied
         self.outbox: Deque[Tuple[_Job, List[Any]]] = collections.deque()
+        # Progress events of running calls, for the I/O thread (shared under the server's lock).
+        self.progress: Deque[Tuple[_Job, bytes]] = collections.deque()
+        self.progress_dropped = 0
+        # The contexts of calls taken and not yet answered, by (client address, call), for CANCEL.
+        self.calls: Dict[Tuple[bytes, int], CallContext] = {}
 
 
 class Server:
@@ -765,6 +790,23 @@ class Server:
             worker.outbox.append((job, reply))
         self._wake()
 
+    def _report(self, worker: _Worker, job: _Job, event: bytes) -> None:
+        """A progress event from the method's thread, handed to the I/O thread (which alone may
+        touch the socket); dropped, never waited for, when too many wait already."""
+        with self._lock:
+            if len(worker.progress) >= PROGRESS_QUEUE:
+                worker.progress_dropped += 1
+                dropped = worker.progress_dropped
+            else:
+                worker.progress.append((job, event))
+                dropped = 0
+        if dropped:
+            if dropped == 1 or dropped % 1000 == 0:
+                log.warning("roc server '%s': dropped a progress event: %d wait to be sent already "
+                            "(%d dropped so far)", worker.object_id, PROGRESS_QUEUE, dropped)
+            return
+        self._wake()
+
     def _loop(self) -> None:
         if self._running.is_set():
             raise RuntimeError("this roc.Server runs already")
@@ -855,6 +897,7 @@ class Server:
         socket.connect(self.endpoints.calls)
         worker.socket = socket
         worker.generation += 1
+        worker.calls = {}   # calls of the old connection: the broker answered them already
         worker.heard_since_ready = False
         worker.retry_at = None
         self._send(worker, [wire.READY, worker.object_id.encode("utf-8"), str(self.credit).encode(), FEATURES])
@@ -878,10 +921,23 @@ class Server:
 
     def _send_replies(self, worker: _Worker, now: float) -> None:
         with self._lock:
+            # Both at once: a call's progress events, taken with its reply, go out before it.
+            progress = list(worker.progress) if worker.progress else ()
+            worker.progress.clear()
             done = list(worker.outbox)
             worker.outbox.clear()
             worker.outstanding -= len(done)
+        for job, event in progress:
+            if worker.socket is None or job.generation != worker.generation:
+                continue
+            try:   # never wait: progress is worth less than the calls behind it
+                wire.send_frames(worker.socket, [b"", wire.MDPW, wire.PROGRESS, job.client, b"",
+                                                 b"%d" % job.call, event])
+            except zmq.Again:
+                worker.progress_dropped += 1
         for job, reply in done:
+            if job.call:
+                worker.calls.pop((job.client, job.call), None)
             if worker.socket is None or job.generation != worker.generation:
                 continue  # the connection it came on is gone; the broker answered -32002 already
             self._send(worker, [wire.REPLY, job.client, b""] + reply)
@@ -913,7 +969,7 @@ class Server:
             if len(frames) < 6 or frames[4].bytes != b"":
                 return self._malformed(worker, "a REQUEST without client address, delimiter and body")
             client, rest = frames[3].bytes, list(frames[5:])
-            header = {"timeout": None, "attach": False}
+            header = {"timeout": None, "attach": False, "call": 0, "progress": False}
             problem = None
             if wire.is_call_header(rest[0].buffer):
                 try:
@@ -925,10 +981,31 @@ class Server:
                 rest = rest[1:]
                 if not rest:
                     return self._malformed(worker, "a REQUEST with a call header but no body")
-            job = _Job(worker.generation, client, rest, header["attach"], header["timeout"], now, problem)
+            job = _Job(worker.generation, client, rest, header["attach"], header["timeout"], now, problem,
+                       header["call"])
+            deadline = None if header["timeout"] is None else now + header["timeout"]
+            report = None
+            if header["progress"] and job.call:
+                server = self
+                report = lambda event: server._report(worker, job, event)  # noqa: E731
+            job.context = CallContext(worker.object_id, deadline, report=report)
+            if job.call:
+                worker.calls[(client, job.call)] = job.context
             with self._lock:
                 worker.outstanding += 1
             worker.executor.jobs.put(job)
+        elif command == wire.CANCEL:
+            # A call taken and not answered yet: a queued one is answered -32008 when its turn
+            # comes, a running one is told; anything else (answered already) means nothing.
+            if len(frames) != 6 or frames[4].bytes != b"":
+                return self._malformed(worker, "a CANCEL without client address, delimiter and call")
+            try:
+                call = wire.parse_call(frames[5].bytes)
+            except wire.ProtocolError as error:
+                return self._malformed(worker, f"CANCEL: {error}")
+            context = worker.calls.get((frames[3].bytes, call))
+            if context is not None:
+                context._cancel()
         elif command == wire.HEARTBEAT:
             worker.heard_since_ready = True
             # A broker that heartbeats faster than we do also expires us sooner (after three of
