@@ -8,10 +8,11 @@
 
 See python/README.md. The original ROC's names (Endpoints, RocClient, RocServer, ...) are here too.
 """
-from .errors import (CertificateError, NotAllowed, NotSupported, ObjectBusy, ObjectNotFound,
+from .errors import (Cancelled, CertificateError, NotAllowed, NotSupported, ObjectBusy, ObjectNotFound,
                      ProtocolError, RemoteError, RocError, SignatureMismatch, Timeout)
+from .context import CallContext
 from .endpoints import Credentials, Endpoints
-from .client import Client, ObjectProxy
+from .client import Call, Client, ObjectProxy, Progress
 from .server import Server, method, describe
 from .logs import LogHandler, LogSubscription
 from .status import StatusSubscription, StatusUpdate, StatusUpdater
@@ -22,10 +23,10 @@ from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocL
 __version__ = "0.1.0"  # the C++ runtime's version (CMakeLists.txt)
 
 __all__ = [
-    "Client", "ObjectProxy", "Server", "method", "describe", "Endpoints", "Credentials",
+    "Client", "ObjectProxy", "Call", "Progress", "CallContext", "Server", "method", "describe", "Endpoints", "Credentials",
     "LogHandler", "LogSubscription", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
-    "Timeout", "ProtocolError", "NotSupported", "CertificateError",
+    "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",
     "RocStatusUpdater", "statusUpdateIterator",
 ]

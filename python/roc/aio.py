@@ -18,19 +18,19 @@ import collections
 import itertools
 import logging
 import math
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import Any, AsyncIterator, Awaitable, Callable, Dict, Iterable, List, Optional, Union
 
 import zmq
 import zmq.asyncio
 
 from . import types as idl
 from . import wire
-from .client import (Interface, MethodSpec, call_params, check_signature, encode_request, mmi_objects_result,
-                     result_of, route_reply, timeout_error)
+from .client import (EVENT, PROGRESS_QUEUE, Interface, MethodSpec, Progress, call_params, cancel_frames,
+                     check_signature, encode_request, mmi_objects_result, result_of, route_reply, timeout_error)
 from .endpoints import Endpoints
-from .errors import METHOD_NOT_FOUND, RemoteError, RocError, Timeout
+from .errors import CANCELLED, METHOD_NOT_FOUND, Cancelled, RemoteError, RocError, Timeout
 
-__all__ = ["Client", "ObjectProxy", "RemoteMethod"]
+__all__ = ["Client", "ObjectProxy", "RemoteMethod", "Call"]
 
 log = logging.getLogger("roc.aio")
 
@@ -94,6 +94,18 @@ class Client:
         """Calls `method` untyped, params by position or by name (not both)."""
         return await self._call(object_id, method, call_params(None, args, kwargs),
                                 self.timeout if timeout is None else timeout)
+
+    def start(self, object_id: str, method: str, *args: Any, on_progress: Optional[Callable[[Progress], Any]] = None,
+              timeout: Optional[float] = None, **kwargs: Any) -> "Call":
+        """Starts a call that asks for progress and returns its roc.aio.Call at once (call it in
+        the client's event loop): `await call` for the result, `async for p in call.progress()`,
+        `call.cancel()`. `timeout` (default the client's) is how long the call may take; then it
+        is cancelled. `on_progress(roc.Progress)` runs in the event loop for each event."""
+        params = call_params(None, args, kwargs)
+
+        async def prepare() -> tuple:
+            return params, None
+        return self._begin(object_id, method, prepare, self.timeout if timeout is None else timeout, on_progress)
 
     async def notify(self, object_id: str, method: str, *args: Any, **kwargs: Any) -> None:
         """A one-way call: sent, never answered."""
@@ -181,18 +193,72 @@ class Client:
         frames = encode_request(message, self.attachment_min_bytes)
         loop = self._loop
         future = loop.create_future()
-        self._pending[call_id] = (future, object_id, method)
+        self._pending[call_id] = (future, object_id, method, None)
         forever = timeout == math.inf
         timer = None if forever else loop.call_later(max(timeout, 0.0), self._expire, call_id, timeout)
         try:
             await self._send([b"", wire.MDPC, object_id.encode(),
-                              wire.call_header(None if forever else timeout, True)] + frames, future, copy=False)
+                              wire.call_header(None if forever else timeout, True, call_id)] + frames, future, copy=False)
             message = await future
+        except asyncio.CancelledError:
+            # The awaiting task was cancelled (asyncio.wait_for, a TaskGroup): nobody waits any more.
+            if self._pending.get(call_id) is not None and not self._closed:
+                self._cancel(object_id, call_id, future)
+            raise
         finally:
             if timer is not None:
                 timer.cancel()
             self._pending.pop(call_id, None)
         return result_of(message, object_id)
+
+    def _begin(self, object_id: str, method: str, prepare: Callable[[], Awaitable[tuple]], timeout: float,
+               on_progress: Optional[Callable[[Progress], Any]]) -> "Call":
+        self._start()
+        call = Call(self, object_id, method, timeout, on_progress)
+        call._task = self._loop.create_task(self._run(call, prepare))
+        return call
+
+    async def _run(self, call: "Call", prepare: Callable[[], Awaitable[tuple]]) -> None:
+        """Sends a started call once its params are known (a typed proxy may fetch the interface
+        first); the reader settles it."""
+        future = call._future
+        try:
+            params, call._convert = await prepare()
+            if call._cancelled:   # cancelled before it went out: never sent
+                future.set_exception(Cancelled(CANCELLED, f"cancelled: the call to '{call.object_id}' was "
+                                                          "cancelled before it was sent"))
+                return
+            if self._closed:
+                raise RocError(f"the client is closed: cannot call '{call.method}' on object '{call.object_id}'")
+            call.id = call_id = next(self._ids)
+            message = {"jsonrpc": "2.0", "id": call_id, "method": call.method}
+            if params is not None:
+                message["params"] = params
+            frames = encode_request(message, self.attachment_min_bytes)
+            timeout = call.timeout
+            forever = timeout == math.inf
+            self._pending[call_id] = (future, call.object_id, call.method, call)
+            if not forever:
+                timer = self._loop.call_later(max(timeout, 0.0), self._expire, call_id, timeout)
+                future.add_done_callback(lambda _: timer.cancel())
+            future.add_done_callback(lambda _: self._pending.pop(call_id, None))
+            await self._send([b"", wire.MDPC, call.object_id.encode(),
+                              wire.call_header(None if forever else timeout, True, call_id, True)] + frames,
+                             future, copy=True)
+        except BaseException as error:  # noqa: B036 — the call's awaiter must hear of it
+            if not future.done():
+                future.set_exception(error if isinstance(error, Exception) else RocError(str(error)))
+            if not isinstance(error, Exception):
+                raise
+
+    def _cancel(self, object_id: str, call_id: int, until: "asyncio.Future") -> None:
+        """Sends the cancel of a call on this client's socket (the broker matches it by
+        connection); retried while the socket is full, until the call's outcome is there."""
+        frames = cancel_frames(object_id, call_id)
+        try:
+            wire.send_frames(self._socket, frames, True)
+        except zmq.Again:
+            self._loop.create_task(self._send(frames, until, copy=True))
 
     async def _notify(self, object_id: str, method: str, params: Any, timeout: float) -> None:
         self._start()
@@ -214,6 +280,9 @@ class Client:
     def _expire(self, call_id: int, timeout: float) -> None:
         entry = self._pending.pop(call_id, None)
         if entry is not None and not entry[0].done():
+            # Cancelled remotely, so that it neither runs on nor holds up the calls behind it.
+            if not self._closed:
+                self._cancel(entry[1], call_id, entry[0])
             entry[0].set_exception(timeout_error(entry[1], entry[2], timeout))
 
     async def _send(self, frames: List[Any], until: "asyncio.Future", copy: bool) -> None:
@@ -255,6 +324,10 @@ class Client:
         if dropped:
             self._drop(dropped)
             return
+        if problem is EVENT:
+            if waiter is not None and waiter[3] is not None:
+                waiter[3]._event(payload)
+            return
         future = waiter[0] if isinstance(waiter, tuple) else waiter   # a call's entry, or an MMI future
         if future is None or future.done():
             return
@@ -265,7 +338,7 @@ class Client:
 
     def _fail_all(self, why: str) -> None:
         for call_id in list(self._pending):
-            future, object_id, method = self._pending.pop(call_id)
+            future, object_id, method, _ = self._pending.pop(call_id)
             if not future.done():
                 future.set_exception(RocError(f"{why} (object '{object_id}', method '{method}')"))
         for waiting in self._mmi.values():
@@ -371,6 +444,19 @@ class RemoteMethod:
         result = await proxy._client._call(proxy._id, self.__name__, call_params(spec, args, kwargs), proxy._timeout)
         return result if spec is None else spec.result_of(result, proxy)
 
+    def start(self, *args: Any, on_progress: Optional[Callable[[Progress], Any]] = None,
+              timeout: Optional[float] = None, **kwargs: Any) -> "Call":
+        """Starts the call without waiting (in the client's event loop): a roc.aio.Call to await,
+        to read progress from (`async for p in call.progress()`) and to cancel."""
+        proxy = self._proxy
+
+        async def prepare() -> tuple:
+            spec = await self._spec()
+            convert = None if spec is None else (lambda result: spec.result_of(result, proxy))
+            return call_params(spec, args, kwargs), convert
+        return proxy._client._begin(proxy._id, self.__name__, prepare,
+                                    proxy._timeout if timeout is None else timeout, on_progress)
+
     async def notify(self, *args: Any, **kwargs: Any) -> None:
         proxy = self._proxy
         spec = await self._spec()
@@ -382,3 +468,96 @@ class RemoteMethod:
 
     def __repr__(self) -> str:
         return f"<roc.aio remote method {self._proxy._id}.{self.__name__}>"
+
+
+class Call:
+    """A started call in asyncio (`client.start(...)`, `proxy.method.start(...)`): `await call`
+    gives its result, `async for p in call.progress()` its progress events (ending when the call
+    ends), `call.cancel()` cancels it. Everything runs in the client's event loop. When the
+    call's timeout passes it is cancelled and awaiting it raises roc.Timeout."""
+
+    def __init__(self, client: Client, object_id: str, method: str, timeout: float,
+                 on_progress: Optional[Callable[[Progress], Any]]) -> None:
+        self.object_id = object_id
+        self.method = method
+        self.timeout = timeout
+        self.id: Optional[int] = None      # the JSON-RPC id, once sent
+        self.dropped_progress = 0
+        self._client = client
+        self._on_progress = on_progress
+        self._convert: Optional[Callable[[Any], Any]] = None
+        self._future: asyncio.Future = client._loop.create_future()
+        self._future.add_done_callback(self._wake)
+        self._events: collections.deque = collections.deque()
+        self._waiter: Optional[asyncio.Future] = None
+        self._cancelled = False
+        self._task: Optional[asyncio.Task] = None
+
+    def __await__(self):
+        return self.result().__await__()
+
+    async def result(self, timeout: Optional[float] = None) -> Any:
+        """The result (raising what the call raised: roc.Cancelled after cancel(), roc.Timeout
+        when its timeout passed); with `timeout`, roc.Timeout when this wait ends first, while
+        the call goes on."""
+        try:
+            message = await asyncio.wait_for(asyncio.shield(self._future), timeout)
+        except asyncio.TimeoutError:
+            if self._future.done():
+                raise
+            raise Timeout(f"no result of '{self.method}' on object '{self.object_id}' within {timeout:g} s "
+                          "of waiting; the call goes on (cancel() stops it)") from None
+        result = result_of(message, self.object_id)
+        return result if self._convert is None else self._convert(result)
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancel(self) -> None:
+        """Cancels the call: the broker answers -32008 at once (awaiting raises roc.Cancelled)
+        and removes it from its queue or tells the method. A cancel racing the result has
+        exactly one outcome. Idempotent; nothing happens once the outcome is there."""
+        if self._cancelled or self._future.done():
+            return
+        self._cancelled = True
+        if self.id is not None and not self._client._closed:
+            self._client._cancel(self.object_id, self.id, self._future)
+
+    async def progress(self, timeout: Optional[float] = None) -> AsyncIterator[Optional[Progress]]:
+        """The progress events, in order, until the call ends; with `timeout`, None whenever no
+        event came within that many seconds."""
+        events = self._events
+        while True:
+            if events:
+                yield events.popleft()
+                continue
+            if self._future.done():
+                return
+            waiter = self._waiter = self._client._loop.create_future()
+            done, _ = await asyncio.wait([waiter], timeout=timeout)
+            if not done:
+                yield None
+
+    def __aiter__(self) -> AsyncIterator[Optional[Progress]]:
+        return self.progress()
+
+    def __repr__(self) -> str:
+        state = "done" if self.done() else ("cancelling" if self._cancelled else "running")
+        return f"<roc.aio.Call {self.object_id}.{self.method} id {self.id}, {state}>"
+
+    def _event(self, progress: Progress) -> None:
+        if self._on_progress is not None:
+            try:
+                self._on_progress(progress)
+            except Exception:  # noqa: BLE001 — a callback must not stop the client's reader
+                log.exception("roc.aio client: the on_progress callback of '%s' raised", self.method)
+        if len(self._events) >= PROGRESS_QUEUE:
+            self._events.popleft()
+            self.dropped_progress += 1
+        self._events.append(progress)
+        self._wake()
+
+    def _wake(self, *_: Any) -> None:
+        waiter, self._waiter = self._waiter, None
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)

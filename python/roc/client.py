@@ -15,6 +15,7 @@ Any number of threads may call at once through one Client.
 from __future__ import annotations
 
 import collections
+import heapq
 import inspect
 import itertools
 import json
@@ -22,18 +23,19 @@ import logging
 import math
 import os
 import threading
+import time
 import weakref
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import zmq
 
 from . import types as idl
 from . import wire
 from .endpoints import Endpoints
-from .errors import (METHOD_NOT_FOUND, NotSupported, ProtocolError, RemoteError, RocError,
+from .errors import (CANCELLED, METHOD_NOT_FOUND, Cancelled, NotSupported, ProtocolError, RemoteError, RocError,
                      SignatureMismatch, Timeout, remote_error)
 
-__all__ = ["Client", "ObjectProxy", "RemoteMethod"]
+__all__ = ["Client", "ObjectProxy", "RemoteMethod", "Call", "Progress"]
 
 log = logging.getLogger("roc.client")
 
@@ -59,6 +61,36 @@ def encode_request(message: dict, min_bytes: int) -> List[Any]:
 
 
 # --- what a reply means, shared with roc.aio ------------------------------------------------
+
+class Progress(NamedTuple):
+    """One progress event of a long call (idl/PROTOCOL.md §2.6): how much is done, from 0 to 1
+    (None: unknown), a short message for a person, and any JSON value the method added (None:
+    none)."""
+    fraction: Optional[float] = None
+    message: str = ""
+    data: Any = None
+
+
+# Progress events a started call keeps for its reader; when it reads slower than they come the
+# oldest go (the newest tells most).
+PROGRESS_QUEUE = 1024
+EVENT = object()   # route_reply's `problem` for a progress event rather than a reply
+
+
+def progress_of(body: Any) -> Optional[Progress]:
+    """The Progress in an event's body, or None when the body is not one."""
+    try:
+        event = wire.decode([body])
+    except ProtocolError:
+        return None
+    if type(event) is not dict:
+        return None
+    fraction, message = event.get("fraction"), event.get("message", "")
+    if fraction is not None and (isinstance(fraction, bool) or not isinstance(fraction, (int, float))):
+        return None
+    if not isinstance(message, str):
+        return None
+    return Progress(None if fraction is None else float(fraction), message, event.get("data"))
 
 def result_of(message: Any, object_id: str) -> Any:
     """The result of a decoded JSON-RPC response; raises the RemoteError it carries, or
@@ -100,8 +132,9 @@ def route_reply(frames: List[Any], pending: Dict[int, Any], mmi: Dict[bytes, col
     """Whom one message from the broker answers: (waiter, payload, problem, dropped). The waiter is
     the pending call its JSON-RPC id names (popped; payload the decoded message, problem a
     ProtocolError for that call alone) or the oldest 8/MMI request to its service (payload the
-    body); None for a notification's empty acknowledgement or a call that timed out. `dropped`
-    says why a message was dropped, to be counted."""
+    body); None for a notification's empty acknowledgement or a call that timed out. A progress
+    event (§2.6) comes back as (its call or None, Progress, EVENT, None), its call not popped.
+    `dropped` says why a message was dropped, to be counted."""
     if len(frames) < 4 or frames[0].bytes != b"" or frames[1].bytes != wire.MDPC:
         return None, None, None, "not a 7/MDP client reply"
     service = frames[2].bytes
@@ -113,10 +146,33 @@ def route_reply(frames: List[Any], pending: Dict[int, Any], mmi: Dict[bytes, col
     body = frames[3:]
     if len(body[0]) == 0:
         return None, None, None, None   # the acknowledgement of a notification
+    if body[0].buffer[0] == 0x72:   # 'r': a call header, so an event, not a reply (a JSON body never starts so)
+        return route_event(frames, pending)
     call_id, message, problem = read_reply(body)
     if call_id is None:
         return None, None, None, "a reply whose id cannot be read"
     return pending.pop(call_id, None), message, problem, None   # None: its call timed out
+
+
+def route_event(frames: List[Any], pending: Dict[int, Any]) -> tuple:
+    """(waiter, Progress, EVENT, dropped) of an event from the broker (§2.6); the waiter (not
+    popped) is None for a call that has ended or never was, whose events are dropped unseen."""
+    try:
+        header = wire.parse_call_header(frames[3].bytes)
+    except ProtocolError as error:
+        return None, None, None, f"an event with a bad call header ({error})"
+    if header["event"] != "progress" or not header["call"] or len(frames) != 5:
+        return None, None, None, None   # a kind of event this version does not know
+    progress = progress_of(frames[4])
+    if progress is None:
+        return None, None, None, "a progress event whose body is not a JSON object of fraction, message, data"
+    return pending.get(header["call"]), progress, EVENT, None
+
+
+def cancel_frames(object_id: str, call_id: int) -> List[bytes]:
+    """A cancel of call `call_id` to `object_id` (§2.6): the broker matches it by connection, so it
+    goes out on the socket the call went out on."""
+    return [b"", wire.MDPC, object_id.encode(), wire.cancel_header(call_id)]
 
 
 def call_params(spec: Optional["MethodSpec"], args: Tuple[Any, ...], kwargs: Dict[str, Any]) -> Any:
@@ -131,8 +187,8 @@ def call_params(spec: Optional["MethodSpec"], args: Tuple[Any, ...], kwargs: Dic
 
 def timeout_error(object_id: str, method: str, timeout: float) -> Timeout:
     return Timeout(f"no reply from object '{object_id}' to '{method}' within {timeout:g} s; the call "
-                   "may still be running there (raise the timeout: client.call(..., timeout=s) or "
-                   "proxy.with_timeout(s))")
+                   "was cancelled, though a worker that takes no cancels may still be running it "
+                   "(raise the timeout: client.call(..., timeout=s) or proxy.with_timeout(s))")
 
 
 def mmi_objects_result(body: bytes) -> List[dict]:
@@ -309,6 +365,7 @@ class _Call:
     """A call waiting for its reply: the I/O thread fills it and releases the lock."""
 
     __slots__ = ("lock", "message", "error", "object_id", "method")
+    wants_progress = False
 
     def __init__(self, object_id: str, method: str) -> None:
         self.lock = threading.Lock()
@@ -317,6 +374,130 @@ class _Call:
         self.error: Optional[Exception] = None
         self.object_id = object_id
         self.method = method
+
+    def settle(self, message: Any, error: Optional[Exception]) -> None:
+        self.message = message
+        self.error = error
+        self.lock.release()
+
+
+class Call:
+    """A started call (`client.start(...)`, `proxy.method.start(...)`): its result when it comes,
+    its progress events while it runs, and a way to cancel it (idl/PROTOCOL.md §2.6).
+
+        call = cam.exposure_series.start(10, 1.0, timeout=60)
+        for p in call.progress():          # ends when the call ends
+            print(f"{p.fraction:.0%} {p.message}")
+        means = call.result()
+
+    Progress events are kept for `progress()` (the oldest dropped beyond 1024) and, when the call
+    was started with `on_progress`, handed to that callback on the client's I/O thread (keep it
+    short). When the call's timeout passes it is cancelled and its result raises roc.Timeout.
+    """
+
+    wants_progress = True
+
+    def __init__(self, client: "Client", object_id: str, method: str, call_id: int, timeout: float,
+                 on_progress: Optional[Callable[[Progress], Any]], convert: Optional[Callable[[Any], Any]]) -> None:
+        self.object_id = object_id
+        self.method = method
+        self.id = call_id                  # the JSON-RPC id, also the call's name on the wire
+        self.timeout = timeout
+        self.message: Any = None
+        self.error: Optional[Exception] = None
+        self.dropped_progress = 0          # events dropped because progress() read too slowly
+        self._client = client
+        self._on_progress = on_progress
+        self._convert = convert
+        self._events: collections.deque = collections.deque()
+        self._changed = threading.Condition(threading.Lock())
+        self._done = threading.Event()
+        self._cancelled = False
+
+    def result(self, timeout: Optional[float] = None) -> Any:
+        """The call's result, waiting up to `timeout` seconds (None: until the outcome, which
+        comes by the call's own timeout at the latest). Raises what the call raised: roc.Cancelled
+        after cancel(), roc.Timeout when the call's timeout passed; roc.Timeout also when this
+        wait ends first, while the call goes on."""
+        if not self._done.wait(timeout):
+            raise Timeout(f"no result of '{self.method}' on object '{self.object_id}' within {timeout:g} s "
+                          "of waiting; the call goes on (cancel() stops it)")
+        if self.error is not None:
+            raise self.error
+        result = result_of(self.message, self.object_id)
+        return result if self._convert is None else self._convert(result)
+
+    def exception(self, timeout: Optional[float] = None) -> Optional[BaseException]:
+        """What result() would raise (None when it returns), waiting as result() does."""
+        try:
+            self.result(timeout)
+        except Timeout as error:
+            if not self._done.is_set():
+                raise
+            return error
+        except RocError as error:
+            return error
+        return None
+
+    def done(self) -> bool:
+        """Whether the outcome (result or error) is there."""
+        return self._done.is_set()
+
+    def cancel(self) -> None:
+        """Cancels the call: the broker answers it with -32008 at once (result() raises
+        roc.Cancelled) and removes it from its queue or tells the method, which may stop. A
+        cancel racing the result has exactly one outcome: the result, or Cancelled. Idempotent;
+        nothing happens once the outcome is there."""
+        if self._cancelled or self._done.is_set():
+            return
+        self._cancelled = True
+        self._client._cancel(self.object_id, self.id)
+
+    def progress(self, timeout: Optional[float] = None) -> Iterator[Optional[Progress]]:
+        """The call's progress events, in order, until the call ends (those that came before its
+        result included). With `timeout`, yields None whenever no event came within that many
+        seconds, so a loop can do other things in between."""
+        changed, events = self._changed, self._events
+        while True:
+            with changed:
+                if not events and not self._done.is_set():
+                    changed.wait(timeout)
+                if events:
+                    event = events.popleft()
+                elif self._done.is_set():
+                    return
+                else:
+                    event = None
+            yield event
+
+    def __iter__(self) -> Iterator[Optional[Progress]]:
+        return self.progress()
+
+    def __repr__(self) -> str:
+        state = "done" if self.done() else ("cancelling" if self._cancelled else "running")
+        return f"<roc.Call {self.object_id}.{self.method} id {self.id}, {state}>"
+
+    # -- the client's I/O thread
+
+    def settle(self, message: Any, error: Optional[Exception]) -> None:
+        self.message = message
+        self.error = error
+        with self._changed:
+            self._done.set()
+            self._changed.notify_all()
+
+    def event(self, progress: Progress) -> None:
+        if self._on_progress is not None:
+            try:
+                self._on_progress(progress)
+            except Exception:  # noqa: BLE001 — a callback must not stop the client's I/O thread
+                log.exception("roc client: the on_progress callback of '%s' raised", self.method)
+        with self._changed:
+            if len(self._events) >= PROGRESS_QUEUE:
+                self._events.popleft()
+                self.dropped_progress += 1
+            self._events.append(progress)
+            self._changed.notify_all()
 
 
 class _IO:
@@ -327,6 +508,10 @@ class _IO:
         self.pending: Dict[int, _Call] = {}
         self.mmi: Dict[bytes, collections.deque] = {}
         self.outbox: collections.deque = collections.deque()
+        # (deadline, call id) of started calls, which nobody may be waiting on when their
+        # timeout passes: the I/O thread cancels them then.
+        self.deadlines: List[Tuple[float, int]] = []
+        self.deadlines_lock = threading.Lock()
         self.wake_pending = False
         self.closed = False
         self.dropped = 0
@@ -368,7 +553,10 @@ class _IO:
         backlog: collections.deque = collections.deque()   # requests the socket would not take yet
         try:
             while not self.closed:
-                events = dict(poller.poll(100 if backlog else None))
+                wait = 100 if backlog else None
+                if self.deadlines:
+                    wait = self.expire(wait)
+                events = dict(poller.poll(wait))
                 if self.wake_read in events:
                     # Read, then clear, then take the outbox: a caller that finds the flag set
                     # after this has its byte still in the pipe, so no request waits unseen.
@@ -406,12 +594,10 @@ class _IO:
             for call_id in list(pending):
                 call = pending.pop(call_id, None)
                 if call is not None:
-                    call.error = RocError(f"{failure} (object '{call.object_id}', method '{call.method}')")
-                    call.lock.release()
+                    call.settle(None, RocError(f"{failure} (object '{call.object_id}', method '{call.method}')"))
             for waiting in self.mmi.values():
                 for call in waiting:
-                    call.error = RocError(f"{failure} ({call.method})")
-                    call.lock.release()
+                    call.settle(None, RocError(f"{failure} ({call.method})"))
             for _, mmi, _ in list(backlog) + list(outbox):
                 if mmi and mmi[1].error is None:
                     mmi[1].error = RocError(f"{failure} ({mmi[1].method})")
@@ -424,9 +610,30 @@ class _IO:
         if dropped:
             self.drop(dropped)
         elif call is not None:
-            call.message = payload
-            call.error = problem
-            call.lock.release()
+            if problem is EVENT:
+                if call.wants_progress:
+                    call.event(payload)
+            else:
+                call.settle(payload, problem)
+
+    def expire(self, wait: Optional[int]) -> Optional[int]:
+        """Cancels the started calls whose timeout has passed (their result raises Timeout);
+        the poll's wait in ms until the next deadline."""
+        now = time.monotonic()
+        with self.deadlines_lock:
+            deadlines = self.deadlines
+            while deadlines and deadlines[0][0] <= now:
+                _, call_id = heapq.heappop(deadlines)
+                call = self.pending.pop(call_id, None)
+                if call is not None:
+                    self.outbox.append((None, None, cancel_frames(call.object_id, call_id)))
+                    call.settle(None, timeout_error(call.object_id, call.method, call.timeout))
+            if deadlines:
+                until = max(1, math.ceil((deadlines[0][0] - now) * 1000))
+                wait = until if wait is None else min(wait, until)
+        if self.outbox:
+            self.wake()
+        return wait
 
     def drop(self, why: str) -> None:
         self.dropped += 1
@@ -496,6 +703,15 @@ class Client:
         return self._call(object_id, method, call_params(None, args, kwargs),
                           self.timeout if timeout is None else timeout)
 
+    def start(self, object_id: str, method: str, *args: Any, on_progress: Optional[Callable[[Progress], Any]] = None,
+              timeout: Optional[float] = None, **kwargs: Any) -> Call:
+        """Starts a call without waiting for it, asking for progress events: a roc.Call to read
+        its result, progress and to cancel it. `timeout` (default the client's) is how long the
+        call may take; then it is cancelled. `on_progress(roc.Progress)` runs on the client's I/O
+        thread for each event."""
+        return self._start(object_id, method, call_params(None, args, kwargs),
+                           self.timeout if timeout is None else timeout, on_progress, None)
+
     def notify(self, object_id: str, method: str, *args: Any, **kwargs: Any) -> None:
         """A one-way call: sent, not waited for; its result and errors are never seen."""
         self._notify(object_id, method, call_params(None, args, kwargs), self.timeout)
@@ -534,18 +750,53 @@ class Client:
         io.pending[call_id] = call
         forever = timeout == math.inf
         io.outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
-                                          wire.call_header(None if forever else timeout, True)] + frames))
+                                          wire.call_header(None if forever else timeout, True, call_id)] + frames))
         if not io.wake_pending:
             io.wake()
         if io.closed and io.pending.pop(call_id, None) is not None:   # closed while we queued
             raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
         if not call.lock.acquire(timeout=-1 if forever else max(timeout, 0.0)):
             if io.pending.pop(call_id, None) is not None:
+                # Cancelled remotely, so that it neither runs on nor holds up the calls behind it.
+                self._cancel(object_id, call_id)
                 raise timeout_error(object_id, method, timeout)
             call.lock.acquire()   # the reply came as the wait ended: the I/O thread is filling it in
         if call.error is not None:
             raise call.error
         return result_of(call.message, object_id)
+
+    def _start(self, object_id: str, method: str, params: Any, timeout: float,
+               on_progress: Optional[Callable[[Progress], Any]], convert: Optional[Callable[[Any], Any]]) -> Call:
+        """Sends one request that asks for progress and returns its Call at once."""
+        if self._closed:
+            raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
+        call_id = next(self._ids)
+        message = {"jsonrpc": "2.0", "id": call_id, "method": method}
+        if params is not None:
+            message["params"] = params
+        # Copied: the caller may change its arrays as soon as this returns, before the I/O thread
+        # has sent them.
+        frames = [bytes(f) if not isinstance(f, bytes) else f
+                  for f in encode_request(message, self.attachment_min_bytes)]
+        forever = timeout == math.inf
+        call = Call(self, object_id, method, call_id, timeout, on_progress, convert)
+        io = self._io
+        io.pending[call_id] = call
+        if not forever:
+            with io.deadlines_lock:
+                heapq.heappush(io.deadlines, (time.monotonic() + max(timeout, 0.0), call_id))
+        io.outbox.append((call_id, None, [b"", wire.MDPC, object_id.encode(),
+                                          wire.call_header(None if forever else timeout, True, call_id, True)]
+                          + frames))
+        io.wake()
+        if io.closed and io.pending.pop(call_id, None) is not None:   # closed while we queued
+            raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
+        return call
+
+    def _cancel(self, object_id: str, call_id: int) -> None:
+        """Sends the cancel of a call, on the socket the call went out on."""
+        self._io.outbox.append((None, None, cancel_frames(object_id, call_id)))
+        self._io.wake()
 
     def _notify(self, object_id: str, method: str, params: Any, timeout: float) -> None:
         if self._closed:
@@ -709,6 +960,16 @@ class RemoteMethod:
         proxy, spec = self._proxy, self._spec
         result = proxy._client._call(proxy._id, self.__name__, call_params(spec, args, kwargs), proxy._timeout)
         return result if spec is None else spec.result_of(result, proxy)
+
+    def start(self, *args: Any, on_progress: Optional[Callable[[Progress], Any]] = None,
+              timeout: Optional[float] = None, **kwargs: Any) -> Call:
+        """Starts the call without waiting: a roc.Call with result(), progress(), cancel().
+        `timeout` (default the proxy's) is how long the call may take before it is cancelled;
+        `on_progress(roc.Progress)` runs on the client's I/O thread for each event."""
+        proxy, spec = self._proxy, self._spec
+        convert = None if spec is None else (lambda result: spec.result_of(result, proxy))
+        return proxy._client._start(proxy._id, self.__name__, call_params(spec, args, kwargs),
+                                    proxy._timeout if timeout is None else timeout, on_progress, convert)
 
     def notify(self, *args: Any, **kwargs: Any) -> None:
         """Calls the method one-way: nothing is waited for, no result and no error comes back."""
