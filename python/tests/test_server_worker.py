@@ -73,9 +73,9 @@ def ping(fake, identity, id_=1):
     return json.loads(rest[2])
 
 
-def test_ready_carries_the_credit_and_the_attachments_feature(fake, served):
+def test_ready_carries_the_credit_and_the_features(fake, served):
     identity, rest = fake.expect(wire.READY)
-    assert rest == [b"stage", b"16", b"attachments"]
+    assert rest == [b"stage", b"16", b"attachments cancel progress"]
     fake.request(identity, {"jsonrpc": "2.0", "id": 5, "method": "move", "params": [2]}, client=b"\x00abc")
     _, rest = fake.expect(wire.REPLY)
     assert rest[:2] == [b"\x00abc", b""]  # the client address copied unchanged
