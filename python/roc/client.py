@@ -146,7 +146,7 @@ def route_reply(frames: List[Any], pending: Dict[int, Any], mmi: Dict[bytes, col
     body = frames[3:]
     if len(body[0]) == 0:
         return None, None, None, None   # the acknowledgement of a notification
-    if body[0].buffer[0] == 0x72:   # 'r': a call header, so an event, not a reply (a JSON body never starts so)
+    if body[0].bytes[:1] == b"r":   # a call header, so an event, not a reply (no JSON body starts so)
         return route_event(frames, pending)
     call_id, message, problem = read_reply(body)
     if call_id is None:

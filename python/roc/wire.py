@@ -169,6 +169,8 @@ _encoder = json.JSONEncoder(ensure_ascii=False, allow_nan=False, separators=(","
 def loads(body: Any) -> Any:
     """Parses one strict JSON body (bytes, str or a zmq Frame). Raises ProtocolError."""
     try:
+        if isinstance(body, zmq.Frame):
+            body = body.bytes   # cached by the frame: a reply's first frame is read this way twice
         text = bytes(body).decode("utf-8") if not isinstance(body, str) else body
         value, end = _decoder.raw_decode(text)
         if text[end:].strip(" \t\r\n"):
