@@ -801,9 +801,10 @@ class Server:
                 worker.progress.append((job, event))
                 dropped = 0
         if dropped:
-            if dropped == 1 or dropped % 1000 == 0:
-                log.warning("roc server '%s': dropped a progress event: %d wait to be sent already "
-                            "(%d dropped so far)", worker.object_id, PROGRESS_QUEUE, dropped)
+            # Expected of a method that reports faster than anyone can read: said once.
+            if dropped == 1:
+                log.info("roc server '%s': dropping progress events: %d wait to be sent already",
+                         worker.object_id, PROGRESS_QUEUE)
             return
         self._wake()
 
