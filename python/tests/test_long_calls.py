@@ -146,3 +146,15 @@ def test_asyncio_progress_and_cancel_through_the_broker(device, broker):
                 await asyncio.wait_for(running.result(), 1.0)
             assert await c.call("long", "mark", "after") == "after"
     asyncio.run(asyncio.wait_for(main(), 30))
+
+
+def test_the_cpp_roc_cli_calls_a_python_method_that_takes_a_context(device, broker):
+    """C++ → Python as far as main has it: the `roc` CLI's plain call reaches a method that takes
+    a context (which it never sends), and sees its deadline."""
+    from test_server_cxx import roc_cli
+    assert roc_cli(broker, "call", "long", "count", "[3]").stdout.strip() == "3"
+    seen = json.loads(roc_cli(broker, "--json", "call", "long", "context", '["cli"]').stdout)
+    assert seen["object"] == "long" and seen["current"] is True and 0 < seen["remaining"] <= 5.0
+    document = json.loads(roc_cli(broker, "describe", "long").stdout)
+    count = next(m for m in document["objects"][0]["methods"] if m["name"] == "count")
+    assert count["params"] == [{"name": "n", "type": "int64"}] and count["progress"] and count["cancellable"]
