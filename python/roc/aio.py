@@ -533,7 +533,9 @@ class Call:
                 continue
             if self._future.done():
                 return
-            waiter = self._waiter = self._client._loop.create_future()
+            waiter = self._waiter
+            if waiter is None or waiter.done():   # shared by every reader waiting at once
+                waiter = self._waiter = self._client._loop.create_future()
             done, _ = await asyncio.wait([waiter], timeout=timeout)
             if not done:
                 yield None

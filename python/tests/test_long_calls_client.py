@@ -288,3 +288,32 @@ def test_aio_a_cancelled_awaiting_task_cancels_its_call(fake):
             _, _, cancel_header, _ = await asyncio.to_thread(fake.receive)
             assert cancel_header["cancel"] == header["call"]
     run(main())
+
+
+def test_aio_two_readers_of_one_call_both_see_it_end(fake):
+    async def main():
+        async with roc.aio.Client(fake.address, timeout=5.0) as c:
+            call = c.start("dev", "expose", timeout=30)
+            identity, object_id, _, _ = await asyncio.to_thread(fake.receive)
+
+            async def read():
+                return [p async for p in call.progress()]
+            readers = [asyncio.ensure_future(read()) for _ in range(2)]
+            await asyncio.sleep(0.05)
+            fake.event(identity, object_id, call.id, {"message": "only"})
+            fake.result(identity, object_id, call.id, 1)
+            first, second = await asyncio.gather(*readers)
+            assert sorted(p.message for p in first + second) == ["only"]   # each event read once
+            assert await call == 1
+    run(main())
+
+
+def test_closing_the_client_ends_its_started_calls_and_their_progress(fake):
+    client = roc.Client(fake.address, timeout=5.0)
+    call = client.start("dev", "expose", timeout=30)
+    fake.receive()
+    reader = in_thread(lambda: list(call.progress()))
+    client.close()
+    assert reader.outcome() == ([], None)
+    with pytest.raises(roc.RocError, match="closed"):
+        call.result(1)
