@@ -55,6 +55,7 @@ FEATURES = wire.FEATURES
 # Progress events waiting for the I/O thread, per object: a method that reports faster than the
 # broker takes them loses the newest ones rather than wait or fill the memory (PROTOCOL §2.6).
 PROGRESS_QUEUE = 256
+MAX_PROGRESS_BYTES = 65536   # the broker drops bigger events (PROTOCOL §2.6): not worth sending
 _INT_RANGES = {"int8": (-2 ** 7, 2 ** 7 - 1), "int16": (-2 ** 15, 2 ** 15 - 1), "int32": (-2 ** 31, 2 ** 31 - 1),
                "int64": (-2 ** 63, 2 ** 63 - 1), "uint8": (0, 2 ** 8 - 1), "uint16": (0, 2 ** 16 - 1),
                "uint32": (0, 2 ** 32 - 1), "uint64": (0, 2 ** 64 - 1)}
@@ -793,6 +794,10 @@ class Server:
     def _report(self, worker: _Worker, job: _Job, event: bytes) -> None:
         """A progress event from the method's thread, handed to the I/O thread (which alone may
         touch the socket); dropped, never waited for, when too many wait already."""
+        if len(event) > MAX_PROGRESS_BYTES:
+            log.debug("roc server '%s': dropped a progress event of %d bytes (at most %d travel)",
+                      worker.object_id, len(event), MAX_PROGRESS_BYTES)
+            return
         with self._lock:
             if len(worker.progress) >= PROGRESS_QUEUE:
                 worker.progress_dropped += 1

@@ -49,6 +49,11 @@ class Long:
         self.ran.append(tag)
         return tag
 
+    def big(self, ctx: roc.CallContext) -> str:
+        ctx.progress(0.5, "x" * 70000)   # over the broker's 64 KiB: never sent
+        ctx.progress(1.0, "small")
+        return "ok"
+
     def flood(self, events: int, ctx: roc.CallContext) -> int:
         for i in range(events):
             ctx.progress(i / events)
@@ -225,3 +230,15 @@ def test_a_flood_of_progress_never_holds_up_the_method_or_its_reply(fake, device
 def test_a_context_from_no_server_runs_the_same_code_in_a_script():
     assert Long().count(3, roc.CallContext()) == 3
     assert Long().wait(0.01, roc.CallContext()) == "waited"
+
+
+def test_a_progress_event_over_64_kib_is_not_sent(fake, device):
+    request(fake, device, 1, "big", [], header=b"roc/1 call=1 progress=1")
+    events = []
+    while True:
+        _, command, rest = fake.receive()
+        if command == wire.REPLY:
+            break
+        if command == wire.PROGRESS:
+            events.append(json.loads(rest[3]))
+    assert events == [{"fraction": 1.0, "message": "small"}]
