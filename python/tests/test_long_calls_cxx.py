@@ -92,3 +92,18 @@ def test_ctrl_c_on_roc_call_cancels_the_python_method(broker, python_device, cli
         time.sleep(0.01)
     assert python_device.saw_cancel is not None   # the method saw the cancel
     assert "cancel" in process.output.lower()
+
+
+def test_roc_gen_makes_a_cpp_proxy_that_can_start_a_python_long_method(tmp_path):
+    """The IDL of a Python method that takes a context (progress, cancellable) is what roc-gen
+    reads: its proxy gets start_<name>."""
+    from conftest import REPO
+    if "cancellable" not in (REPO / "idl" / "roc-idl.v1.schema.json").read_text():
+        pytest.skip("the IDL schema has no progress/cancellable members (the C++ codegen half) yet")
+    path = tmp_path / "long.idl.json"
+    path.write_text(json.dumps(roc.describe(Long(), properties=[])))
+    generated = subprocess.run([program("roc-gen"), str(path), "-o", str(tmp_path / "long.roc.hpp")],
+                               capture_output=True, text=True, timeout=60)
+    assert generated.returncode == 0, generated.stderr
+    header = (tmp_path / "long.roc.hpp").read_text()
+    assert "start_count(" in header and "start_mark(" not in header
