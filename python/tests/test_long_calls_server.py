@@ -164,7 +164,7 @@ def test_a_cancel_reaches_the_running_method_at_once_and_its_callbacks_run_once(
     cancel(fake, device, 1)   # twice: still once
     answer = reply(fake)
     assert answer["error"]["code"] == -32008, answer
-    assert device.saw_cancel - sent < 0.1
+    assert device.saw_cancel - sent < 0.5   # at once: no poll interval (loaded CI machines: slack)
     assert device.callbacks == ["first", "late"]
 
 
