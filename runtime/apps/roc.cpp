@@ -256,6 +256,9 @@ int cmd_call(const Globals& g, const std::string& id, const std::string& method,
     else
       line.idle();
   }
+  // Events that came just before the result are still unread; each happened, so each is shown.
+  if (progress.wanted())
+    while (auto event = call.next_progress(std::chrono::milliseconds(0))) line.show(*event);
   line.clear();
   return show_result(g, call.get(), results);
 }
