@@ -3,6 +3,7 @@
 // cancelled, and `roc call`'s progress lines and Ctrl-C. A bare ROUTER plays the broker, so each
 // frame the client sends is seen as it is.
 #include "client/client_core.hpp"
+#include "roc_output.hpp"
 #include "wire/mdp.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -396,6 +397,26 @@ std::vector<std::string> roc_call(const FakeBroker& broker, std::vector<std::str
 }
 
 }  // namespace
+
+TEST_CASE("roc call's progress text: a bar fitted to the terminal, or one plain line per event") {
+  using roc::cli::format_progress;
+  roc::Progress p;
+  p.fraction = 0.45;
+  p.message = "frame 3 of 10";
+  CHECK(format_progress(p, true, 80) == "[#########           ]  45% frame 3 of 10");
+  CHECK(format_progress(p, false, 0) == "roc: progress  45% frame 3 of 10");
+  CHECK(format_progress(p, true, 20) == "[#########         ");  // never as wide as the line: no wrap
+  p.fraction = 1.2;  // a method's rounding does not overfill the bar
+  CHECK(format_progress(p, true, 80) == "[####################] 100% frame 3 of 10");
+  p.fraction.reset();
+  p.message = "homing";
+  p.data = roc::Json::parse(R"({"x":1})");
+  CHECK(format_progress(p, true, 80) == "homing");
+  CHECK(format_progress(p, false, 0) == R"(roc: progress homing {"x":1})");
+  p.message = "\xc3\xa9t\xc3\xa9";  // "été": cut between characters, never inside one
+  CHECK(format_progress(p, true, 3) == "\xc3\xa9");
+  CHECK(format_progress(p, true, 5) == "\xc3\xa9t");
+}
 
 TEST_CASE("roc call --progress prints one line per event on stderr; without a terminal it asks for none") {
   FakeBroker broker;

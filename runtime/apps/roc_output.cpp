@@ -328,8 +328,15 @@ std::string format_progress(const roc::Progress& progress, bool bar, std::size_t
   // A line longer than the terminal wraps, and `\r` then redraws only its last part.
   if (width > 0 && text.size() >= width) {
     text.resize(width - 1);
-    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();  // whole UTF-8
-    if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
+    // Whole characters only: drop the last UTF-8 sequence when the cut left it incomplete.
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    std::size_t lead = text.size();
+    while (lead > 0 && (byte(lead - 1) & 0xC0) == 0x80) --lead;
+    if (lead > 0 && byte(lead - 1) >= 0xC0) {
+      --lead;
+      const std::size_t length = byte(lead) >= 0xF0 ? 4 : byte(lead) >= 0xE0 ? 3 : 2;
+      if (text.size() - lead < length) text.resize(lead);
+    }
   }
   return text;
 }
