@@ -6,6 +6,7 @@
 #include "roc_output.hpp"
 #include "wire/mdp.hpp"
 #include "support/process.hpp"
+#include "support/raw_peers.hpp"
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 
@@ -474,4 +475,132 @@ TEST_CASE("Ctrl-C on roc call exits 130 within 2 s when the broker never confirm
   CHECK(roc.wait(5000ms) == 130);
   CHECK(Clock::now() - start < 2500ms * roc::test::sanitizer_slowdown);
   CHECK(read_file(dir / "out").find("roc: cancelled the call to 'obj.slow'\n") != std::string::npos);
+}
+
+// ---- end to end through rocbroker ---------------------------------------------------------------
+
+namespace {
+
+/// A roc worker played frame by frame behind rocbroker: it registers with `cancel progress`, so the
+/// broker passes it the call's name, progress=1 and CANCEL.
+class RawWorker {
+ public:
+  RawWorker(zmq::context_t& context, const std::string& endpoint, const std::string& service)
+      : peer_(context, endpoint) {
+    peer_.send({"", "MDPW01", std::string(1, '\x01'), service, "1", "attachments cancel progress"});
+  }
+  /// The next REQUEST or CANCEL (heartbeats skipped), or nothing within `wait`.
+  std::optional<mdp::WorkerMessage> next(std::chrono::milliseconds wait = 5000ms) {
+    const auto until = Clock::now() + wait;
+    while (Clock::now() < until) {
+      auto frames = peer_.recv(std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
+      if (!frames) return std::nullopt;
+      auto decoded = mdp::decode_at_worker(*frames);
+      REQUIRE_MESSAGE(decoded, decoded.error);
+      if (decoded.message->command != mdp::Command::heartbeat) return std::move(decoded.message);
+    }
+    return std::nullopt;
+  }
+  void progress(const mdp::WorkerMessage& request, const std::string& body) {
+    peer_.send({"", "MDPW01", std::string(1, '\x06'), request.client.to_string(), "",
+                std::to_string(request.header->call), body});
+  }
+  void reply(const mdp::WorkerMessage& request, const std::string& body) {
+    peer_.send({"", "MDPW01", std::string(1, '\x03'), request.client.to_string(), "", body});
+  }
+
+ private:
+  roc::test::MdpPeer peer_;
+};
+
+std::int64_t id_of(const mdp::WorkerMessage& request) {
+  roc::Json j = roc::Json::parse(request.body.front().to_string_view());
+  return j.value()["id"].GetInt64();
+}
+
+}  // namespace
+
+TEST_CASE("Through rocbroker: progress reaches a started call; cancel() tells the worker and ends the call at once") {
+  roc::test::BrokerProcess broker(ROC_BROKER, {});
+  zmq::context_t context;
+  RawWorker worker(context, "tcp://" + broker.address(), "cam");
+  roc::Endpoints endpoints(broker.address());
+  endpoints.set_credentials(roc::Credentials{});
+  roc::Client client(endpoints, {10000ms});
+  REQUIRE(roc::test::wait_until([&] { return client.exists("cam"); }, 5000ms));
+
+  roc::CallOptions options;
+  options.progress = true;
+  auto call = client["cam"].start<int>("expose", options);
+  auto request = worker.next();
+  REQUIRE(request);
+  REQUIRE(request->command == mdp::Command::request);
+  REQUIRE(request->header);
+  CHECK(request->header->call == static_cast<std::uint64_t>(id_of(*request)));
+  CHECK(request->header->progress);
+  worker.progress(*request, R"({"fraction":0.25,"message":"frame 1 of 4"})");
+  auto p = call.next_progress(5000ms);
+  REQUIRE(p);
+  CHECK(p->message == "frame 1 of 4");
+
+  const auto start = Clock::now();
+  call.cancel();
+  CHECK_THROWS_AS(call.get(), roc::Cancelled);
+  CHECK(Clock::now() - start < 500ms * roc::test::sanitizer_slowdown);  // the broker's answer, not the grace
+  auto cancel = worker.next();
+  REQUIRE(cancel);
+  CHECK(cancel->command == mdp::Command::cancel);
+  CHECK(cancel->call == request->header->call);
+  // The worker's late REPLY returns the credit; the broker drops it, and the next call gets through.
+  worker.reply(*request, R"({"jsonrpc":"2.0","id":)" + std::to_string(id_of(*request)) +
+                             R"(,"error":{"code":-32008,"message":"cancelled"}})");
+  auto next = client["cam"].start<int>("expose", {});
+  request = worker.next();
+  REQUIRE(request);
+  worker.reply(*request, R"({"jsonrpc":"2.0","id":)" + std::to_string(id_of(*request)) + R"(,"result":5})");
+  CHECK(next.get() == 5);
+}
+
+TEST_CASE("Through rocbroker: a sync call whose timeout passes has its worker told to cancel") {
+  roc::test::BrokerProcess broker(ROC_BROKER, {});
+  zmq::context_t context;
+  RawWorker worker(context, "tcp://" + broker.address(), "cam");
+  roc::Endpoints endpoints(broker.address());
+  endpoints.set_credentials(roc::Credentials{});
+  roc::Client client(endpoints, {10000ms});
+  REQUIRE(roc::test::wait_until([&] { return client.exists("cam"); }, 5000ms));
+  CHECK_THROWS_AS(client["cam"].with_timeout(300ms).call<int>("slow"), roc::TimeoutError);
+  auto request = worker.next();
+  REQUIRE(request);
+  auto cancel = worker.next();
+  REQUIRE(cancel);
+  CHECK(cancel->command == mdp::Command::cancel);
+  CHECK(cancel->call == static_cast<std::uint64_t>(id_of(*request)));
+}
+
+TEST_CASE("Through rocbroker: Ctrl-C on roc call tells the worker to cancel, and roc exits 130") {
+  roc::test::BrokerProcess broker(ROC_BROKER, {});
+  zmq::context_t context;
+  RawWorker worker(context, "tcp://" + broker.address(), "vnir");
+  roc::test::TempDir dir;
+  roc::test::Child roc({ROC_CLI, "--broker", broker.address(), "-t", "20", "call", "vnir", "exposure_series", "[10]",
+                        "--progress"},
+                       dir / "out");
+  auto request = worker.next(10000ms);
+  REQUIRE(request);
+  REQUIRE(request->header);
+  CHECK(request->header->progress);
+  worker.progress(*request, R"({"fraction":0.1,"message":"frame 1 of 10"})");
+  REQUIRE(roc::test::wait_until([&] { return read_file(dir / "out").find("frame 1 of 10") != std::string::npos; },
+                                5000ms));
+  REQUIRE(::kill(roc.pid(), SIGINT) == 0);
+  auto cancel = worker.next();
+  REQUIRE(cancel);
+  CHECK(cancel->command == mdp::Command::cancel);
+  CHECK(cancel->call == request->header->call);
+  CHECK(roc.wait(5000ms) == 130);
+  const auto out = read_file(dir / "out");
+  INFO(out);
+  CHECK(out.find("roc: progress  10% frame 1 of 10\n") != std::string::npos);
+  CHECK(out.find("roc: cancelled the call to 'vnir.exposure_series'\n") != std::string::npos);
 }
