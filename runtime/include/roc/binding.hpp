@@ -264,7 +264,9 @@ MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> in
              void* object, const json::Value* params, json::Value& result, json::Allocator& a) {
     check_params_shape(params, infos, name);
     std::tuple<storage_t<std::tuple_element_t<I, Args>>...> args;
-    (fill_argument<std::tuple_element_t<I, Args>>(params, wire_indexes_of<Args>::value[I], infos, *defaults, name, std::get<I>(args)), ...);
+    (fill_argument<std::tuple_element_t<I, Args>>(params, wire_indexes_of<Args>::value[I], infos, *defaults, name,
+                                                  std::get<I>(args)),
+     ...);
     auto& self = *static_cast<T*>(object);
     auto call = [&]() -> decltype(auto) { return (self.*fn)(pass<std::tuple_element_t<I, Args>>(std::get<I>(args))...); };
     json::Value returned;
@@ -287,7 +289,9 @@ MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> in
       // `return` is a C++ keyword, so no parameter name can clash with it (idl/PROTOCOL.md §3.2).
       result.SetObject();
       result.AddMember("return", returned, a);
-      (add_inout<std::tuple_element_t<I, Args>>(result, infos, wire_indexes_of<Args>::value[I], std::get<I>(args), a), ...);
+      (add_inout<std::tuple_element_t<I, Args>>(result, infos, wire_indexes_of<Args>::value[I], std::get<I>(args),
+                                                a),
+       ...);
     } else {
       result.Swap(returned);
     }

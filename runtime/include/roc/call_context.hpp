@@ -73,7 +73,9 @@ class CallContext {
   bool wait_cancelled(std::chrono::nanoseconds timeout) const;
   /// Runs `callback` once when the call is cancelled — at once, on roc's thread that received the
   /// cancel, so keep it short (tell the hardware to stop) — or never. The callback is dropped when
-  /// the call ends. For a context with no call behind it, it never runs.
+  /// the call ends. For a context with no call behind it, it never runs. Registered after the
+  /// cancel came, it runs at once on the calling thread. When the call ends while it runs, the
+  /// worker waits for it before replying, so it may refer to the method's locals.
   void on_cancel(std::function<void()> callback) const;
 
   /// Whether the caller asked for progress events. Reporting costs nothing when it did not.

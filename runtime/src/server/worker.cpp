@@ -186,7 +186,8 @@ std::shared_ptr<CallState> Worker::take_cancel(const mdp::WorkerMessage& cancel)
 void Worker::send_progress(const zmq::message_t& client, std::uint64_t call, std::string_view body) {
   std::lock_guard<std::mutex> lock(socket_mutex_);
   // Never waits for a full socket: progress is lossy, the call's pace is not (PROTOCOL §2.6).
-  if (socket_ && mdp::send_progress(*socket_, client, call, body)) last_sent_ = Clock::now();
+  // Heartbeats keep their own pace: a broker need not count progress as a sign of life.
+  if (socket_) mdp::send_progress(*socket_, client, call, body);
 }
 
 void Worker::connect() {
