@@ -18,6 +18,7 @@
 #include <chrono>
 #include <initializer_list>
 #include <iterator>
+#include <memory>
 #include <optional>
 #include <random>
 #include <string>
@@ -810,4 +811,274 @@ TEST_CASE("a flood of warnings is cut to a burst per window and counted") {
   roc::detail::RateLimitedLog log(3, std::chrono::hours(1));
   for (int i = 0; i < 10; ++i) log.warn("warning {}", i);
   CHECK(log.suppressed_total() == 7);
+}
+
+// ---- long calls: progress and cancel (PROTOCOL §2.6) ------------------------------------------
+
+namespace {
+
+const std::string progress_cmd(1, '\x06');
+const std::string cancel_cmd(1, '\x07');
+
+// A roc worker for id `service` that takes cancels and reports progress, holding up to `credit`.
+std::unique_ptr<Worker> long_call_worker(Fixture& fx, const std::string& service, unsigned credit = 2,
+                                         const std::string& features = "attachments cancel progress") {
+  auto worker = std::make_unique<Worker>(fx.context, fx.calls());
+  worker->send({"", "MDPW01", ready_cmd, service, std::to_string(credit), features});
+  REQUIRE(fx.serving(service));
+  return worker;
+}
+
+// A roc client's request: call header naming the call, maybe asking for progress.
+void long_call(Client& client, const std::string& service, int id, bool progress = false) {
+  client.send({"", "MDPC01", service,
+               "roc/1 timeout-ms=10000 call=" + std::to_string(id) + (progress ? " progress=1" : ""),
+               request_body(id, "expose")});
+}
+
+void cancel(Client& client, const std::string& service, int id) {
+  client.send({"", "MDPC01", service, "roc/1 cancel=" + std::to_string(id)});
+}
+
+std::string header_of(const Worker::Request& r) { return r.body.size() > 1 ? str(r.body[0]) : ""; }
+
+}  // namespace
+
+TEST_CASE("a worker with the features gets the call's name, and progress=1 only when its caller asked") {
+  Fixture fx;
+  Client client(fx.context, fx.calls());
+  SUBCASE("a roc worker with cancel and progress") {
+    auto worker = long_call_worker(fx, "cam");
+    long_call(client, "cam", 7, /*progress=*/true);
+    long_call(client, "cam", 8);
+    auto asked = worker->request();
+    auto unasked = worker->request();
+    REQUIRE(asked);
+    REQUIRE(unasked);
+    CHECK(header_of(*asked).find(" call=7 progress=1") != std::string::npos);
+    CHECK(header_of(*unasked).find(" call=8") != std::string::npos);
+    CHECK(header_of(*unasked).find("progress") == std::string::npos);
+  }
+  SUBCASE("a roc worker of an earlier release (credit, attachments) gets neither field") {
+    auto worker = long_call_worker(fx, "cam", 2, "attachments");
+    long_call(client, "cam", 7, true);
+    auto r = worker->request();
+    REQUIRE(r);
+    CHECK(header_of(*r).find("call=") == std::string::npos);
+    CHECK(header_of(*r).find("progress") == std::string::npos);
+  }
+  SUBCASE("a plain 7/MDP worker gets no header at all") {
+    Worker plain(fx.context, fx.calls());
+    plain.ready("cam");
+    REQUIRE(fx.serving("cam"));
+    long_call(client, "cam", 7, true);
+    auto r = plain.request();
+    REQUIRE(r);
+    REQUIRE(r->body.size() == 1);
+    CHECK(str(r->body[0]) == request_body(7, "expose"));
+  }
+}
+
+TEST_CASE("progress reaches its caller as events, in order and before the reply; unasked progress is dropped") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam");
+  Client client(fx.context, fx.calls());
+  long_call(client, "cam", 7, /*progress=*/true);
+  long_call(client, "cam", 8);
+  auto asked = worker->request();
+  auto unasked = worker->request();
+  REQUIRE(asked);
+  REQUIRE(unasked);
+  for (int i = 1; i <= 3; ++i)
+    worker->send({"", "MDPW01", progress_cmd, asked->client, "", "7", R"({"fraction":0.)" + std::to_string(i) + "}"});
+  worker->send({"", "MDPW01", progress_cmd, unasked->client, "", "8", R"({"fraction":0.5})"});
+  worker->send({"", "MDPW01", progress_cmd, asked->client, "", "99", R"({"fraction":0.5})"});  // no such call
+  worker->reply(asked->client, R"({"jsonrpc":"2.0","id":7,"result":1})");
+  for (int i = 1; i <= 3; ++i) {
+    auto f = client.recv();
+    REQUIRE(f);
+    REQUIRE(f->size() == 5);
+    CHECK(str((*f)[2]) == "cam");
+    CHECK(str((*f)[3]) == "roc/1 call=7 event=progress");
+    CHECK(str((*f)[4]) == R"({"fraction":0.)" + std::to_string(i) + "}");
+  }
+  CHECK(client.reply("cam") == R"({"jsonrpc":"2.0","id":7,"result":1})");
+  // Progress of an answered call is late: dropped too.
+  worker->send({"", "MDPW01", progress_cmd, asked->client, "", "7", R"({"fraction":1})"});
+  worker->reply(unasked->client, R"({"jsonrpc":"2.0","id":8,"result":2})");
+  CHECK(client.reply("cam") == R"({"jsonrpc":"2.0","id":8,"result":2})");
+  CHECK_FALSE(client.recv(100ms));
+  const auto stats = fx.broker.stats();
+  CHECK(stats.progress == 3);
+  CHECK(stats.progress_dropped == 3);
+}
+
+TEST_CASE("a cancelled queued call never reaches a worker, and its caller gets -32008 at once") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 1);
+  Client client(fx.context, fx.calls());
+  long_call(client, "cam", 1);
+  long_call(client, "cam", 2);
+  auto first = worker->request();
+  REQUIRE(first);
+  REQUIRE(roc::test::wait_until([&] { return fx.broker.stats().queued == 1; }));
+  const auto t0 = Clock::now();
+  cancel(client, "cam", 2);
+  auto r = client.reply("cam");
+  REQUIRE(r);
+  CHECK(Clock::now() - t0 < 100ms);
+  check_error(*r, roc::error_code::cancelled, 2, "before it ran");
+  CHECK(fx.broker.stats().queued == 0);
+  worker->reply(first->client, R"({"jsonrpc":"2.0","id":1,"result":1})");
+  CHECK(client.reply("cam") == R"({"jsonrpc":"2.0","id":1,"result":1})");
+  CHECK_FALSE(worker->request(150ms));  // the cancelled call never comes
+  CHECK(fx.broker.stats().cancelled == 1);
+}
+
+TEST_CASE("a cancelled running call: -32008 at once, CANCEL to the worker, its late reply dropped, credit back once") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 1);
+  Client client(fx.context, fx.calls(), "caller-1");
+  long_call(client, "cam", 5, true);
+  auto running = worker->request();
+  REQUIRE(running);
+  const auto t0 = Clock::now();
+  cancel(client, "cam", 5);
+  auto r = client.reply("cam");
+  REQUIRE(r);
+  CHECK(Clock::now() - t0 < 100ms);
+  check_error(*r, roc::error_code::cancelled, 5, "was told to stop");
+  auto told = worker->command();
+  REQUIRE(told);
+  REQUIRE(told->size() == 6);
+  CHECK(str((*told)[2]) == cancel_cmd);
+  CHECK(str((*told)[3]) == "caller-1");
+  CHECK(str((*told)[4]).empty());
+  CHECK(str((*told)[5]) == "5");
+  // Progress after the cancel is dropped; so is the worker's answer, which returns its one credit.
+  worker->send({"", "MDPW01", progress_cmd, running->client, "", "5", R"({"fraction":0.9})"});
+  worker->reply(running->client, R"({"jsonrpc":"2.0","id":5,"error":{"code":-32008,"message":"stopped"}})");
+  long_call(client, "cam", 6);
+  auto next = worker->request();
+  REQUIRE(next);  // the credit came back
+  CHECK(str(next->body.back()) == request_body(6, "expose"));
+  worker->reply(next->client, R"({"jsonrpc":"2.0","id":6,"result":6})");
+  CHECK(client.reply("cam") == R"({"jsonrpc":"2.0","id":6,"result":6})");  // nothing of call 5 in between
+  CHECK_FALSE(client.recv(100ms));
+  cancel(client, "cam", 5);  // a second cancel of the same call does nothing
+  CHECK_FALSE(client.recv(100ms));
+  CHECK(fx.broker.stats().cancelled == 1);
+}
+
+TEST_CASE("a cancel racing the reply has exactly one outcome") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 1);
+  Client client(fx.context, fx.calls());
+  long_call(client, "cam", 1);
+  auto held = worker->request();
+  REQUIRE(held);
+  SUBCASE("the reply first: the caller gets the result and the cancel finds nothing") {
+    worker->reply(held->client, R"({"jsonrpc":"2.0","id":1,"result":1})");
+    CHECK(client.reply("cam") == R"({"jsonrpc":"2.0","id":1,"result":1})");
+    cancel(client, "cam", 1);
+    CHECK_FALSE(client.recv(150ms));
+    CHECK_FALSE(worker->command(50ms));  // no CANCEL for an answered call
+    CHECK(fx.broker.stats().cancelled == 0);
+  }
+  SUBCASE("the cancel first: the caller gets -32008 and the result is dropped") {
+    cancel(client, "cam", 1);
+    auto r = client.reply("cam");
+    REQUIRE(r);
+    check_error(*r, roc::error_code::cancelled, 1, "cancelled");
+    auto told = worker->command();
+    REQUIRE(told);
+    CHECK(str((*told)[2]) == cancel_cmd);
+    worker->reply(held->client, R"({"jsonrpc":"2.0","id":1,"result":1})");
+    CHECK_FALSE(client.recv(150ms));
+  }
+  // Either way the worker has its credit again.
+  long_call(client, "cam", 2);
+  CHECK(worker->request());
+}
+
+TEST_CASE("a running call of a worker that cannot be told is still answered -32008 at once; its late reply is dropped") {
+  Fixture fx;
+  Worker plain(fx.context, fx.calls());
+  plain.ready("cam");
+  REQUIRE(fx.serving("cam"));
+  Client client(fx.context, fx.calls());
+  long_call(client, "cam", 3);
+  auto held = plain.request();
+  REQUIRE(held);
+  cancel(client, "cam", 3);
+  auto r = client.reply("cam");
+  REQUIRE(r);
+  check_error(*r, roc::error_code::cancelled, 3, "cannot be told to stop");
+  CHECK_FALSE(plain.command(100ms));  // a plain worker never sees a CANCEL
+  plain.reply(held->client, R"({"jsonrpc":"2.0","id":3,"result":3})");
+  CHECK_FALSE(client.recv(150ms));
+}
+
+TEST_CASE("a cancelled call whose worker dies costs its caller nothing more") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 2);
+  Client client(fx.context, fx.calls());
+  long_call(client, "cam", 1);
+  long_call(client, "cam", 2);
+  REQUIRE(worker->request());
+  REQUIRE(worker->request());
+  cancel(client, "cam", 1);
+  auto r = client.reply("cam");
+  REQUIRE(r);
+  check_error(*r, roc::error_code::cancelled, 1, "cancelled");
+  worker.reset();  // its connection closes
+  auto gone = client.reply("cam");
+  REQUIRE(gone);
+  check_error(*gone, roc::error_code::object_gone, 2, "'cam'");  // only the call not cancelled
+  CHECK_FALSE(client.recv(150ms));
+}
+
+TEST_CASE("a client whose connection closes has the calls its workers hold cancelled") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 2);
+  auto client = std::make_unique<Client>(fx.context, fx.calls(), "leaving");
+  long_call(*client, "cam", 4);
+  auto held = worker->request();
+  REQUIRE(held);
+  client.reset();
+  auto told = worker->command();
+  REQUIRE(told);
+  REQUIRE(told->size() == 6);
+  CHECK(str((*told)[2]) == cancel_cmd);
+  CHECK(str((*told)[5]) == "4");
+}
+
+TEST_CASE("a cancel names only its sender's calls: another client's call with the same number runs on") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 1);
+  Client owner(fx.context, fx.calls()), other(fx.context, fx.calls());
+  long_call(owner, "cam", 1);
+  auto held = worker->request();
+  REQUIRE(held);
+  cancel(other, "cam", 1);
+  cancel(other, "nobody", 1);
+  cancel(other, "mmi.service", 1);
+  CHECK_FALSE(other.recv(150ms));
+  CHECK_FALSE(worker->command(50ms));
+  worker->reply(held->client, R"({"jsonrpc":"2.0","id":1,"result":1})");
+  CHECK(owner.reply("cam") == R"({"jsonrpc":"2.0","id":1,"result":1})");
+}
+
+TEST_CASE("malformed long-call messages are dropped: a cancel with a body, a bad call number, PROGRESS to a worker") {
+  Fixture fx;
+  auto worker = long_call_worker(fx, "cam", 1);
+  Client client(fx.context, fx.calls());
+  client.send({"", "MDPC01", "cam", "roc/1 cancel=1", request_body(1)});
+  client.send({"", "MDPC01", "cam", "roc/1 cancel=0"});
+  client.send({"", "MDPC01", "cam", "roc/1 call=x", request_body(1)});
+  CHECK(roc::test::wait_until([&] { return fx.broker.stats().dropped == 3; }));
+  worker->send({"", "MDPW01", progress_cmd, "somebody", "", "0", "{}"});  // a bad call number
+  auto told = worker->command();
+  REQUIRE(told);
+  CHECK(str((*told)[2]) == disconnect_cmd);  // a registered worker that breaks the protocol goes
 }

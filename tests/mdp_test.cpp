@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <iterator>
 #include <string>
+#include <vector>
 
 using namespace roc::detail;
 using mdp::Command;
@@ -284,7 +285,7 @@ TEST_CASE("the senders write exactly the 7/MDP frame layouts") {
     CHECK(str(f[3]) == ready);
     CHECK(str(f[4]) == "vnir");
     CHECK(str(f[5]) == "16");
-    CHECK(str(f[6]) == "attachments");
+    CHECK(str(f[6]) == "attachments cancel progress");
     auto d = mdp::decode_at_broker(f);
     REQUIRE(d);
     CHECK(d.message->worker->credit == 16);
@@ -339,7 +340,7 @@ TEST_CASE("command names for logs") {
   CHECK(mdp::command_name(static_cast<Command>(0x7f)) == "unknown");
 }
 
-TEST_CASE("a call header in front of a request body is taken off and read; replies never have one") {
+TEST_CASE("a call header in front of a request body is taken off and read") {
   SUBCASE("client request with a timeout") {
     auto f = frames({"C", "", "MDPC01", "vnir", "roc/1 timeout-ms=1500", "{}", "attachment"});
     auto d = mdp::decode_at_broker(f);
@@ -417,11 +418,133 @@ TEST_CASE("a call header in front of a request body is taken off and read; repli
     REQUIRE(d);
     CHECK_FALSE(d.message->client->header);
   }
-  SUBCASE("a reply to a client keeps its frames as they are") {
-    auto f = frames({"", "MDPC01", "vnir", "roc/1 timeout-ms=5", "{}"});
+  SUBCASE("a client takes the header off an event, and a plain reply has none") {
+    auto f = frames({"", "MDPC01", "vnir", "roc/1 call=3 event=progress", "{}"});
     auto d = mdp::decode_at_client(f);
     REQUIRE(d);
-    CHECK(d.message->body.size() == 2);
+    REQUIRE(d.message->header);
+    CHECK(d.message->header->event == mdp::CallHeader::Event::progress);
+    CHECK(d.message->header->call == 3);
+    CHECK(d.message->body.size() == 1);
+    auto g = frames({"", "MDPC01", "vnir", "{}"});
+    auto e = mdp::decode_at_client(g);
+    REQUIRE(e);
+    CHECK_FALSE(e.message->header);
+  }
+}
+
+TEST_CASE("long calls: call names, progress requests, cancels and events in the header (PROTOCOL §2.6)") {
+  SUBCASE("call=N and progress=1 are read; the largest call number fits, zero and overflow do not") {
+    auto f = frames({"C", "", "MDPC01", "vnir", "roc/1 timeout-ms=5 call=18446744073709551615 progress=1", "{}"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->client->header->call == 18446744073709551615ull);
+    CHECK(d.message->client->header->progress);
+    for (std::string text : {"roc/1 call=0", "roc/1 call=18446744073709551616", "roc/1 call=-1", "roc/1 call=",
+                             "roc/1 call=1x", "roc/1 progress=2", "roc/1 cancel=0 call=1"}) {
+      auto g = frames({"C", "", "MDPC01", "vnir", text, "{}"});
+      CHECK_FALSE_MESSAGE(mdp::decode_at_broker(g), text);
+    }
+  }
+  SUBCASE("a cancel is a header alone: with a body, or anywhere but client to broker, it is malformed") {
+    auto f = frames({"C", "", "MDPC01", "vnir", "roc/1 cancel=12"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->client->header->cancel == 12);
+    CHECK(d.message->client->body.empty());
+    auto g = frames({"C", "", "MDPC01", "vnir", "roc/1 cancel=12", "{}"});
+    auto e = mdp::decode_at_broker(g);
+    REQUIRE_FALSE(e);
+    CHECK(e.error.find("cancel with a body") != std::string::npos);
+    auto to_worker = frames({"", "MDPW01", request, "client", "", "roc/1 cancel=1", "{}"});
+    CHECK_FALSE(mdp::decode_at_worker(to_worker));
+    auto to_client = frames({"", "MDPC01", "vnir", "roc/1 cancel=1"});
+    CHECK_FALSE(mdp::decode_at_client(to_client));
+  }
+  SUBCASE("an event of a kind this version does not know is marked unknown, not refused") {
+    auto f = frames({"", "MDPC01", "vnir", "roc/1 call=3 event=later", "{}"});
+    auto d = mdp::decode_at_client(f);
+    REQUIRE(d);
+    CHECK(d.message->header->event == mdp::CallHeader::Event::unknown);
+  }
+  SUBCASE("READY features cancel and progress") {
+    auto f = frames({"W", "", "MDPW01", ready, "vnir", "4", "attachments cancel progress"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->worker->cancel);
+    CHECK(d.message->worker->progress);
+    auto g = frames({"W", "", "MDPW01", ready, "vnir", "4", "attachments"});
+    auto e = mdp::decode_at_broker(g);
+    REQUIRE(e);
+    CHECK_FALSE(e.message->worker->cancel);
+    CHECK_FALSE(e.message->worker->progress);
+  }
+  SUBCASE("PROGRESS goes worker to broker and CANCEL broker to worker, exactly framed") {
+    const auto progress = byte(Command::progress), cancel = byte(Command::cancel);
+    auto f = frames({"W", "", "MDPW01", progress, "client", "", "7", R"({"fraction":0.5})"});
+    auto d = mdp::decode_at_broker(f);
+    REQUIRE(d);
+    CHECK(d.message->worker->command == Command::progress);
+    CHECK(str(d.message->worker->client) == "client");
+    CHECK(d.message->worker->call == 7);
+    CHECK(str(d.message->worker->body.at(0)) == R"({"fraction":0.5})");
+    auto c = frames({"", "MDPW01", cancel, "client", "", "7"});
+    auto e = mdp::decode_at_worker(c);
+    REQUIRE(e);
+    CHECK(e.message->call == 7);
+    const std::vector<std::vector<std::string>> malformed = {
+        {"W", "", "MDPW01", progress, "client", "", "7"},
+        {"W", "", "MDPW01", progress, "client", "x", "7", "{}"},
+        {"W", "", "MDPW01", progress, "client", "", "0", "{}"},
+        {"W", "", "MDPW01", progress, "client", "", "7", "{}", "more"},
+        {"W", "", "MDPW01", cancel, "client", "", "7"}};
+    for (const auto& parts : malformed) {
+      Frames bad;
+      for (const auto& part : parts) bad.emplace_back(part.data(), part.size());
+      CHECK_FALSE(mdp::decode_at_broker(bad));
+    }
+    auto wrong_way = frames({"", "MDPW01", progress, "client", "", "7", "{}"});
+    CHECK_FALSE(mdp::decode_at_worker(wrong_way));
+    CHECK(mdp::command_name(Command::progress) == "PROGRESS");
+    CHECK(mdp::command_name(Command::cancel) == "CANCEL");
+  }
+  SUBCASE("the senders write each layout the decoders read") {
+    Pipe pipe;
+    mdp::CallHeader header;
+    header.timeout = std::chrono::milliseconds(4294967295u);
+    header.attachments = true;
+    header.call = 18446744073709551615ull;
+    header.progress = true;
+    CHECK(mdp::format_call_header(header) ==
+          "roc/1 timeout-ms=4294967295 attach=1 call=18446744073709551615 progress=1");
+    REQUIRE(mdp::send_cancel_request(pipe.dealer, "vnir", 42));
+    auto in = Pipe::read(pipe.router);
+    auto d = mdp::decode_at_broker(in);
+    REQUIRE(d);
+    CHECK(d.message->client->header->cancel == 42);
+
+    zmq::message_t peer(std::string("peer")), client(std::string("C")), body(std::string("{}"));
+    REQUIRE(mdp::send_progress_to_client(pipe.router, peer, "vnir", 42, body));
+    auto event = Pipe::read(pipe.dealer);
+    auto e = mdp::decode_at_client(event);
+    REQUIRE(e);
+    CHECK(e.message->header->event == mdp::CallHeader::Event::progress);
+    CHECK(e.message->header->call == 42);
+    CHECK(str(e.message->body.at(0)) == "{}");
+
+    REQUIRE(mdp::send_progress(pipe.dealer, client, 42, R"({"message":"half"})"));
+    auto up = Pipe::read(pipe.router);
+    auto u = mdp::decode_at_broker(up);
+    REQUIRE(u);
+    CHECK(u.message->worker->call == 42);
+    CHECK(str(u.message->worker->client) == "C");
+
+    REQUIRE(mdp::send_cancel(pipe.router, peer, client, 42));
+    auto down = Pipe::read(pipe.dealer);
+    auto w = mdp::decode_at_worker(down);
+    REQUIRE(w);
+    CHECK(w.message->command == Command::cancel);
+    CHECK(w.message->call == 42);
   }
 }
 

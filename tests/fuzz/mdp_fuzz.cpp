@@ -32,7 +32,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto decoded = mdp::decode_at_broker(frames);
     check(decoded || !decoded.error.empty());
     if (decoded) check(decoded.message->client.has_value() != decoded.message->worker.has_value());
-    if (decoded && decoded.message->client) check(!decoded.message->client->body.empty());
+    // Only a cancel has no body (PROTOCOL §2.6).
+    if (decoded && decoded.message->client)
+      check(!decoded.message->client->body.empty() ||
+            (decoded.message->client->header && decoded.message->client->header->cancel != 0));
   }
   {
     auto frames = frames_of(pieces);

@@ -81,6 +81,11 @@ struct BrokerStats {
   std::uint64_t expired_calls = 0;    ///< queued calls dropped unrun: their caller's timeout passed
   std::uint64_t abandoned_calls = 0;  ///< queued calls dropped unrun: their client disconnected
   std::uint64_t status_dropped = 0;   ///< status updates dropped: not JSON, bad path, or too deep
+  std::uint64_t cancelled = 0;        ///< calls their caller cancelled and the broker answered -32008
+  std::uint64_t progress = 0;         ///< progress events forwarded to callers
+  /// Progress events dropped: for a call the broker no longer holds (answered, cancelled, or whose
+  /// caller asked for none) or over 64 KiB.
+  std::uint64_t progress_dropped = 0;
   /// CURVE handshakes let in: the key is admitted (any key, without an allow directory). One per
   /// connection, so a client with three sockets counts three, and each reconnection counts again.
   std::uint64_t keys_admitted = 0;

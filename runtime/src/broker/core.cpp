@@ -35,6 +35,8 @@ constexpr std::size_t service_overhead = 1024;
 // Expired calls at the front of a queue are dropped the moment a worker would take them; the sweep
 // is only there to give the memory back, so it may batch expiries this far apart.
 constexpr auto sweep_gap = std::chrono::milliseconds(50);
+// A progress event is a line of status for a person, not a data channel: bigger ones are dropped.
+constexpr std::size_t max_progress_bytes = 64 * 1024;
 
 }  // namespace
 
@@ -102,6 +104,11 @@ void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& erro
 
 void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, Clock::time_point now,
                            int fd, const Caller* caller) {
+  // A cancel names a call of this very connection, so it needs no right beyond being admitted.
+  if (message.header && message.header->cancel != 0) {
+    if (!is_mmi(message.service)) on_cancel(sender, message.service, message.header->cancel);
+    return;
+  }
   requests_.add();
   std::size_t size = 0;
   for (const auto& frame : message.body) size += frame.size();
@@ -131,10 +138,16 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
   }
 
   const bool wants_attachments = message.header && message.header->attachments;
+  CallTag tag;
+  tag.fd = fd;
+  if (message.header) {
+    tag.call = message.header->call;
+    tag.progress = message.header->progress && tag.call != 0;
+  }
   auto it = services_.find(message.service);
   if (it != services_.end() && it->second.queue.empty()) {
     if (Worker* worker = pick_worker(it->second)) {
-      dispatch(*worker, std::move(sender), message.body, deadline, wants_attachments, now);
+      dispatch(*worker, std::move(sender), message.body, deadline, wants_attachments, tag, now);
       return;
     }
   }
@@ -156,7 +169,7 @@ void BrokerCore::on_client(zmq::message_t& sender, mdp::ClientMessage& message, 
     queued_bytes_.add(new_service_cost);
   }
   Service& service = it->second;
-  enqueue(service, Queued{std::move(sender), std::move(message.body), now, deadline, wants_attachments, fd, cost});
+  enqueue(service, Queued{std::move(sender), std::move(message.body), now, deadline, wants_attachments, tag, cost});
   if (service.workers.empty()) next_grace_check_ = std::min(next_grace_check_, now + options_.unknown_object_grace);
 }
 
@@ -225,6 +238,9 @@ void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, 
     case mdp::Command::reply:
       on_reply(worker, message, now);
       break;
+    case mdp::Command::progress:
+      on_progress(worker, message);
+      break;
     case mdp::Command::disconnect:
       remove_worker(it, /*send_disconnect=*/false, "disconnected", now);
       break;
@@ -264,6 +280,8 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   worker.credit = std::min(message.credit, options_.max_worker_credit);
   worker.takes_header = message.credit_frame;
   worker.takes_attachments = message.attachments;
+  worker.takes_cancel = message.cancel;
+  worker.takes_progress = message.progress;
   worker.fd = fd;
   if (caller != nullptr) {
     worker.key = std::string(caller->key);
@@ -314,10 +332,71 @@ void BrokerCore::on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::ti
               peer_name(worker.identity), worker.service->name, peer_name(message.client));
     return;
   }
-  worker.in_flight.erase(held);
-  replies_.add();  // counted before the send, so a caller that has the reply sees the count
-  mdp::send_to_client(router_, message.client, worker.service->name, message.body);
+  const bool cancelled = held->cancelled;
+  worker.in_flight.erase(held);  // the credit comes back whether or not the reply goes on
+  if (!cancelled) {
+    replies_.add();  // counted before the send, so a caller that has the reply sees the count
+    mdp::send_to_client(router_, message.client, worker.service->name, message.body);
+  }
   drain(*worker.service, now);
+}
+
+// ---- long calls (PROTOCOL §2.6) ------------------------------------------------------------
+
+void BrokerCore::on_progress(Worker& worker, mdp::WorkerMessage& message) {
+  auto client = view(message.client);
+  auto held = std::find_if(worker.in_flight.begin(), worker.in_flight.end(), [&](const InFlight& f) {
+    return f.tag.call == message.call && view(f.client) == client;
+  });
+  // Late (the call was answered or cancelled) or unasked: the caller would only drop it.
+  if (held == worker.in_flight.end() || held->cancelled || !held->tag.progress ||
+      message.body.front().size() > max_progress_bytes) {
+    progress_dropped_.add();
+    return;
+  }
+  progress_.add();
+  mdp::send_progress_to_client(router_, held->client, worker.service->name, message.call, message.body.front());
+}
+
+void BrokerCore::on_cancel(const zmq::message_t& client, const std::string& service_id, std::uint64_t call) {
+  auto sit = services_.find(service_id);
+  if (sit == services_.end()) return;  // nothing of it here: answered already, or never sent
+  Service& service = sit->second;
+  const auto sender = view(client);
+  const auto same_call = [&](const zmq::message_t& c, const CallTag& tag) {
+    return tag.call == call && view(c) == sender;
+  };
+  std::string text;
+  zmq::message_t body;
+  auto queued = std::find_if(service.queue.begin(), service.queue.end(),
+                             [&](const Queued& q) { return same_call(q.client, q.tag); });
+  if (queued != service.queue.end()) {
+    body = std::move(queued->body.front());
+    unqueued(*queued);
+    service.queue.erase(queued);
+    text = fmt::format("cancelled: the call to '{}' was cancelled before it ran", service_id);
+  } else {
+    for (Worker* worker : service.workers) {
+      auto held = std::find_if(worker->in_flight.begin(), worker->in_flight.end(),
+                               [&](const InFlight& f) { return !f.cancelled && same_call(f.client, f.tag); });
+      if (held == worker->in_flight.end()) continue;
+      body.copy(held->body);
+      cancel_held(*worker, *held);
+      text = fmt::format("cancelled: the call to '{}' was cancelled while it ran; its worker {}", service_id,
+                         worker->takes_cancel ? "was told to stop" : "cannot be told to stop and runs it to its end");
+      break;
+    }
+  }
+  if (text.empty()) return;  // answered already: the caller has its one outcome
+  cancelled_.add();
+  auto reply = jsonrpc::error_reply_for(view(body), error_code::cancelled, text);
+  if (!reply.empty()) reply_text(client, service_id, reply);
+  if (service.workers.empty() && service.queue.empty()) erase_service(sit);
+}
+
+void BrokerCore::cancel_held(Worker& worker, InFlight& held) {
+  held.cancelled = true;
+  if (worker.takes_cancel) mdp::send_cancel(router_, worker.identity, held.client, held.tag.call);
 }
 
 void BrokerCore::refuse_unknown_worker(const zmq::message_t& sender, std::string_view what) {
@@ -344,7 +423,7 @@ BrokerCore::Worker* BrokerCore::pick_worker(Service& service) {
 }
 
 void BrokerCore::dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body, Clock::time_point deadline,
-                          bool attachments, Clock::time_point now) {
+                          bool attachments, const CallTag& tag, Clock::time_point now) {
   // A worker that reads no attachments gets their values as plain JSON: slower, but it works
   // unchanged. Only such requests are parsed here, never the ordinary ones.
   if (body.size() > 1 && !worker.takes_attachments) {
@@ -361,15 +440,18 @@ void BrokerCore::dispatch(Worker& worker, zmq::message_t client, mdp::Frames& bo
       return;
     }
   }
-  InFlight held{std::move(client), zmq::message_t{}};
+  InFlight held{std::move(client), zmq::message_t{}, tag};
   held.body.copy(body.front());  // shares the buffer (refcount) for all but tiny bodies
   // A fresh header with the time left, so the worker can skip the call if it waits there too.
-  // Third-party workers never asked for one: they would take it for the body.
+  // Third-party workers never asked for one: they would take it for the body. The call's name
+  // and the wish for progress go only to workers that say they use them.
   mdp::CallHeader header;
   header.attachments = attachments;
   if (deadline != Clock::time_point::max())
     header.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now);
-  const bool with_header = worker.takes_header && (header.timeout || header.attachments);
+  if (worker.takes_cancel || worker.takes_progress) header.call = tag.call;
+  header.progress = tag.progress && worker.takes_progress;
+  const bool with_header = worker.takes_header && (header.timeout || header.attachments || header.call != 0);
   mdp::send_to_worker(router_, worker.identity, held.client, body, with_header ? &header : nullptr);
   worker.in_flight.push_back(std::move(held));
   worker.last_dispatch = ++dispatch_count_;
@@ -383,7 +465,7 @@ void BrokerCore::drain(Service& service, Clock::time_point now) {
     } else {
       Worker* worker = pick_worker(service);
       if (worker == nullptr) return;
-      dispatch(*worker, std::move(next.client), next.body, next.deadline, next.attachments, now);
+      dispatch(*worker, std::move(next.client), next.body, next.deadline, next.attachments, next.tag, now);
     }
     unqueued(next);
     service.queue.pop_front();
@@ -395,7 +477,7 @@ void BrokerCore::drain(Service& service, Clock::time_point now) {
 void BrokerCore::enqueue(Service& service, Queued&& call) {
   queued_.add();
   queued_bytes_.add(call.cost);
-  if (call.fd >= 0) ++queued_by_fd_[call.fd];
+  if (call.tag.fd >= 0) ++queued_by_fd_[call.tag.fd];
   if (call.deadline != Clock::time_point::max()) {
     service.earliest_deadline = std::min(service.earliest_deadline, call.deadline);
     next_sweep_ = std::min(next_sweep_, std::max(call.deadline, last_sweep_ + sweep_gap));
@@ -406,8 +488,8 @@ void BrokerCore::enqueue(Service& service, Queued&& call) {
 void BrokerCore::unqueued(const Queued& call) {
   queued_.set(queued_.get() - 1);
   queued_bytes_.set(queued_bytes_.get() - call.cost);
-  if (call.fd < 0) return;
-  auto it = queued_by_fd_.find(call.fd);
+  if (call.tag.fd < 0) return;
+  auto it = queued_by_fd_.find(call.tag.fd);
   if (it != queued_by_fd_.end() && --it->second == 0) queued_by_fd_.erase(it);
 }
 
@@ -470,6 +552,8 @@ void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, std
   spdlog::info("broker: worker {} of '{}' removed (it {}; {} worker(s) left)", peer_name(identity), name, why,
                service.workers.size());
 
+  // Cancelled calls have their answer (-32008) already.
+  held.erase(std::remove_if(held.begin(), held.end(), [](const InFlight& f) { return f.cancelled; }), held.end());
   if (!held.empty()) {
     const auto message = fmt::format(
         "object '{}' went away while holding this call (its worker {}); the call may or may not have run",
@@ -502,7 +586,7 @@ void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
   if (queued_by_fd_.count(fd) != 0) {
     std::size_t dropped = 0;
     for (auto it = services_.begin(); it != services_.end();) {
-      dropped += drop_queued(it->second, [fd](const Queued& call) { return call.fd == fd; });
+      dropped += drop_queued(it->second, [fd](const Queued& call) { return call.tag.fd == fd; });
       if (it->second.workers.empty() && it->second.queue.empty())
         it = erase_service(it);
       else
@@ -521,6 +605,16 @@ void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
       return;
     }
   }
+  // A client gone: nobody waits for the calls its workers hold (PROTOCOL §2.6).
+  std::size_t cancelled = 0;
+  for (auto& [identity, worker] : workers_) {
+    for (auto& held : worker.in_flight) {
+      if (held.tag.fd != fd || held.cancelled || held.tag.call == 0) continue;
+      cancel_held(worker, held);
+      ++cancelled;
+    }
+  }
+  if (cancelled != 0) spdlog::info("broker: cancelled {} running call(s) of a client that disconnected", cancelled);
 }
 
 // ---- time ----------------------------------------------------------------------------------
@@ -627,6 +721,9 @@ BrokerStats BrokerCore::stats() const {
   s.expired_calls = expired_calls_.get();
   s.abandoned_calls = abandoned_calls_.get();
   s.not_allowed = not_allowed_.get();
+  s.cancelled = cancelled_.get();
+  s.progress = progress_.get();
+  s.progress_dropped = progress_dropped_.get();
   return s;
 }
 

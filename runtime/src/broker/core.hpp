@@ -71,11 +71,21 @@ class BrokerCore {
     std::string name() const { return rights->name.empty() ? std::string(key) : rights->name; }
   };
 
+  // A caller's part in a long call (PROTOCOL §2.6): its name for the call, whether it wants
+  // progress, and its connection, so the call can be cancelled when that closes.
+  struct CallTag {
+    std::uint64_t call = 0;  // 0: the caller named none (a plain 7/MDP client): never cancelled
+    bool progress = false;
+    int fd = -1;             // the client's connection (ZMQ_SRCFD); -1 when unknown (inproc)
+  };
+
   // A call sent to a worker and not answered yet. `body` shares the first body frame's buffer
   // (zmq_msg_copy) so an error reply can name the request ids if the worker goes away.
   struct InFlight {
     zmq::message_t client;
     zmq::message_t body;
+    CallTag tag;
+    bool cancelled = false;  // the caller has its -32008: the worker's reply is dropped
   };
 
   // A call waiting for a worker with free credit.
@@ -85,7 +95,7 @@ class BrokerCore {
     Clock::time_point enqueued;
     Clock::time_point deadline;  // when its caller stops waiting; max() when it sent no timeout
     bool attachments = false;    // its caller reads attachments in the reply (attach=1)
-    int fd = -1;                 // the client's connection (ZMQ_SRCFD); -1 when unknown (inproc)
+    CallTag tag;
     std::size_t cost = 0;        // what it counts against max_queued_bytes
   };
 
@@ -95,6 +105,8 @@ class BrokerCore {
     std::uint32_t credit = 1;    // as declared, capped by max_worker_credit
     bool takes_header = false;   // a roc worker (credit frame in READY): it gets the call header
     bool takes_attachments = false;  // it reads attachments in requests (features frame in READY)
+    bool takes_cancel = false;       // it takes CANCEL (feature `cancel`)
+    bool takes_progress = false;     // it may send PROGRESS (feature `progress`)
     std::string key, key_name;   // its CURVE key and how to name it (secured broker only)
     int fd = -1;  // the connection it registered on (ZMQ_SRCFD), to notice it closing
     std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
@@ -129,11 +141,16 @@ class BrokerCore {
   bool permits_call(const Caller& caller, const zmq::message_t& client, const mdp::ClientMessage& message);
   bool permits_serving(const Caller& caller, const zmq::message_t& worker, const std::string& id);
   void on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::time_point now);
+  // Long calls (PROTOCOL §2.6).
+  void on_progress(Worker& worker, mdp::WorkerMessage& message);
+  void on_cancel(const zmq::message_t& client, const std::string& service, std::uint64_t call);
+  // Marks a held call cancelled and tells its worker, if it can be told.
+  void cancel_held(Worker& worker, InFlight& held);
   void on_mmi(zmq::message_t& sender, mdp::ClientMessage& message);
 
   Worker* pick_worker(Service& service);
   void dispatch(Worker& worker, zmq::message_t client, mdp::Frames& body, Clock::time_point deadline,
-                bool attachments, Clock::time_point now);
+                bool attachments, const CallTag& tag, Clock::time_point now);
   void drain(Service& service, Clock::time_point now);
 
   // Queue bookkeeping: every call that enters a queue goes through enqueue(), every call that
@@ -180,6 +197,7 @@ class BrokerCore {
   };
   Counter requests_, replies_, dropped_, not_found_, gone_, expired_, workers_count_, queued_;
   Counter queued_bytes_, busy_, expired_calls_, abandoned_calls_, not_allowed_;
+  Counter cancelled_, progress_, progress_dropped_;
 
   mutable std::mutex counts_mutex_;
   std::map<std::string, std::size_t> counts_;  // id → workers; changes only on (un)registration

@@ -27,6 +27,7 @@ message() {
 }
 
 READY=$'\x01' REQUEST=$'\x02' REPLY=$'\x03' HEARTBEAT=$'\x04' DISCONNECT=$'\x05'
+PROGRESS=$'\x06' CANCEL=$'\x07'
 call='{"jsonrpc":"2.0","id":1,"method":"add","params":[42,23]}'
 answer='{"jsonrpc":"2.0","id":1,"result":65}'
 
@@ -45,6 +46,12 @@ piece worker1 "" MDPW01 "$DISCONNECT" >mdp/broker-worker-disconnect
 piece "" MDPW01 "$REQUEST" client1 "" "$call" attachment >mdp/worker-request
 piece "" MDPW01 "$HEARTBEAT" >mdp/worker-heartbeat
 piece "" MDPC01 dev "$answer" >mdp/client-reply
+piece client1 "" MDPC01 dev "roc/1 timeout-ms=1500 call=7 progress=1" "$call" >mdp/broker-client-long-call
+piece client1 "" MDPC01 dev "roc/1 cancel=7" >mdp/broker-client-cancel
+piece worker1 "" MDPW01 "$READY" lab.camera 4 "attachments cancel progress" >mdp/broker-worker-ready-features
+piece worker1 "" MDPW01 "$PROGRESS" client1 "" 7 '{"fraction":0.5,"message":"half"}' >mdp/broker-worker-progress
+piece "" MDPW01 "$CANCEL" client1 "" 7 >mdp/worker-cancel
+piece "" MDPC01 dev "roc/1 call=7 event=progress" '{"fraction":0.5}' >mdp/client-progress-event
 
 # broker: conversations. Header byte: peer in bits 0-1, clock step (x 250 ms) in bits 2-5.
 { message 1 "" MDPW01 "$READY" dev 2
@@ -81,6 +88,14 @@ piece "" MDPC01 dev "$answer" >mdp/client-reply
   message 2 junk
   message 1 "" MDPW01 "$READY" dev 0
   message 1 "" MDPW01 "$READY" dev 1; } >broker/malformed-and-oversize
+{ message 1 "" MDPW01 "$READY" dev 1 "attachments cancel progress"
+  message 0 "" MDPC01 dev "roc/1 timeout-ms=5000 call=1 progress=1" "$call"
+  message 0 "" MDPC01 dev "roc/1 timeout-ms=5000 call=2" "$call"
+  message 1 "" MDPW01 "$PROGRESS" peer0 "" 1 '{"fraction":0.5}'
+  message 0 "" MDPC01 dev "roc/1 cancel=2"
+  message 0 "" MDPC01 dev "roc/1 cancel=1"
+  message 1 "" MDPW01 "$PROGRESS" peer0 "" 1 '{"fraction":0.9}'
+  message 1 "" MDPW01 "$REPLY" peer0 "" "$answer"; } >broker/progress-and-cancel
 
 # status: ops 0 path/mask, 1 merge, 2 cut, 3 publish through the cache, 4 XPUB subscription.
 { byte 0; piece system system.cpu.load
