@@ -1,8 +1,10 @@
 // Long calls at the worker (idl/PROTOCOL.md §2.6), through real sockets: a roc::Server on
 // loopback TCP and a ROUTER in this test playing the broker frame by frame. Progress events go
 // out in order and before the reply, only when asked; a CANCEL reaches the running method within
-// milliseconds and a queued request it names never runs; every request is still answered.
+// milliseconds and a queued request it names never runs; every request is still answered. The
+// last cases go through roc's broker, with a raw client speaking the header frames.
 #include "wire/mdp.hpp"
+#include "support/raw_peers.hpp"
 #include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -431,8 +433,110 @@ TEST_CASE("progress events a worker can send per second") {
     ++received;
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  MESSAGE(count << " events sent in " << seconds * 1000 << " ms (" << count / seconds << " /s), " << received
-                << " reached the broker (a full socket drops them rather than wait)");
+  MESSAGE(count << " events reported in " << seconds * 1000 << " ms (" << count / seconds << " /s); " << received
+                << " reached the broker (" << received / seconds
+                << " /s): a full socket drops events rather than slow the method");
   CHECK(received > 0);
   CHECK(received <= count);
+}
+
+// ---- through roc's broker ----------------------------------------------------------------------
+
+namespace {
+
+/// roc::Broker in this process, a Server publishing a Stage as "stage", and a raw client.
+struct BrokerRig {
+  BrokerRig() : broker(options()) {
+    broker.start();
+    auto server_options = roc::test::fast_server();
+    server = std::make_unique<roc::Server>(broker.endpoints(), server_options);
+    server->publish("stage", stage, stage_binding());
+    server->start();
+    client = std::make_unique<roc::test::MdpPeer>(context, broker.endpoints().calls());
+    roc::Client probe(broker.endpoints());
+    REQUIRE(roc::test::wait_until([&] { return probe.exists("stage"); }));
+  }
+  ~BrokerRig() {
+    client.reset();
+    server->stop();
+    broker.stop();
+  }
+  static roc::BrokerOptions options() {
+    roc::BrokerOptions o;
+    o.bind = "127.0.0.1:0";
+    o.heartbeat_interval = 100ms;
+    return o;
+  }
+  void call(std::uint64_t id, const std::string& method, const std::string& params, bool progress) {
+    client->send({"", "MDPC01", "stage",
+                  "roc/1 timeout-ms=10000 call=" + std::to_string(id) + (progress ? " progress=1" : ""),
+                  request(id, method, params)});
+  }
+  void cancel(std::uint64_t id) { client->send({"", "MDPC01", "stage", "roc/1 cancel=" + std::to_string(id)}); }
+  /// The next message's body frames after the object id: [header,] body.
+  std::vector<std::string> next() {
+    auto frames = client->recv(5000ms);
+    REQUIRE(frames);
+    std::vector<std::string> out;
+    for (std::size_t i = 3; i < frames->size(); ++i) out.push_back(text((*frames)[i]));
+    return out;
+  }
+
+  zmq::context_t context{1};
+  roc::Broker broker;
+  Stage stage;
+  std::unique_ptr<roc::Server> server;
+  std::unique_ptr<roc::test::MdpPeer> client;
+};
+
+}  // namespace
+
+TEST_CASE("through roc's broker: progress reaches the caller, and a cancel stops the running method") {
+  BrokerRig rig;
+  rig.call(1, "home", "[10000]", true);
+  auto event = rig.next();
+  REQUIRE(event.size() == 2);
+  CHECK(event[0] == "roc/1 call=1 event=progress");
+  CHECK(event[1] == R"({"fraction":0.0,"message":"homing"})");
+  std::this_thread::sleep_for(20ms);
+  const auto sent = Clock::now();
+  rig.cancel(1);
+  auto reply = rig.next();
+  const double answered_ms = std::chrono::duration<double, std::milli>(Clock::now() - sent).count();
+  REQUIRE(reply.size() == 1);
+  CHECK(error_code_of(reply[0]) == roc::error_code::cancelled);
+  REQUIRE(roc::test::wait_until([&] { return rig.stage.on_cancel_runs.load() == 1; }));
+  REQUIRE(roc::test::wait_until([&] { return rig.stage.cancel_seen.load() != 0; }));
+  MESSAGE("through the broker: cancel → -32008 at the caller " << answered_ms << " ms; → method "
+                                                                << ms_between(sent.time_since_epoch().count(),
+                                                                              rig.stage.cancel_seen)
+                                                                << " ms");
+  // The worker's late reply returned the credit: the next call runs at once, and nothing else
+  // of the cancelled call reaches the caller.
+  rig.call(2, "sum", "[1,2]", false);
+  auto next = rig.next();
+  REQUIRE(next.size() == 1);
+  CHECK(parse(next[0]).value()["result"].GetInt() == 3);
+  CHECK_FALSE(rig.client->recv(100ms));
+}
+
+TEST_CASE("through roc's broker: a call cancelled while queued at the worker never runs") {
+  BrokerRig rig;  // credit 64: the broker hands the second call to the busy worker at once
+  rig.call(1, "home", "[300]", false);
+  REQUIRE(roc::test::wait_until([&] { return rig.stage.started.load(); }));
+  std::this_thread::sleep_for(20ms);
+  rig.call(2, "steps", "[3]", false);
+  std::this_thread::sleep_for(20ms);  // at the worker by now
+  rig.cancel(2);
+  auto cancelled = rig.next();
+  REQUIRE(cancelled.size() == 1);
+  CHECK(error_code_of(cancelled[0]) == roc::error_code::cancelled);
+  auto first = rig.next();
+  REQUIRE(first.size() == 1);
+  CHECK(parse(first[0]).value()["result"] == "home");
+  rig.call(3, "sum", "[1,2]", false);
+  auto third = rig.next();
+  REQUIRE(third.size() == 1);
+  CHECK(parse(third[0]).value()["result"].GetInt() == 3);
+  CHECK(rig.stage.runs == 1);  // home only
 }
