@@ -28,7 +28,8 @@ class Worker;
 /// One thread per server that works for its workers while they are inside a call: it sends
 /// their heartbeats, and once a call has run for a tick (~1 ms) it takes the messages arriving
 /// on their sockets, stamping each with its arrival time so a request's deadline counts from
-/// when it reached this process, not from when the call before it ended.
+/// when it reached this process, not from when the call before it ended. A CANCEL it takes is
+/// acted on at once (PROTOCOL §2.6): the running method sees it within a tick.
 ///
 /// It costs short calls nothing: a worker only tells the keeper that a call started when the
 /// keeper has gone to sleep (after a while without any call), so no system call is added per
