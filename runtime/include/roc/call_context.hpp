@@ -14,7 +14,7 @@ namespace roc {
 
 namespace detail {
 class CallScope;
-struct CallState;
+struct ServerCallState;
 }  // namespace detail
 
 /// The context of one call. A published method gets it by taking a `roc::CallContext&` (or
@@ -49,7 +49,7 @@ class CallContext {
       : object_id_(object_id), deadline_(deadline) {}
   /// A context of a call the server runs: `state` carries cancellation and progress.
   CallContext(std::string_view object_id, std::optional<Clock::time_point> deadline,
-              std::shared_ptr<detail::CallState> state) noexcept
+              std::shared_ptr<detail::ServerCallState> state) noexcept
       : object_id_(object_id), deadline_(deadline), state_(std::move(state)) {}
 
   /// The id the call was addressed to; empty outside a call.
@@ -90,7 +90,7 @@ class CallContext {
  private:
   std::string_view object_id_;
   std::optional<Clock::time_point> deadline_;
-  std::shared_ptr<detail::CallState> state_;
+  std::shared_ptr<detail::ServerCallState> state_;
 };
 
 }  // namespace roc

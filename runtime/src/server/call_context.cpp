@@ -97,7 +97,7 @@ CallScope::CallScope(CallContext& context) noexcept : previous_(current_context)
 
 CallScope::~CallScope() { current_context = previous_; }
 
-void CallState::cancel() {
+void ServerCallState::cancel() {
   std::vector<std::function<void()>> callbacks;
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -122,14 +122,14 @@ void CallState::cancel() {
   changed_.notify_all();
 }
 
-void CallState::end() {
+void ServerCallState::end() {
   std::unique_lock<std::mutex> lock(mutex_);
   ended_ = true;
   callbacks_.clear();
   changed_.wait(lock, [&] { return !running_callbacks_; });
 }
 
-void CallState::on_cancel(std::function<void()> callback) {
+void ServerCallState::on_cancel(std::function<void()> callback) {
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (ended_) return;
@@ -141,7 +141,7 @@ void CallState::on_cancel(std::function<void()> callback) {
   callback();  // cancelled already: what the callback reacts to has happened
 }
 
-bool CallState::wait_cancelled(std::chrono::nanoseconds timeout) {
+bool ServerCallState::wait_cancelled(std::chrono::nanoseconds timeout) {
   if (cancelled.load(std::memory_order_acquire)) return true;
   // A "forever" of nanoseconds::max() would overflow the clock arithmetic inside wait_for.
   timeout = std::min<std::chrono::nanoseconds>(timeout, std::chrono::hours(24 * 365));
@@ -149,7 +149,7 @@ bool CallState::wait_cancelled(std::chrono::nanoseconds timeout) {
   return changed_.wait_for(lock, timeout, [&] { return cancelled.load(); });
 }
 
-void CallState::progress(std::string_view body) {
+void ServerCallState::progress(std::string_view body) {
   // Under the mutex: end() cannot pass while an event is on its way, so none follows the reply.
   std::lock_guard<std::mutex> lock(mutex_);
   if (!ended_) send_progress(body);

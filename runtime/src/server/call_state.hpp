@@ -17,11 +17,14 @@ namespace roc::detail {
 ///
 /// Lock order: a thread holding `mutex` may take the worker's socket mutex (to send progress);
 /// never the other way round — the keeper applies a cancel after it released the socket.
-struct CallState {
+///
+/// Not named `CallState`: the client has a detail::CallState of its own, and two classes of one
+/// name in one program break the one-definition rule.
+struct ServerCallState {
   /// Sends one PROGRESS body to the caller; never blocks. Set only when the caller asked.
   using ProgressSender = std::function<void(std::string_view body)>;
 
-  explicit CallState(ProgressSender progress_sender = {}) : send_progress(std::move(progress_sender)) {}
+  explicit ServerCallState(ProgressSender progress_sender = {}) : send_progress(std::move(progress_sender)) {}
 
   /// The caller cancelled: sets the flag, wakes wait_cancelled, runs the on_cancel callbacks on
   /// this thread. Only the first cancel of a call that has not ended does anything.

@@ -134,7 +134,7 @@ Worker::Activity Worker::look_after(Clock::time_point now) {
   std::unique_lock<std::mutex> lock(socket_mutex_, std::try_to_lock);
   // busy_ again under the lock: the worker clears it only while holding the lock.
   if (!lock || !busy_ || !socket_) return activity;
-  std::shared_ptr<CallState> cancelled;
+  std::shared_ptr<ServerCallState> cancelled;
   if (same_call) {
     // The call has run for a tick at least: what arrives now would wait unstamped behind it.
     mdp::Frames frames;
@@ -169,7 +169,7 @@ bool same_bytes(const zmq::message_t& a, const zmq::message_t& b) {
 }
 }  // namespace
 
-std::shared_ptr<CallState> Worker::take_cancel(const mdp::WorkerMessage& cancel) {
+std::shared_ptr<ServerCallState> Worker::take_cancel(const mdp::WorkerMessage& cancel) {
   if (running_client_ != nullptr && running_call_ == cancel.call && same_bytes(*running_client_, cancel.client))
     return running_state_;
   for (auto& queued : pending_) {
@@ -336,16 +336,16 @@ void Worker::run_request(Received& received, std::unique_lock<std::mutex>& lock)
         fmt::format("deadline expired: the caller's timeout of {} ms passed before '{}' could run the call",
                     message.header->timeout->count(), object_id_));
   } else {
-    // A named call can be cancelled and may report progress; only those cost a CallState.
-    std::shared_ptr<CallState> state;
+    // A named call can be cancelled and may report progress; only those cost a ServerCallState.
+    std::shared_ptr<ServerCallState> state;
     if (message.header && message.header->call != 0) {
-      CallState::ProgressSender sender;
+      ServerCallState::ProgressSender sender;
       if (message.header->progress) {
         sender = [this, &client = message.client, call = message.header->call](std::string_view body) {
           send_progress(client, call, body);
         };
       }
-      state = std::make_shared<CallState>(std::move(sender));
+      state = std::make_shared<ServerCallState>(std::move(sender));
       running_client_ = &message.client;
       running_call_ = message.header->call;
       running_state_ = state;

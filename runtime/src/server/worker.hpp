@@ -111,9 +111,9 @@ class Worker {
   /// A DISCONNECT: register again at once, or after a pause when the broker refuses our READY.
   void on_disconnect(const std::string& reason, std::unique_lock<std::mutex>& lock);
   /// A CANCEL: marks the request it names in pending_, or returns the running call's state for
-  /// the caller to cancel once it released the socket mutex (see CallState's lock order); null
+  /// the caller to cancel once it released the socket mutex (see ServerCallState's lock order); null
   /// when it names neither (answered already, or never here). Needs socket_mutex_.
-  std::shared_ptr<CallState> take_cancel(const mdp::WorkerMessage& cancel);
+  std::shared_ptr<ServerCallState> take_cancel(const mdp::WorkerMessage& cancel);
   /// Sends one PROGRESS of the running call; drops it when the socket is full. Takes socket_mutex_.
   void send_progress(const zmq::message_t& client, std::uint64_t call, std::string_view body);
   /// Decodes one message read from the socket; false (and logged) when it is not 7/MDP.
@@ -148,7 +148,7 @@ class Worker {
   // The call running now, for a CANCEL that names it: its client's address, call=N and state.
   const zmq::message_t* running_client_ = nullptr;
   std::uint64_t running_call_ = 0;
-  std::shared_ptr<CallState> running_state_;
+  std::shared_ptr<ServerCallState> running_state_;
   // The worker thread's own:
   int refusals_ = 0;               // DISCONNECTs in a row that answered our READY
   std::string last_refusal_;       // logged once, not at every retry
