@@ -86,6 +86,7 @@ struct Stage {
            (ctx.wants_progress() ? " progress" : " quiet") + (&ctx == &roc::CallContext::current() ? " current" : "");
   }
   int sum(int a, roc::CallContext& ctx, int b) { return a + b + (ctx.cancelled() ? 1000 : 0); }
+  int add(int a, int b) { return a + b; }
 };
 
 const roc::Binding<Stage>& stage_binding() {
@@ -96,7 +97,8 @@ const roc::Binding<Stage>& stage_binding() {
                                   .method("flood", &Stage::flood, {"count"})
                                   .method("remaining_ms", &Stage::remaining_ms)
                                   .method("state", &Stage::state)
-                                  .method("sum", &Stage::sum, {"a", "b"});
+                                  .method("sum", &Stage::sum, {"a", "b"})
+                                  .method("add", &Stage::add, {"a", "b"});
   return binding;
 }
 
@@ -354,6 +356,51 @@ TEST_CASE("cancel-to-method latency at the worker, over many calls") {
                                                           << " ms");
   CHECK(late[late.size() / 2] < 10.0 * roc::test::sanitizer_slowdown);
   CHECK(early.back() < 100.0 * roc::test::sanitizer_slowdown);
+}
+
+TEST_CASE("cancel-to-method latency right after a stream of short calls (the keeper has backed off)") {
+  Rig rig(64);
+  std::vector<double> seen;
+  for (int round = 0; round < 10; ++round) {
+    for (int i = 0; i < 200; ++i) rig.broker.send("c", 1000 + i, false, request(1000 + i, "add", "[1,2]"));
+    rig.stage.started = false;
+    rig.broker.send("c", 1, false, request(1, "home", "[10000]"));
+    for (int i = 0; i < 200; ++i) (void)rig.broker.reply();
+    REQUIRE(roc::test::wait_until([&] { return rig.stage.started.load(); }));
+    const auto sent = Clock::now();
+    rig.broker.cancel("c", 1);
+    CHECK(error_code_of(rig.broker.reply()) == roc::error_code::cancelled);
+    seen.push_back(ms_between(sent.time_since_epoch().count(), rig.stage.cancel_seen));
+  }
+  std::sort(seen.begin(), seen.end());
+  MESSAGE("cancel → method right after 200 short calls: median " << seen[seen.size() / 2] << " ms, max " << seen.back()
+                                                                  << " ms");
+  CHECK(seen.back() < 100.0 * roc::test::sanitizer_slowdown);
+}
+
+TEST_CASE("what naming a call and taking a context cost a call that reports nothing") {
+  Rig rig(64);
+  constexpr int calls = 20000;
+  auto run = [&](const char* method, std::uint64_t name_from, bool with_header) {
+    const auto start = Clock::now();
+    int sent = 0, answered = 0;
+    while (answered < calls) {
+      // Pipelined, as a busy object sees them: up to its credit in flight.
+      while (sent < calls && sent - answered < 64) {
+        const std::uint64_t id = name_from == 0 ? 0 : name_from + sent;
+        rig.broker.send("c", id, false, request(sent + 1, method, "[1,2]"), 30000ms, with_header);
+        ++sent;
+      }
+      (void)rig.broker.reply();
+      ++answered;
+    }
+    return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / calls;
+  };
+  run("add", 1, true);  // warm up
+  const double plain = run("add", 0, false), named = run("add", 1, true), context = run("sum", 1, true);
+  MESSAGE("per call, pipelined: no header " << plain << " us; header with call=N " << named
+                                           << " us; a method taking a CallContext " << context << " us");
+  CHECK(context < named * 2);
 }
 
 TEST_CASE("a cancelled request queued at the worker never runs and is answered -32008 in its turn") {

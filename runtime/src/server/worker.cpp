@@ -300,8 +300,9 @@ void Worker::handle(Received& received, std::unique_lock<std::mutex>& lock) {
       on_disconnect(message.reason, lock);
       break;
     case mdp::Command::cancel:
-      // No call runs while this thread reads the socket: a cancel here can only name a request
-      // the keeper queued in pending_ during the last call.
+      // Read by this thread, so no call runs, and pending_ was empty when it was read: it names
+      // a call answered already (the broker's cancel crossed our reply). Nothing to do; looking
+      // anyway keeps this right should the loop ever read ahead of pending_.
       take_cancel(message);
       break;
     default:
