@@ -17,10 +17,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <optional>
@@ -133,6 +135,132 @@ void add_result_options(CLI::App* command, ResultOptions& o) {
                    ".npy file, and print where in the result it was instead of the result; exit 8 when the result "
                    "holds no array")
       ->type_name("FILE");
+}
+
+/// Whether `call` asks for progress and shows it (--progress, --no-progress).
+struct ProgressChoice {
+  bool always = false;  // --progress
+  bool never = false;   // --no-progress
+  bool wanted() const { return always || (!never && isatty(STDERR_FILENO)); }
+};
+
+/// Shows a call's progress on stderr: one line redrawn in place on a terminal (at most 20 times a
+/// second, however fast events come), one line per event elsewhere. Clears its line when done.
+class ProgressLine {
+ public:
+  ProgressLine() : terminal_(isatty(STDERR_FILENO)) {}
+  ~ProgressLine() { clear(); }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+
+  void show(const roc::Progress& progress) {
+    if (!terminal_) {
+      std::cerr << format_progress(progress, false, 0) << '\n';
+      return;
+    }
+    latest_ = progress;
+    if (Clock::now() - drawn_at_ >= std::chrono::milliseconds(50)) draw();
+  }
+  /// No event for a while: draw the latest one, if it was held back.
+  void idle() {
+    if (latest_) draw();
+  }
+  void clear() {
+    if (!on_screen_) return;
+    std::cerr << "\r\033[K" << std::flush;
+    on_screen_ = false;
+  }
+
+ private:
+  void draw() {
+    winsize size{};
+    const std::size_t width = ::ioctl(STDERR_FILENO, TIOCGWINSZ, &size) == 0 && size.ws_col > 0 ? size.ws_col : 80;
+    std::cerr << '\r' << format_progress(*latest_, true, width) << "\033[K" << std::flush;
+    latest_.reset();
+    drawn_at_ = Clock::now();
+    on_screen_ = true;
+  }
+
+  bool terminal_;
+  bool on_screen_ = false;
+  std::optional<roc::Progress> latest_;
+  Clock::time_point drawn_at_{};
+};
+
+/// Set by SIGINT while `call` waits: the call is cancelled, not abandoned.
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void on_interrupt(int) { interrupted = 1; }
+
+/// Catches SIGINT while it lives (no SA_RESTART: nothing here blocks in a system call for long).
+class InterruptCatcher {
+ public:
+  InterruptCatcher() {
+    struct sigaction action {};
+    action.sa_handler = on_interrupt;
+    sigemptyset(&action.sa_mask);
+    ::sigaction(SIGINT, &action, &previous_);
+  }
+  ~InterruptCatcher() { ::sigaction(SIGINT, &previous_, nullptr); }
+  InterruptCatcher(const InterruptCatcher&) = delete;
+  InterruptCatcher& operator=(const InterruptCatcher&) = delete;
+
+ private:
+  struct sigaction previous_ {};
+};
+
+/// How long Ctrl-C waits for the outcome of the cancel before `roc` exits anyway.
+constexpr auto cancel_wait = std::chrono::seconds(2);
+
+/// Ctrl-C: cancels the call, waits up to cancel_wait for its outcome and says what became of it.
+int cancel_call(roc::PendingCall<roc::RawResult>& call, const std::string& name, ProgressLine& line) {
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C ends roc at once
+  call.cancel();
+  line.clear();
+  if (!call.wait_for(cancel_wait)) {
+    std::cerr << fmt::format("roc: sent the cancel of the call to '{}'; no answer within {} s\n", name,
+                             cancel_wait.count());
+    return exit_code::interrupted;
+  }
+  try {
+    call.get();
+    std::cerr << fmt::format("roc: interrupted; the call to '{}' had finished before the cancel reached it "
+                             "(result not shown)\n",
+                             name);
+  } catch (const roc::Cancelled&) {
+    std::cerr << fmt::format("roc: cancelled the call to '{}'\n", name);
+  } catch (const std::exception& e) {
+    std::cerr << fmt::format("roc: interrupted; the call to '{}' ended with: {}\n", name, e.what());
+  }
+  return exit_code::interrupted;
+}
+
+/// `roc call`: starts the call, shows its progress while waiting, and cancels it on Ctrl-C.
+int cmd_call(const Globals& g, const std::string& id, const std::string& method, const roc::Json& params,
+             const ResultOptions& results, const ProgressChoice& progress) {
+  roc::Client client(g.endpoints(), {g.timeout()});
+  roc::CallOptions options;
+  options.progress = progress.wanted();
+  const InterruptCatcher catcher;
+  auto call = client[id].start_raw(method, params, std::move(options));
+  const auto name = id + "." + method;
+  ProgressLine line;
+  constexpr auto tick = std::chrono::milliseconds(50);  // how soon Ctrl-C is seen
+  while (!call.wait_for(std::chrono::milliseconds(0))) {
+    if (interrupted) return cancel_call(call, name, line);
+    if (!progress.wanted()) {
+      call.wait_for(tick);
+      continue;
+    }
+    if (auto event = call.next_progress(tick))
+      line.show(*event);
+    else
+      line.idle();
+  }
+  // Events that came just before the result are still unread; each happened, so each is shown.
+  if (progress.wanted())
+    while (auto event = call.next_progress(std::chrono::milliseconds(0))) line.show(*event);
+  line.clear();
+  return show_result(g, call.get(), results);
 }
 
 int cmd_list(const Globals& g) {
@@ -408,7 +536,8 @@ int main(int argc, char** argv) {
                "Exit codes: 0 ok, 1 failure, 2 bad usage, 3 timeout, 4 object not found, 5 remote error,\n"
                "6 the broker does not support the command (a plain Majordomo broker and `list`),\n"
                "7 a certificate file is missing or unusable, or `keygen` would overwrite one,\n"
-               "8 `call --save` or `get --save`, but the result holds no array."};
+               "8 `call --save` or `get --save`, but the result holds no array,\n"
+               "130 Ctrl-C during `call`: the call was cancelled."};
   app.footer("Security: with --broker-cert (or $ROC_BROKER_CERT) every connection is CURVE-encrypted and\n"
              "presents --cert (or $ROC_CERT); `roc whoami` shows which key. See docs/security.md.");
   app.set_version_flag("--version", "roc " ROC_VERSION_STRING);
@@ -428,6 +557,7 @@ int main(int argc, char** argv) {
   bool follow = false, watch = false;
   LogFilter filter;
   ResultOptions results;
+  ProgressChoice progress;
   int code = exit_code::ok;
 
   auto* list = app.add_subcommand("list", "List the objects registered with the broker");
@@ -444,7 +574,10 @@ int main(int argc, char** argv) {
   });
 
   auto* call = app.add_subcommand("call", "Call a method; PARAMS is a JSON array (by position) or object (by name).\n"
-                                          "On a terminal, large arrays in the result are shown as one-line summaries");
+                                          "On a terminal, large arrays in the result are shown as one-line summaries.\n"
+                                          "Long calls: give -t enough seconds; the method's progress is drawn on stderr\n"
+                                          "when it is a terminal; Ctrl-C cancels the call (the method is told to stop),\n"
+                                          "waits up to 2 s for it to end and exits 130");
   call->add_option("id", id, "Object id")->required();
   call->add_option("method", method, "Method name")->required();
   call->add_option("params", params, "Parameters as JSON, e.g. '[1,2]' or '{\"x\":0}'");
@@ -461,11 +594,16 @@ int main(int argc, char** argv) {
         }
       }
       if (results.summary && g.json) throw UsageError("--summary and --json do not mix: --json prints every element");
-      roc::Client client(g.endpoints(), {g.timeout()});
-      return show_result(g, client[id].call_raw(method, p), results);
+      return cmd_call(g, id, method, p, results, progress);
     });
   });
   add_result_options(call, results);
+  auto* with_progress = call->add_flag(
+      "--progress", progress.always,
+      "Ask for the method's progress and show it on stderr: a bar redrawn in place on a terminal, one line "
+      "per event (`roc: progress  45% frame 3 of 10`) elsewhere. The default when stderr is a terminal");
+  auto* without_progress = call->add_flag("--no-progress", progress.never, "Never ask for progress");
+  with_progress->excludes(without_progress);
 
   auto* get = app.add_subcommand("get", "Read a property");
   get->add_option("id", id, "Object id")->required();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -299,6 +300,45 @@ std::string format_result(const roc::RawResult& result, bool summaries, bool com
   writer.SetIndent(' ', 2);
   write_summarized(result.json().value(), result, "result", writer, p);
   return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::string format_progress(const roc::Progress& progress, bool bar, std::size_t width) {
+  std::string percent;
+  std::optional<double> fraction;
+  if (progress.fraction) {
+    fraction = std::clamp(*progress.fraction, 0.0, 1.0);  // a method's rounding must not break the bar
+    percent = fmt::format("{:3.0f}%", *fraction * 100);
+  }
+  std::string text = percent;
+  auto append = [&](std::string_view part) {
+    if (part.empty()) return;
+    if (!text.empty()) text += ' ';
+    text += part;
+  };
+  append(progress.message);
+  if (!bar) {
+    if (!progress.data.value().IsNull()) append(progress.data.dump());
+    return "roc: progress " + text;
+  }
+  constexpr std::size_t bar_cells = 20;
+  if (fraction) {
+    const auto done = static_cast<std::size_t>(*fraction * bar_cells + 0.5);
+    text = "[" + std::string(done, '#') + std::string(bar_cells - done, ' ') + "] " + text;
+  }
+  // A line longer than the terminal wraps, and `\r` then redraws only its last part.
+  if (width > 0 && text.size() >= width) {
+    text.resize(width - 1);
+    // Whole characters only: drop the last UTF-8 sequence when the cut left it incomplete.
+    auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+    std::size_t lead = text.size();
+    while (lead > 0 && (byte(lead - 1) & 0xC0) == 0x80) --lead;
+    if (lead > 0 && byte(lead - 1) >= 0xC0) {
+      --lead;
+      const std::size_t length = byte(lead) >= 0xF0 ? 4 : byte(lead) >= 0xE0 ? 3 : 2;
+      if (text.size() - lead < length) text.resize(lead);
+    }
+  }
+  return text;
 }
 
 }  // namespace roc::cli

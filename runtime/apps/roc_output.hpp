@@ -25,6 +25,7 @@ inline constexpr int remote_error = 5;  ///< the object answered with an error
 inline constexpr int unsupported = 6;   ///< the broker does not offer what the command needs (8/MMI 501)
 inline constexpr int certificate = 7;   ///< a certificate file is missing or unusable; keygen would overwrite one
 inline constexpr int nothing_to_save = 8;  ///< --save, but the result holds no array
+inline constexpr int interrupted = 130;    ///< Ctrl-C (SIGINT) during `call`: the call was cancelled (128 + 2)
 }  // namespace exit_code
 
 /// ANSI colours, or empty strings when stdout is not a terminal (or NO_COLOR is set).
@@ -76,5 +77,10 @@ std::string format_result(const roc::RawResult& result, bool summaries, bool com
 
 /// `1.5 MiB`, `512 bytes`.
 std::string human_size(std::size_t bytes);
+
+/// A progress event as `roc call` shows it on stderr. As a `bar`, fitted into `width` columns for
+/// a terminal line redrawn in place: `[#########           ]  45% frame 3 of 10`. Else one line
+/// per event: `roc: progress  45% frame 3 of 10 {"mean":1021.5}` (data as compact JSON).
+std::string format_progress(const roc::Progress& progress, bool bar, std::size_t width);
 
 }  // namespace roc::cli

@@ -13,6 +13,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -32,6 +33,25 @@ struct ClientOptions {
 };
 
 class ObjectHandle;
+
+/// How far a long call has got, as its method reported it (idl/PROTOCOL.md §2.6).
+struct Progress {
+  std::optional<double> fraction;  ///< 0 to 1; none: unknown
+  std::string message;             ///< a short text for a person; may be empty
+  Json data;                       ///< an intermediate value; null: none
+};
+
+/// How ObjectHandle::start runs a call.
+struct CallOptions {
+  /// Set: asks for progress and runs for each event, in order, before the outcome. It runs on the
+  /// client's I/O thread: keep it short, and do not wait there for this or another call.
+  std::function<void(const Progress&)> on_progress;
+  /// Asks for progress to read with PendingCall::next_progress.
+  bool progress = false;
+  /// Default: the handle's timeout(). When it passes, the call is cancelled and fails with
+  /// TimeoutError.
+  std::optional<std::chrono::milliseconds> timeout;
+};
 
 /// An argument the remote method may change (a non-const reference parameter on the server):
 /// ObjectHandle::call sends its current value and, after the reply, decodes the result's member
@@ -195,6 +215,30 @@ R inout_result(const json::Value& result, std::string_view method, const A&... a
   }
 }
 
+struct CallState;
+
+/// The untyped part of a PendingCall (runtime/src/client/client.cpp).
+class StartedCall {
+ public:
+  explicit StartedCall(std::shared_ptr<CallState> state) : state_(std::move(state)) {}
+  bool wait_for(std::chrono::milliseconds wait) const;
+  void cancel();
+  std::optional<Progress> next_progress(std::chrono::milliseconds wait);
+  /// Waits for the outcome: the response's result member, or throws the call's error.
+  const json::Value& result();
+  /// The reply's attachments, which the result's references name.
+  AttachmentSource& attachments();
+
+ private:
+  CallState& state() const;
+  std::shared_ptr<CallState> state_;
+};
+
+/// Sends the call through the client's I/O thread and returns its state.
+StartedCall start_call(const std::shared_ptr<ClientCore>& core, const std::string& object_id, std::string_view method,
+                       const json::Value* params, std::vector<OutgoingAttachment>& attachments, CallOptions options,
+                       std::chrono::milliseconds timeout);
+
 }  // namespace detail
 
 /// A result as the wire carried it: JSON whose bulk values may be references to attachments
@@ -235,6 +279,44 @@ class RawResult {
  private:
   Json json_;
   mutable detail::AttachmentSource attachments_;
+};
+
+/// A call under way, made by ObjectHandle::start: wait for it, watch its progress, cancel it.
+/// Movable, not copyable; thread-safe. Dropping it neither waits for nor cancels the call.
+template <class R>
+class PendingCall {
+ public:
+  PendingCall(PendingCall&&) noexcept = default;
+  PendingCall& operator=(PendingCall&&) noexcept = default;
+  PendingCall(const PendingCall&) = delete;
+  PendingCall& operator=(const PendingCall&) = delete;
+
+  /// Waits for the outcome and returns the result; throws like ObjectHandle::call(), and
+  /// roc::Cancelled (-32008) once cancel() took effect. Call it once.
+  R get() {
+    const json::Value& result = call_.result();
+    if constexpr (std::is_same_v<R, RawResult>) {
+      return RawResult(Json::from(result), std::move(call_.attachments()));
+    } else {
+      const detail::SourceScope scope(&call_.attachments());
+      return detail::result_as<R>(result);
+    }
+  }
+  /// Whether the outcome is there, waiting up to `wait` for it.
+  bool wait_for(std::chrono::milliseconds wait) const { return call_.wait_for(wait); }
+  /// Asks the broker to cancel the call (idl/PROTOCOL.md §2.6): a queued call never runs, a
+  /// running method is told. get() then throws roc::Cancelled — or returns the result when the
+  /// call finished first. Idempotent; nothing happens once the outcome is there.
+  void cancel() { call_.cancel(); }
+  /// The next progress event (with CallOptions::progress), waiting up to `wait`; nullopt when
+  /// none came within `wait`, or the call has ended and every event was read. Holds the latest
+  /// 1024 events: older ones are dropped when they are not read in time.
+  std::optional<Progress> next_progress(std::chrono::milliseconds wait) { return call_.next_progress(wait); }
+
+ private:
+  friend class ObjectHandle;
+  explicit PendingCall(detail::StartedCall call) : call_(std::move(call)) {}
+  detail::StartedCall call_;
 };
 
 /// A named remote object. Cheap to copy; copies share the client. Thread-safe.
@@ -315,6 +397,24 @@ class ObjectHandle {
     }
     return future;
   }
+
+  /// Starts `method` without waiting, for long calls: the PendingCall gives the result, the
+  /// method's progress (see CallOptions) and a way to cancel it. Throws at once only what keeps
+  /// the call from being sent (SignatureMismatch of a proxy, an argument that does not encode).
+  template <class R = Json, class... A>
+  PendingCall<R> start(std::string_view method, CallOptions options, const A&... args) const {
+    static_assert(!detail::any_inout_v<A...>,
+                  "start cannot take roc::inout arguments: the call cannot write into the caller's variables "
+                  "later; use call()");
+    verify_signature();
+    detail::Params params(detail::attachment_min_bytes(*core_));
+    detail::encode_params(params, args...);
+    return PendingCall<R>(detail::start_call(core_, id_, method, &params.json, params.attachments.items(),
+                                             std::move(options), timeout_));
+  }
+
+  /// start() with params given as JSON (as call_raw takes them); the result comes as call_raw's.
+  PendingCall<RawResult> start_raw(std::string_view method, const Json& params, CallOptions options) const;
 
   /// One-way call: returns once sent; the method's result and errors are not reported. Like a
   /// call, it is dropped unrun if it cannot start within this handle's timeout(), so a flood of

@@ -8,6 +8,11 @@
 #include <rapidjson/writer.h>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 
 namespace roc {
 namespace detail {
@@ -53,7 +58,142 @@ void check_response(const Json& reply, const std::string& object_id) {
     throw ProtocolError(fmt::format("object '{}' answered with neither a result nor an error", object_id));
 }
 
+Progress progress_of(const json::Value& event) {
+  Progress p;
+  if (auto m = event.FindMember("fraction"); m != event.MemberEnd() && m->value.IsNumber())
+    p.fraction = m->value.GetDouble();
+  if (auto m = event.FindMember("message"); m != event.MemberEnd() && m->value.IsString())
+    p.message.assign(m->value.GetString(), m->value.GetStringLength());
+  if (auto m = event.FindMember("data"); m != event.MemberEnd()) p.data = Json::from(m->value);
+  return p;
+}
+
+// Events a PendingCall keeps for next_progress; a reader that falls behind loses the oldest.
+constexpr std::size_t max_kept_events = 1024;
+
 }  // namespace
+
+// What a started call and the I/O thread share: the outcome, set once, and unread progress.
+struct CallState {
+  std::weak_ptr<ClientCore> core;  // weak: the I/O thread holds this state and must not own its core
+  std::string object_id;
+  std::int64_t id = 0;
+  bool keeps_events = false;
+
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool done = false;
+  bool cancelled = false;
+  Json reply;
+  AttachmentSource attachments;
+  std::exception_ptr error;
+  std::deque<Progress> events;
+  std::uint64_t events_dropped = 0;
+
+  void finish(Json&& response, AttachmentSource&& frames, std::exception_ptr failure) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      reply = std::move(response);
+      attachments = std::move(frames);
+      error = std::move(failure);
+      done = true;
+    }
+    changed.notify_all();
+  }
+
+  void keep(Progress&& event) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (events.size() == max_kept_events) {
+        events.pop_front();
+        ++events_dropped;
+      }
+      events.push_back(std::move(event));
+    }
+    changed.notify_all();
+  }
+};
+
+CallState& StartedCall::state() const {
+  if (!state_) throw std::logic_error("roc::PendingCall used after it was moved from");
+  return *state_;
+}
+
+bool StartedCall::wait_for(std::chrono::milliseconds wait) const {
+  auto& s = state();
+  std::unique_lock<std::mutex> lock(s.mutex);
+  return s.changed.wait_for(lock, wait, [&] { return s.done; });
+}
+
+void StartedCall::cancel() {
+  auto& s = state();
+  {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    if (s.done || s.cancelled) return;
+    s.cancelled = true;
+  }
+  // Through the I/O thread: the broker matches a cancel by the connection the call went out on.
+  if (auto core = s.core.lock()) core->cancel_async(s.id);
+}
+
+std::optional<Progress> StartedCall::next_progress(std::chrono::milliseconds wait) {
+  auto& s = state();
+  std::unique_lock<std::mutex> lock(s.mutex);
+  s.changed.wait_for(lock, wait, [&] { return !s.events.empty() || s.done; });
+  if (s.events.empty()) return std::nullopt;
+  Progress next = std::move(s.events.front());
+  s.events.pop_front();
+  return next;
+}
+
+const json::Value& StartedCall::result() {
+  auto& s = state();
+  std::unique_lock<std::mutex> lock(s.mutex);
+  s.changed.wait(lock, [&] { return s.done; });
+  if (s.error) std::rethrow_exception(s.error);
+  return s.reply.value()["result"];
+}
+
+AttachmentSource& StartedCall::attachments() { return state().attachments; }
+
+StartedCall start_call(const std::shared_ptr<ClientCore>& core, const std::string& object_id, std::string_view method,
+                       const json::Value* params, std::vector<OutgoingAttachment>& attachments, CallOptions options,
+                       std::chrono::milliseconds timeout) {
+  auto state = std::make_shared<CallState>();
+  state->core = core;
+  state->object_id = object_id;
+  state->id = core->next_id();
+  state->keeps_events = options.progress;
+  ClientCore::ProgressHandler on_progress;
+  if (options.on_progress || options.progress)
+    on_progress = [state, user = std::move(options.on_progress)](const json::Value& event) {
+      Progress p = progress_of(event);
+      if (user) {
+        try {
+          user(p);
+        } catch (const std::exception& error) {  // the I/O thread serves every call: it must go on
+          spdlog::warn("roc client: an on_progress callback of a call to '{}' threw: {}", state->object_id,
+                       error.what());
+        }
+      }
+      if (state->keeps_events) state->keep(std::move(p));
+    };
+  core->request_async(
+      object_id, message_frames(request_body(state->id, method, params), attachments), state->id,
+      options.timeout.value_or(timeout),
+      [state](Json&& reply, AttachmentSource&& frames) {
+        std::exception_ptr failure;
+        try {
+          check_response(reply, state->object_id);
+        } catch (...) {
+          failure = std::current_exception();
+        }
+        state->finish(std::move(reply), std::move(frames), failure);
+      },
+      [state](std::exception_ptr failure) { state->finish(Json(), AttachmentSource(), std::move(failure)); },
+      std::move(on_progress));
+  return StartedCall(std::move(state));
+}
 
 std::size_t attachment_min_bytes(const ClientCore& core) noexcept { return core.attachment_min_bytes(); }
 
@@ -135,6 +275,15 @@ RawResult ObjectHandle::call_raw(std::string_view method, const Json& params) co
   Json reply = detail::call(*core_, id_, method, params.value().IsNull() ? nullptr : &params.value(), timeout_,
                             nullptr, &attachments);
   return RawResult(Json::from(reply.value()["result"]), std::move(attachments));
+}
+
+PendingCall<RawResult> ObjectHandle::start_raw(std::string_view method, const Json& params,
+                                               CallOptions options) const {
+  verify_signature();
+  std::vector<detail::OutgoingAttachment> none;
+  return PendingCall<RawResult>(detail::start_call(core_, id_, method,
+                                                   params.value().IsNull() ? nullptr : &params.value(), none,
+                                                   std::move(options), timeout_));
 }
 
 void ObjectHandle::check_signature() const {

@@ -9,6 +9,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 #include <zmq_addon.hpp>
@@ -28,22 +30,32 @@ constexpr auto max_poll = std::chrono::milliseconds(100);
 std::string_view text_of(const zmq::message_t& m) { return {static_cast<const char*>(m.data()), m.size()}; }
 
 // roc's call header with the caller's timeout (PROTOCOL §2.5), so that a call nobody waits for any
-// more is dropped instead of run. 8/MMI requests go without: the broker answers them at once, and
-// a third-party broker would take a header in front of one for its body.
+// more is dropped instead of run, and the call's name (§2.6; 0 for notifications, which cannot be
+// cancelled) that a cancel and progress events refer to. 8/MMI requests go without: the broker
+// answers them at once, and a third-party broker would take a header in front of one for its body.
 std::optional<mdp::CallHeader> header_for(std::string_view service, std::chrono::milliseconds timeout,
-                                          bool attachments) {
+                                          bool attachments, std::uint64_t call, bool progress) {
   if (service.substr(0, 4) == "mmi.") return std::nullopt;
   constexpr std::chrono::milliseconds longest{std::numeric_limits<std::uint32_t>::max()};
   mdp::CallHeader header;
   header.timeout = std::clamp(timeout, std::chrono::milliseconds(0), longest);
   header.attachments = attachments;
+  header.call = call;
+  header.progress = progress;
   return header;
 }
 
 bool send_call(zmq::socket_t& socket, const std::string& service, mdp::Frames&& body,
-               std::chrono::milliseconds timeout, bool attachments) {
-  const auto header = header_for(service, timeout, attachments);
+               std::chrono::milliseconds timeout, bool attachments, std::uint64_t call = 0, bool progress = false) {
+  const auto header = header_for(service, timeout, attachments, call, progress);
   return mdp::send_request(socket, service, std::move(body), header ? &*header : nullptr);
+}
+
+// A lost cancel costs only the remote work it would have saved: the caller has its outcome anyway.
+void send_cancel(zmq::socket_t& socket, const std::string& service, std::uint64_t call) {
+  if (!mdp::send_cancel_request(socket, service, call))
+    spdlog::debug("roc client: could not send the cancel of call {} to '{}': the broker takes no messages", call,
+                  service);
 }
 
 [[noreturn]] void throw_timeout(const std::string& service, std::chrono::milliseconds timeout) {
@@ -56,17 +68,18 @@ bool send_call(zmq::socket_t& socket, const std::string& service, mdp::Frames&& 
                                  service, send_timeout_ms));
 }
 
-// The body frames of a reply, or nullopt when the frames are not a 7/MDP client message (logged
-// and dropped) or the body is empty (a notification's acknowledgement).
-std::optional<mdp::Frames> body_of(mdp::Frames& frames) {
+// The message, or nullopt when the frames are not a 7/MDP client message (logged and dropped).
+std::optional<mdp::ClientMessage> message_of(mdp::Frames& frames) {
   auto decoded = mdp::decode_at_client(frames);
   if (!decoded) {
     spdlog::warn("roc client: dropped a malformed reply from the broker: {}", decoded.error);
     return std::nullopt;
   }
-  if (decoded.message->body.front().size() == 0) return std::nullopt;
-  return std::move(decoded.message->body);
+  return std::move(decoded.message);
 }
+
+// Events (PROTOCOL §2.6) are the messages that lead with a call header; replies never do.
+bool is_event(const mdp::ClientMessage& message) { return message.header.has_value(); }
 
 Json parse_reply(const zmq::message_t& body) {
   try {
@@ -89,7 +102,13 @@ ClientCore::ClientCore(Endpoints broker, std::size_t attachment_min_bytes)
     : broker_(std::move(broker)), attachment_min_bytes_(attachment_min_bytes), credentials_(broker_.credentials()) {
   wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_fd_ < 0) throw Error("roc client: cannot create an eventfd for its I/O thread");
+  // The I/O thread takes no signals: a handler (the CLI's Ctrl-C) would interrupt its poll, and it
+  // inherits the mask of the thread that starts it.
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &previous);
   io_thread_ = std::thread([this] { io_loop(); });
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 ClientCore::~ClientCore() {
@@ -118,7 +137,8 @@ zmq::socket_t& ClientCore::thread_socket() {
 Json ClientCore::request(const std::string& service, mdp::Frames body, std::int64_t id,
                          std::chrono::milliseconds timeout, AttachmentSource* reply_attachments) {
   Json reply;
-  exchange(service, std::move(body), timeout, reply_attachments != nullptr, [&](mdp::ClientMessage& message) {
+  const auto call = static_cast<std::uint64_t>(id);
+  exchange(service, std::move(body), timeout, reply_attachments != nullptr, call, [&](mdp::ClientMessage& message) {
     auto& reply_body = message.body.front();
     if (reply_body.size() == 0) return false;  // a notification's acknowledgement
     reply = parse_reply(reply_body);
@@ -133,7 +153,7 @@ Json ClientCore::request(const std::string& service, mdp::Frames body, std::int6
 std::string ClientCore::request_raw(const std::string& service, std::string_view body,
                                     std::chrono::milliseconds timeout) {
   std::string reply;
-  exchange(service, mdp::one_frame(zmq::message_t(body.data(), body.size())), timeout, false,
+  exchange(service, mdp::one_frame(zmq::message_t(body.data(), body.size())), timeout, false, 0,
            [&](mdp::ClientMessage& message) {
     if (message.service != service) return false;
     reply = std::string(text_of(message.body.front()));
@@ -143,13 +163,17 @@ std::string ClientCore::request_raw(const std::string& service, std::string_view
 }
 
 void ClientCore::exchange(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout,
-                          bool attachments, const std::function<bool(mdp::ClientMessage&)>& accept) {
+                          bool attachments, std::uint64_t call,
+                          const std::function<bool(mdp::ClientMessage&)>& accept) {
   auto& socket = thread_socket();
   const auto deadline = Clock::now() + timeout;
-  if (!send_call(socket, service, std::move(body), timeout, attachments)) throw_unsent(service);
+  if (!send_call(socket, service, std::move(body), timeout, attachments, call)) throw_unsent(service);
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (remaining.count() < 0) throw_timeout(service, timeout);
+    if (remaining.count() < 0) {
+      if (call != 0) send_cancel(socket, service, call);
+      throw_timeout(service, timeout);
+    }
     zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
     zmq::poll(&item, 1, remaining);
     if (!(item.revents & ZMQ_POLLIN)) continue;  // the deadline check above ends the wait
@@ -160,6 +184,7 @@ void ClientCore::exchange(const std::string& service, mdp::Frames body, std::chr
       spdlog::warn("roc client: dropped a malformed reply from the broker: {}", decoded.error);
       continue;
     }
+    if (is_event(*decoded.message)) continue;  // a sync call asks for none: a stray one of an earlier call
     if (accept(*decoded.message)) return;
   }
 }
@@ -169,24 +194,40 @@ void ClientCore::send(const std::string& service, mdp::Frames body, std::chrono:
 }
 
 void ClientCore::request_async(const std::string& service, mdp::Frames body, std::int64_t id,
-                               std::chrono::milliseconds timeout, ReplyHandler on_reply, ErrorHandler on_error) {
+                               std::chrono::milliseconds timeout, ReplyHandler on_reply, ErrorHandler on_error,
+                               ProgressHandler on_progress) {
   bool was_empty = false;
   {
     std::lock_guard<std::mutex> lock(queue_mutex_);
     if (stopping_) throw Error("roc client: the client is being destroyed");
-    was_empty = queue_.empty();
-    queue_.push_back(Outgoing{service, std::move(body), id, timeout, std::move(on_reply), std::move(on_error)});
+    was_empty = queue_.empty() && cancels_.empty();
+    queue_.push_back(Outgoing{service, std::move(body), id, timeout, std::move(on_reply), std::move(on_error),
+                              std::move(on_progress)});
   }
   // Only the first request of a burst wakes the I/O thread; it takes the whole queue at once.
-  if (was_empty) {
-    std::uint64_t one = 1;
-    (void)!::write(wake_fd_, &one, sizeof one);
+  if (was_empty) wake_io_thread();
+}
+
+void ClientCore::cancel_async(std::int64_t id) {
+  bool was_empty = false;
+  {
+    std::lock_guard<std::mutex> lock(queue_mutex_);
+    if (stopping_) return;  // every pending call fails with roc::Error anyway
+    was_empty = queue_.empty() && cancels_.empty();
+    cancels_.push_back(id);
   }
+  if (was_empty) wake_io_thread();
+}
+
+void ClientCore::wake_io_thread() {
+  std::uint64_t one = 1;
+  (void)!::write(wake_fd_, &one, sizeof one);
 }
 
 void ClientCore::io_loop() {
   zmq::socket_t socket = make_socket();
   std::vector<Outgoing> batch;
+  std::vector<std::int64_t> cancels;
   while (!stopping_) {
     auto now = Clock::now();
     auto timeout = max_poll;
@@ -202,13 +243,17 @@ void ClientCore::io_loop() {
       {
         std::lock_guard<std::mutex> lock(queue_mutex_);
         batch.swap(queue_);
+        cancels.swap(cancels_);
       }
+      // Requests first: a cancel taken in the same batch may be for one of them.
       io_send(batch, socket);
       batch.clear();
+      io_cancel(cancels, socket);
+      cancels.clear();
     }
     if (items[0].revents & ZMQ_POLLIN) io_receive(socket);
     now = Clock::now();
-    if (now >= earliest_deadline_) io_expire(now);
+    if (now >= earliest_deadline_) io_expire(now, socket);
   }
   std::vector<Outgoing> unsent;
   {
@@ -224,7 +269,9 @@ void ClientCore::io_loop() {
 void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
   const auto now = Clock::now();
   for (auto& o : batch) {
-    if (!send_call(socket, o.service, std::move(o.body), o.timeout, true)) {
+    const bool progress = static_cast<bool>(o.on_progress);
+    if (!send_call(socket, o.service, std::move(o.body), o.timeout, true, static_cast<std::uint64_t>(o.id),
+                   progress)) {
       try {
         throw_unsent(o.service);
       } catch (...) {
@@ -235,7 +282,18 @@ void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
     auto deadline = now + o.timeout;
     earliest_deadline_ = std::min(earliest_deadline_, deadline);
     pending_.emplace(o.id, Pending{deadline, std::move(o.service), o.timeout, std::move(o.on_reply),
-                                   std::move(o.on_error)});
+                                   std::move(o.on_error), std::move(o.on_progress)});
+  }
+}
+
+void ClientCore::io_cancel(const std::vector<std::int64_t>& ids, zmq::socket_t& socket) {
+  const auto grace_end = Clock::now() + cancel_grace;
+  for (auto id : ids) {
+    auto it = pending_.find(id);
+    if (it == pending_.end() || it->second.cancel_deadline != Clock::time_point::max()) continue;
+    send_cancel(socket, it->second.service, static_cast<std::uint64_t>(id));
+    it->second.cancel_deadline = grace_end;
+    earliest_deadline_ = std::min(earliest_deadline_, grace_end);
   }
 }
 
@@ -244,11 +302,17 @@ void ClientCore::io_receive(zmq::socket_t& socket) {
   for (int i = 0; i < 1000; ++i) {
     mdp::Frames frames;
     if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) return;
-    auto body = body_of(frames);
-    if (!body) continue;
+    auto message = message_of(frames);
+    if (!message) continue;
+    if (is_event(*message)) {
+      io_progress(*message);
+      continue;
+    }
+    auto& body = message->body;
+    if (body.front().size() == 0) continue;  // a notification's acknowledgement
     Json reply;
     try {
-      reply = parse_reply(body->front());
+      reply = parse_reply(body.front());
     } catch (const ProtocolError& error) {
       spdlog::warn("roc client: dropped a reply: {}", error.what());
       continue;
@@ -260,26 +324,51 @@ void ClientCore::io_receive(zmq::socket_t& socket) {
     if (it == pending_.end()) continue;  // timed out already
     auto handler = std::move(it->second.on_reply);
     pending_.erase(it);
-    handler(std::move(reply), attachments_of(*body));
+    handler(std::move(reply), attachments_of(body));
   }
 }
 
-void ClientCore::io_expire(Clock::time_point now) {
+// Progress is lossy by design (PROTOCOL §2.6): an event that cannot be delivered is dropped.
+void ClientCore::io_progress(const mdp::ClientMessage& event) {
+  if (event.header->event != mdp::CallHeader::Event::progress) return;  // a later version's kind
+  auto it = pending_.find(static_cast<std::int64_t>(event.header->call));
+  if (it == pending_.end() || !it->second.on_progress) return;  // ended already, or never asked
+  Json body;
+  try {
+    body = Json::parse(text_of(event.body.front()));
+  } catch (const std::invalid_argument& error) {
+    spdlog::debug("roc client: dropped a progress event that is not JSON: {}", error.what());
+    return;
+  }
+  if (body.value().IsObject()) it->second.on_progress(body.value());
+}
+
+void ClientCore::io_expire(Clock::time_point now, zmq::socket_t& socket) {
   earliest_deadline_ = Clock::time_point::max();
   for (auto it = pending_.begin(); it != pending_.end();) {
-    if (it->second.deadline <= now) {
-      auto on_error = std::move(it->second.on_error);
-      auto service = std::move(it->second.service);
-      auto timeout = it->second.timeout;
-      it = pending_.erase(it);
-      try {
-        throw_timeout(service, timeout);
-      } catch (...) {
-        on_error(std::current_exception());
-      }
-    } else {
-      earliest_deadline_ = std::min(earliest_deadline_, it->second.deadline);
+    auto& p = it->second;
+    if (p.next_deadline() > now) {
+      earliest_deadline_ = std::min(earliest_deadline_, p.next_deadline());
       ++it;
+      continue;
+    }
+    const auto call = static_cast<std::uint64_t>(it->first);
+    // A cancelled call ends as cancelled even when its timeout comes before the broker's answer.
+    const bool cancelled = p.cancel_deadline != Clock::time_point::max();
+    auto on_error = std::move(p.on_error);
+    auto service = std::move(p.service);
+    auto timeout = p.timeout;
+    it = pending_.erase(it);
+    try {
+      if (cancelled)
+        throw Cancelled(fmt::format("cancelled: the call to '{}' was cancelled; the broker did not confirm it "
+                                    "within {} ms",
+                                    service, cancel_grace.count()));
+      // Nobody waits for the call any more: it should neither run on nor hold up the calls behind it.
+      send_cancel(socket, service, call);
+      throw_timeout(service, timeout);
+    } catch (...) {
+      on_error(std::current_exception());
     }
   }
 }

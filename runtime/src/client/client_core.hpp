@@ -10,6 +10,7 @@
 
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -29,6 +30,8 @@ class ClientCore {
   /// A reply's JSON and its attachments (empty unless the request asked for them).
   using ReplyHandler = std::function<void(Json&& reply, AttachmentSource&& attachments)>;
   using ErrorHandler = std::function<void(std::exception_ptr)>;
+  /// A progress event's body (a JSON object, PROTOCOL §2.6) of a call that asked for them.
+  using ProgressHandler = std::function<void(const json::Value& event)>;
 
   /// Parameter values of at least `attachment_min_bytes` bytes go as attachments.
   ClientCore(Endpoints broker, std::size_t attachment_min_bytes);
@@ -42,8 +45,10 @@ class ClientCore {
 
   /// Sends `body` to `service` and waits for the reply whose id is `id` (or whose id is null:
   /// a parse error about this very body). Replies to earlier, timed-out calls are skipped.
-  /// Every request carries `timeout` in roc's call header (PROTOCOL §2.5), so the broker and the
-  /// worker drop it unrun once the caller has stopped waiting.
+  /// Every request carries `timeout` and `call=id` in roc's call header (PROTOCOL §2.5, §2.6), so
+  /// the broker and the worker drop it unrun once the caller has stopped waiting; when the
+  /// timeout passes, the call is cancelled (on this thread's socket, which the broker matches a
+  /// cancel by) before TimeoutError is thrown, so it neither runs on nor holds up later calls.
   /// `body` is the JSON frame and the attachments it names. With `reply_attachments`, the
   /// request asks for attachments (`attach=1`) and the reply's land there.
   /// Throws TimeoutError, ProtocolError (reply not JSON).
@@ -58,10 +63,22 @@ class ClientCore {
   /// `timeout` travels in the call header: the call is dropped unrun once it has waited that long.
   void send(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout);
 
-  /// Queues the request for the I/O thread; exactly one handler runs later on that thread.
-  /// It asks for attachments in the reply.
+  /// Queues the request for the I/O thread; exactly one of on_reply and on_error runs later on
+  /// that thread. It asks for attachments in the reply, and for progress events when
+  /// `on_progress` is set: it then runs on that thread for each event, before the outcome. A
+  /// call whose timeout passes is cancelled, then fails with TimeoutError.
   void request_async(const std::string& service, mdp::Frames body, std::int64_t id,
-                     std::chrono::milliseconds timeout, ReplyHandler on_reply, ErrorHandler on_error);
+                     std::chrono::milliseconds timeout, ReplyHandler on_reply, ErrorHandler on_error,
+                     ProgressHandler on_progress = {});
+
+  /// Cancels async call `id` (PROTOCOL §2.6): the I/O thread sends the cancel on its socket, the
+  /// one the call went out on. The broker's -32008 answer then ends the call as any reply does;
+  /// if none comes within `cancel_grace` the call fails with roc::Cancelled anyway, so a cancel
+  /// never hangs. Nothing happens once the call has its outcome or was cancelled already.
+  void cancel_async(std::int64_t id);
+
+  /// How long a cancelled call waits for the broker's answer before it fails locally.
+  static constexpr std::chrono::milliseconds cancel_grace{1000};
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -72,6 +89,7 @@ class ClientCore {
     std::chrono::milliseconds timeout;
     ReplyHandler on_reply;
     ErrorHandler on_error;
+    ProgressHandler on_progress;
   };
   struct Pending {
     Clock::time_point deadline;
@@ -79,18 +97,26 @@ class ClientCore {
     std::chrono::milliseconds timeout;
     ReplyHandler on_reply;
     ErrorHandler on_error;
+    ProgressHandler on_progress;
+    /// Set once cancelled: when the call fails locally if the broker has not answered.
+    Clock::time_point cancel_deadline = Clock::time_point::max();
+    Clock::time_point next_deadline() const { return std::min(deadline, cancel_deadline); }
   };
 
   zmq::socket_t& thread_socket();
-  /// Sends `body` on the calling thread's socket, then hands each reply to `accept` until it
-  /// returns true. Throws TimeoutError when the deadline passes first.
-  void exchange(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout,
-                bool attachments, const std::function<bool(mdp::ClientMessage&)>& accept);
+  /// Sends `body` (as call `call`; 0: no name, for 8/MMI) on the calling thread's socket, then
+  /// hands each reply to `accept` until it returns true; events are skipped. Throws TimeoutError
+  /// when the deadline passes first, after cancelling a named call.
+  void exchange(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout, bool attachments,
+                std::uint64_t call, const std::function<bool(mdp::ClientMessage&)>& accept);
   zmq::socket_t make_socket();
   void io_loop();
   void io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket);
+  void io_cancel(const std::vector<std::int64_t>& ids, zmq::socket_t& socket);
   void io_receive(zmq::socket_t& socket);
-  void io_expire(Clock::time_point now);
+  void io_progress(const mdp::ClientMessage& event);
+  void io_expire(Clock::time_point now, zmq::socket_t& socket);
+  void wake_io_thread();
 
   Endpoints broker_;
   const std::size_t attachment_min_bytes_;
@@ -103,6 +129,7 @@ class ClientCore {
 
   std::mutex queue_mutex_;
   std::vector<Outgoing> queue_;
+  std::vector<std::int64_t> cancels_;  // ids to cancel, after queue_ is sent
   int wake_fd_ = -1;  // eventfd: the I/O thread polls it next to its socket
   std::atomic<bool> stopping_{false};
   std::unordered_map<std::int64_t, Pending> pending_;  // I/O thread only
