@@ -347,3 +347,14 @@ TEST_CASE("rpc.describe of a generated stage marks its long calls and leaves the
   CHECK(methods[1]["params"][0]["name"] == "ms");
   CHECK_FALSE(methods[2].HasMember("progress"));
 }
+
+TEST_CASE("a generated sync call that times out cancels the remote method, so the next call does not wait") {
+  StageFixture f;
+  auto stage = f.client->proxy<long_calls::Stage>("stage");
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(stage.with_timeout(std::chrono::milliseconds(100)).home(10000), roc::TimeoutError);
+  CHECK(roc::test::wait_until([&] { return f.stage.stopped.load() == 1; }));
+  CHECK(stage.plain(6) == 6);
+  // Far from the 10 s the method would have waited without the cancel.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+}
