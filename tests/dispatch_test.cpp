@@ -483,3 +483,101 @@ TEST_CASE("the read-only check names the first method it refuses, in a request o
   CHECK(rpc::first_method_refused(R"([1])", reads) == "(a request that is not an object)");
   CHECK(rpc::first_method_refused(std::string(300000, '['), reads).has_value());
 }
+
+namespace {
+
+struct Camera {
+  // The context between wire parameters: positions and names skip it.
+  double expose(double seconds, roc::CallContext& ctx, int frames) {
+    ctx.progress(0.5, "halfway");  // nobody asked: a no-op
+    return seconds * frames + (ctx.cancelled() ? 1000 : 0) + (ctx.wants_progress() ? 100 : 0);
+  }
+  std::string whose(const roc::CallContext& ctx) const { return std::string(ctx.object_id()); }
+  void abort(roc::CallContext&) { throw roc::Cancelled("cancelled: stopped at frame 3"); }
+  int plain(int x) { return x; }
+};
+
+const roc::Binding<Camera>& camera_binding() {
+  static const auto binding = roc::Binding<Camera>("lab::Camera")
+                                  .method("expose", &Camera::expose, {"seconds", {"frames", "1"}})
+                                  .method("whose", &Camera::whose)
+                                  .method("abort", &Camera::abort)
+                                  .method("plain", &Camera::plain, {"x"});
+  return binding;
+}
+
+struct CameraFixture {
+  Camera camera;
+  roc::detail::Dispatcher dispatcher{"cam", camera_binding().table(), &camera};
+  Json reply(const std::string& method, const std::string& params) {
+    return Json::parse(dispatcher.handle(R"({"jsonrpc":"2.0","id":1,"method":")" + method + R"(","params":)" + params + "}"));
+  }
+};
+
+}  // namespace
+
+TEST_CASE_FIXTURE(CameraFixture, "a CallContext parameter is no wire parameter: positions, names and counts skip it") {
+  CHECK(reply("expose", "[2.0, 3]").value()["result"].GetDouble() == 6.0);
+  CHECK(reply("expose", R"({"frames": 3, "seconds": 2.0})").value()["result"].GetDouble() == 6.0);
+  CHECK(reply("expose", "[2.0]").value()["result"].GetDouble() == 2.0);  // frames' default
+  auto too_many = reply("expose", "[2.0, 3, 4]");
+  CHECK(too_many.value()["error"]["code"].GetInt() == roc::error_code::invalid_params);
+  CHECK(std::string(too_many.value()["error"]["message"].GetString()) == "method 'expose' takes 2 parameters, got 3");
+  auto named_ctx = reply("expose", R"({"seconds": 1.0, "ctx": {}})");
+  CHECK(named_ctx.value()["error"]["code"].GetInt() == roc::error_code::invalid_params);
+  CHECK(reply("whose", "[]").value()["result"] == "");  // no call around it: an empty context
+}
+
+TEST_CASE_FIXTURE(CameraFixture, "a method that throws roc::Cancelled answers -32008 with its message") {
+  auto r = reply("abort", "[]");
+  CHECK(r.value()["error"]["code"].GetInt() == roc::error_code::cancelled);
+  CHECK(std::string(r.value()["error"]["message"].GetString()) == "cancelled: stopped at frame 3");
+  CHECK_FALSE(r.value()["error"].HasMember("data"));
+}
+
+TEST_CASE_FIXTURE(CameraFixture, "rpc.describe marks methods taking a context progress and cancellable, without it") {
+  const auto described = reply("rpc.describe", "[]");
+  INFO(described.dump());
+  const auto& methods = described.value()["result"]["objects"][0]["methods"];
+  REQUIRE(methods.Size() == 4);
+  auto& expose = methods[0];
+  CHECK(expose["progress"] == true);
+  CHECK(expose["cancellable"] == true);
+  REQUIRE(expose["params"].Size() == 2);
+  CHECK(expose["params"][0]["name"] == "seconds");
+  CHECK(expose["params"][1]["name"] == "frames");
+  CHECK_FALSE(expose["params"][0].HasMember("inout"));
+  CHECK(methods[2]["progress"] == true);  // abort: a context and nothing else
+  CHECK(methods[2]["params"].Size() == 0);
+  CHECK_FALSE(methods[3].HasMember("progress"));
+  CHECK_FALSE(methods[3].HasMember("cancellable"));
+  const auto& table = *camera_binding().table();
+  CHECK(table.methods[0].progress);
+  CHECK(table.methods[0].cancellable);
+  CHECK_FALSE(table.methods[3].progress);
+}
+
+TEST_CASE("a binding counts a method's parameters without its CallContext") {
+  CHECK_THROWS_WITH_AS(roc::Binding<Camera>("lab::Camera").method("expose", &Camera::expose, {"seconds", "ctx", "frames"}),
+                       "binding of 'expose' names 3 parameters, the method has 2 besides its roc::CallContext",
+                       std::logic_error);
+}
+
+TEST_CASE("outside a call the context is empty: no object, no deadline, never cancelled, progress goes nowhere") {
+  auto& ctx = roc::CallContext::current();
+  CHECK(ctx.object_id().empty());
+  CHECK_FALSE(ctx.deadline());
+  CHECK_FALSE(ctx.remaining());
+  CHECK_FALSE(ctx.expired());
+  CHECK_FALSE(ctx.cancelled());
+  CHECK_NOTHROW(ctx.throw_if_cancelled());
+  CHECK_FALSE(ctx.wants_progress());
+  CHECK_NOTHROW(ctx.progress(0.5, "nowhere"));
+  bool ran = false;
+  ctx.on_cancel([&] { ran = true; });
+  CHECK_FALSE(ctx.wait_cancelled(std::chrono::milliseconds(1)));
+  CHECK_FALSE(ran);
+  const roc::CallContext timed("x", roc::CallContext::Clock::now() + std::chrono::seconds(10));
+  CHECK(timed.remaining()->count() > 9000);
+  CHECK_FALSE(timed.expired());
+}

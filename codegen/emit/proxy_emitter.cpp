@@ -59,6 +59,25 @@ void sync_method(const Method& m, Printer::Vars vars, const std::string& proxy, 
           vars);
 }
 
+// `start_<name>` for a long call (a method marked progress or cancellable): the call starts and
+// the caller gets a PendingCall to follow its progress, cancel it, and get its result. Like
+// async(), not for in/out parameters; builders neither: there is no proxy to return later.
+void start_method(const Method& m, Printer::Vars vars, Printer& p) {
+  if (!(m.progress || m.cancellable) || has_inout(m) || m.returns_self) return;
+  // `options` unless a parameter has that name already.
+  std::string options = "options";
+  for (const auto& param : m.params) {
+    if (param.name == options) options = "call_options";
+  }
+  vars["options"] = options;
+  vars["sep"] = m.params.empty() ? "" : ", ";
+  p.print("\n/// Starts $name$ and returns at once: follow its progress, cancel it, or wait for its result.\n"
+          "::roc::PendingCall<$ret$> start_$member$($params$$sep$::roc::CallOptions $options$ = {}) const {\n"
+          "  return handle_.start<$ret$>(\"$name$\", std::move($options$)$args$);\n"
+          "}\n",
+          vars);
+}
+
 // The methods under their proxy names (proxy_method_names: overload sets as on the device). The
 // async view leaves out methods with in/out parameters: a future cannot write into the caller's
 // variables after the call has returned.
@@ -82,6 +101,7 @@ void methods(const Document& doc, const Object& o, const std::string& proxy, Pri
               vars);
     } else {
       sync_method(m, vars, proxy, p);
+      start_method(m, vars, p);
     }
   }
 }

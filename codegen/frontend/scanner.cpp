@@ -333,6 +333,12 @@ class ObjectScan {
     return r == object_->getCanonicalDecl() || object_->isDerivedFrom(r);
   }
 
+  /// roc::CallContext, however spelled (through aliases, const, a reference).
+  static bool is_call_context(clang::QualType t) {
+    const clang::CXXRecordDecl* r = t.getNonReferenceType()->getAsCXXRecordDecl();
+    return r != nullptr && r->getQualifiedNameAsString() == "roc::CallContext";
+  }
+
   /// `decls`: `m` and the declarations it overrides or hides (chain()), nearest first.
   bool method(const clang::NamedDecl* found, const clang::CXXMethodDecl* m,
               const std::vector<const clang::CXXMethodDecl*>& decls, const std::string& wire_name, bool overloaded) {
@@ -377,6 +383,18 @@ class ObjectScan {
         continue;
       }
       clang::QualType pt = p->getType();
+      if (is_call_context(pt)) {
+        // The call's context, filled in by the binding: not a wire parameter, not in the proxy.
+        if (!pt->isLValueReferenceType()) {
+          x_.error(p->getLocation(), fmt::format("parameter '{}' of '{}' takes a roc::CallContext by value; take "
+                                                 "it as 'roc::CallContext&' (the server fills it in)",
+                                                 pname, name));
+          ok = false;
+          continue;
+        }
+        out.progress = out.cancellable = true;
+        continue;
+      }
       Param param;
       param.name = pname;
       // A non-const lvalue reference is an out-parameter: its value goes to the object and back.

@@ -40,6 +40,11 @@ struct Method {
   /// The C++ method returns the object itself (a builder's `Device& set_x(...)`): the wire result
   /// is null and the proxy returns itself, so chained calls read as they do on the device.
   bool returns_self = false;
+  /// The method takes a roc::CallContext: it may send progress events, and it can be told that
+  /// its caller cancelled while it runs (idl/README.md). Not part of the signature: neither
+  /// changes how a call is encoded.
+  bool progress = false;
+  bool cancellable = false;
   std::string doc;
   Location location;
   /// The member function pointer type that picks this method out of a C++ overload set

@@ -85,6 +85,8 @@ void write_object(Writer& w, const Object& o) {
     put(w, "returns_cxx", m.returns_cxx);
     put_flag(w, "const", m.is_const);
     put_flag(w, "returns_self", m.returns_self);
+    put_flag(w, "progress", m.progress);
+    put_flag(w, "cancellable", m.cancellable);
     put(w, "doc", m.doc);
     put_location(w, m.location);
     w.EndObject();
@@ -220,6 +222,8 @@ Object read_object(const rapidjson::Value& v) {
     m.returns_cxx = str(mv, "returns_cxx");
     m.is_const = flag(mv, "const");
     m.returns_self = flag(mv, "returns_self");
+    m.progress = flag(mv, "progress");
+    m.cancellable = flag(mv, "cancellable");
     m.doc = str(mv, "doc");
     m.location = location(mv);
     o.methods.push_back(std::move(m));

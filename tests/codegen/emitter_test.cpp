@@ -233,3 +233,39 @@ TEST_CASE("the generated header of a device with overloads, defaults, in/out and
   options.include_header = "lab/spectrometer.hpp";
   check_golden("spectrometer.roc.hpp.golden", emit_header(test::device_document(), options));
 }
+
+TEST_CASE("a method that takes a CallContext gets a start_ form in the proxy, and only such a method") {
+  std::string out = device_proxies(test::camera_document());
+  CHECK(contains(out, "  /// Starts exposure_series and returns at once: follow its progress, cancel it, or wait for its "
+                      "result.\n"
+                      "  ::roc::PendingCall<std::vector<double>> start_exposure_series(std::int32_t frames, double "
+                      "seconds = 1.0, ::roc::CallOptions options = {}) const {\n"
+                      "    return handle_.start<std::vector<double>>(\"exposure_series\", std::move(options), frames, "
+                      "seconds);\n"
+                      "  }\n"));
+  CHECK(contains(out, "  ::roc::PendingCall<void> start_calibrate(::roc::CallOptions options = {}) const {\n"
+                      "    return handle_.start<void>(\"calibrate\", std::move(options));\n"));
+  // The plain call stays as it was, and the async view gets no start_.
+  CHECK(contains(out, "  std::vector<double> exposure_series(std::int32_t frames, double seconds = 1.0) const {\n"));
+  CHECK_FALSE(contains(out, "start_temperature"));
+  auto async_view = out.substr(out.find("class Async {"), out.find("Async async() const") - out.find("class Async {"));
+  CHECK_FALSE(contains(async_view, "start_"));
+  // The original spectrometer has no long calls: its proxy is unchanged (see its golden file).
+  CHECK_FALSE(contains(device_proxies(), "start_"));
+}
+
+TEST_CASE("a start_ form takes its options under another name when a parameter is called options") {
+  Document d = test::camera_document();
+  d.objects[0].methods[1].params = {test::param("options", "string")};
+  d.objects[0].signature = compute_signature(d.objects[0], d);
+  CHECK(contains(device_proxies(d), "start_calibrate(const std::string& options, ::roc::CallOptions call_options = {}) "
+                                    "const {\n    return handle_.start<void>(\"calibrate\", std::move(call_options), "
+                                    "options);\n"));
+}
+
+TEST_CASE("the generated header of a camera with long calls matches its golden file") {
+  EmitOptions options;
+  options.source_name = "camera.hpp";
+  options.include_header = "lab/camera.hpp";
+  check_golden("camera.roc.hpp.golden", emit_header(test::camera_document(), options));
+}

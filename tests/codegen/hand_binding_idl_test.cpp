@@ -65,3 +65,38 @@ TEST_CASE("a hand-bound object's bytes and ndarrays are the IDL's bytes and ndar
   CHECK(idl.objects[0].properties.at(0).type == "bytes");
   CHECK(idl.objects[0].signature == table->computed_signature());
 }
+
+namespace {
+
+struct Stage {
+  double home(double speed, roc::CallContext&) { return speed; }
+  double home_plain(double speed) { return speed; }
+  int steps(const roc::CallContext&, int count) const { return count; }
+};
+
+}  // namespace
+
+TEST_CASE("a hand-bound method taking a CallContext is described progress and cancellable, without the context") {
+  const auto table = roc::Binding<Stage>("lab::Stage")
+                         .method("home", &Stage::home, {"speed"})
+                         .method("steps", &Stage::steps, {"count"})
+                         .table();
+  roc::idl::Document idl;
+  REQUIRE_NOTHROW(idl = roc::idl::read_idl(table->describe(), "stage"));
+  const auto& methods = idl.objects[0].methods;
+  REQUIRE(methods.size() == 2);
+  for (const auto& m : methods) {
+    CHECK(m.progress);
+    CHECK(m.cancellable);
+    REQUIRE(m.params.size() == 1);
+    CHECK_FALSE(m.params[0].inout);
+  }
+  CHECK(methods[0].params[0].type == "double");
+  CHECK(methods[1].params[0].name == "count");
+  // Same signature as the methods without their contexts: the context changes nothing on the wire.
+  const auto plain = roc::Binding<Stage>("lab::Stage")
+                         .method("home", &Stage::home_plain, {"speed"})
+                         .method("steps", &Stage::steps, {"count"})
+                         .table();
+  CHECK(plain->computed_signature() == table->computed_signature());
+}

@@ -266,3 +266,28 @@ TEST_CASE("a number beyond int64 where the schema compares with an enum is refus
                            R"({"roc_idl": 1, "objects": [], "types": [{"kind": [-1e300], "name": "x"}]})"})
     CHECK_THROWS_WITH_AS(read_idl(json, "big.json"), doctest::Contains("holds a number out of range"), IdlError);
 }
+
+TEST_CASE("progress and cancellable round-trip through JSON and leave the signature alone") {
+  Document d = test::camera_document();
+  std::string text = write_idl(d);
+  CHECK(text.find("\"progress\": true") != std::string::npos);
+  CHECK(text.find("\"cancellable\": true") != std::string::npos);
+  Document back = read_idl(text);  // validates against the schema and checks the signature
+  CHECK(back.objects[0].methods[0].progress);
+  CHECK(back.objects[0].methods[0].cancellable);
+  CHECK_FALSE(back.objects[0].methods[2].progress);
+  CHECK(write_idl(back) == text);
+  // A method that starts taking a roc::CallContext keeps its interface's signature.
+  Document plain = d;
+  for (auto& m : plain.objects[0].methods) m.progress = m.cancellable = false;
+  CHECK(compute_signature(plain.objects[0], plain) == d.objects[0].signature);
+  CHECK(write_idl(plain).find("progress") == std::string::npos);
+}
+
+TEST_CASE("progress and cancellable must be booleans") {
+  std::string text = write_idl(test::camera_document());
+  const auto at = text.find("\"progress\": true");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, std::string("\"progress\": true").size(), "\"progress\": 1");
+  CHECK_THROWS_AS(read_idl(text), IdlError);
+}

@@ -121,4 +121,24 @@ inline Document device_document() {
   return d;
 }
 
+/// A camera with a long call: a method that took a roc::CallContext (not in the params) and is
+/// therefore marked progress and cancellable, beside an ordinary one.
+inline Document camera_document() {
+  Document d;
+  d.source = "camera.hpp";
+  Object o;
+  o.name = "lab::Camera";
+  Method series = method("exposure_series", "", {param("frames", "int32"), param("seconds", "double", "1.0")},
+                         "array<double>");
+  series.doc = "Takes `frames` exposures, reporting each.";
+  series.progress = series.cancellable = true;
+  Method calibrate = method("calibrate", "", {});
+  calibrate.progress = calibrate.cancellable = true;
+  Method temperature = method("temperature", "", {}, "double");
+  o.methods = {series, calibrate, temperature};
+  d.objects = {o};
+  d.objects[0].signature = compute_signature(d.objects[0], d);
+  return d;
+}
+
 }  // namespace roc::idl::test

@@ -616,3 +616,48 @@ TEST_CASE("an umbrella header is parsed and only the named header's declarations
   }
   fs::remove_all(dir);
 }
+
+TEST_CASE("a roc::CallContext parameter is left out of the params and marks the method progress and cancellable") {
+  ScanResult r = scan(R"(
+#include <roc/call_context.hpp>
+namespace lab {
+using Context = roc::CallContext;
+class ROC_OBJECT Camera {
+ public:
+  ROC_METHOD std::vector<double> series(int frames, roc::CallContext& ctx, double seconds = 1.0);
+  ROC_METHOD void calibrate(const roc::CallContext& context);
+  ROC_METHOD int aliased(Context& c, int n);
+  ROC_METHOD double temperature() const;
+};
+}
+)");
+  INFO(errors_of(r));
+  REQUIRE(r.ok());
+  const auto& series = method(r.doc, "series");
+  CHECK(series.progress);
+  CHECK(series.cancellable);
+  REQUIRE(series.params.size() == 2);
+  CHECK(series.params[0].name == "frames");
+  CHECK(series.params[1].name == "seconds");
+  CHECK(series.params[1].default_value == "1.0");
+  CHECK_FALSE(series.params[0].inout);
+  CHECK(method(r.doc, "calibrate").params.empty());
+  CHECK(method(r.doc, "calibrate").progress);
+  CHECK(method(r.doc, "aliased").cancellable);
+  CHECK(method(r.doc, "aliased").params.size() == 1);
+  CHECK_FALSE(method(r.doc, "temperature").progress);
+  CHECK_FALSE(method(r.doc, "temperature").cancellable);
+}
+
+TEST_CASE("a roc::CallContext taken by value is an error that says to take a reference") {
+  ScanResult r = scan(R"(
+#include <roc/call_context.hpp>
+class ROC_OBJECT A {
+ public:
+  ROC_METHOD void f(roc::CallContext ctx);
+};
+)");
+  CHECK_FALSE(r.ok());
+  CHECK(errors_of(r).find("parameter 'ctx' of 'f' takes a roc::CallContext by value; take it as "
+                          "'roc::CallContext&'") != std::string::npos);
+}

@@ -2,9 +2,11 @@
 // from member pointers. Generated skeletons use it; so can hand-written servers, with no codegen.
 #pragma once
 
+#include "roc/call_context.hpp"
 #include "roc/json.hpp"
 
 #include <functional>
+#include <array>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -62,6 +64,10 @@ struct MethodEntry {
   bool is_const = false;
   /// A builder (`Dev& set_gain(int)` returning *this): answers null, described as void.
   bool returns_self = false;
+  /// The method takes a roc::CallContext: it may report progress and can be cancelled while it
+  /// runs (idl/README.md). Described, not part of the signature.
+  bool progress = false;
+  bool cancellable = false;
   MethodInvoker invoke;
 };
 
@@ -116,14 +122,45 @@ ROC_DETAIL_FUNCTION_TRAITS(const noexcept, true)
 template <class T>
 using decayed = std::remove_cv_t<std::remove_reference_t<T>>;
 
-/// How a parameter of type A is held between decoding and the call: a `const char*` as the
-/// std::string it points into, everything else as its plain value type.
+/// A `roc::CallContext&` or `const roc::CallContext&` parameter: filled in with the running
+/// call's context, never read from the params or counted among them.
 template <class A>
-using storage_t = std::conditional_t<std::is_same_v<decayed<A>, const char*>, std::string, decayed<A>>;
+inline constexpr bool is_context_v = std::is_lvalue_reference_v<A> && std::is_same_v<decayed<A>, CallContext>;
+
+/// Where a context parameter waits for the call: a pointer to the running call's context.
+struct ContextSlot {
+  CallContext* context = nullptr;
+};
+
+/// How a parameter of type A is held between decoding and the call: a context as a pointer to
+/// it, a `const char*` as the std::string it points into, everything else as its plain value type.
+template <class A>
+using storage_t =
+    std::conditional_t<is_context_v<A>, ContextSlot,
+                       std::conditional_t<std::is_same_v<decayed<A>, const char*>, std::string, decayed<A>>>;
 
 /// A non-const lvalue reference parameter: the method may change it, so its value goes back.
 template <class A>
-inline constexpr bool is_inout_v = std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>>;
+inline constexpr bool is_inout_v =
+    std::is_lvalue_reference_v<A> && !std::is_const_v<std::remove_reference_t<A>> && !is_context_v<A>;
+
+/// For each C++ parameter, its index among the wire parameters (those that are not contexts);
+/// a context's entry is the count of wire parameters before it, and unused.
+template <class... A>
+constexpr std::array<std::size_t, sizeof...(A)> wire_indexes() {
+  std::array<std::size_t, sizeof...(A)> indexes{};
+  [[maybe_unused]] std::size_t next = 0, i = 0;
+  ((indexes[i++] = next, next += is_context_v<A> ? 0 : 1), ...);
+  return indexes;
+}
+template <class Args>
+struct wire_indexes_of;
+template <class... A>
+struct wire_indexes_of<std::tuple<A...>> {
+  static constexpr auto value = wire_indexes<A...>();
+  static constexpr std::size_t wire_arity = (std::size_t{0} + ... + (is_context_v<A> ? 0 : 1));
+  static constexpr bool takes_context = (false || ... || is_context_v<A>);
+};
 
 /// A result that refers to the object itself or a base of it (a builder's `return *this`): the
 /// caller already holds the object, so the wire carries null.
@@ -134,7 +171,9 @@ inline constexpr bool returns_self_v =
 /// Hands a decoded argument to the member function as its parameter type A expects.
 template <class A, class Slot>
 decltype(auto) pass(Slot& slot) {
-  if constexpr (std::is_same_v<decayed<A>, const char*>)
+  if constexpr (is_context_v<A>)
+    return static_cast<A>(*slot.context);
+  else if constexpr (std::is_same_v<decayed<A>, const char*>)
     return static_cast<const char*>(slot.c_str());
   else
     return std::forward<A>(slot);
@@ -159,6 +198,16 @@ void read_argument(const json::Value* params, std::size_t index, const ParamInfo
   } catch (const json::DecodeError& error) {
     throw InvalidParams("parameter '" + info.name + "' of '" + method + "': " + error.what());
   }
+}
+
+/// Fills one C++ parameter's slot: the running call's context, or the wire argument `index`.
+template <class A, class Slot>
+void fill_argument(const json::Value* params, std::size_t index, const std::vector<ParamInfo>& infos,
+                   const std::vector<std::optional<Json>>& defaults, const std::string& method, Slot& slot) {
+  if constexpr (is_context_v<A>)
+    slot.context = &CallContext::current();
+  else
+    read_argument(params, index, infos[index], defaults[index], method, slot);
 }
 
 /// Parses a parameter's default once, when the binding is built, and checks that it decodes into
@@ -186,9 +235,11 @@ std::optional<Json> parse_default(const std::string& method, const ParamSpec& sp
 
 /// Adds an in/out argument's value after the call to the result object, under its name.
 template <class A, class Slot>
-void add_inout([[maybe_unused]] json::Value& result, [[maybe_unused]] const ParamInfo& info,
-               [[maybe_unused]] const Slot& slot, [[maybe_unused]] json::Allocator& a) {
+void add_inout([[maybe_unused]] json::Value& result, [[maybe_unused]] const std::vector<ParamInfo>& infos,
+               [[maybe_unused]] std::size_t index, [[maybe_unused]] const Slot& slot,
+               [[maybe_unused]] json::Allocator& a) {
   if constexpr (is_inout_v<A>) {
+    const ParamInfo& info = infos[index];
     json::Value key(info.name.c_str(), static_cast<rapidjson::SizeType>(info.name.size()), a);
     json::Value value;
     json::encode(slot, value, a);
@@ -213,7 +264,9 @@ MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> in
              void* object, const json::Value* params, json::Value& result, json::Allocator& a) {
     check_params_shape(params, infos, name);
     std::tuple<storage_t<std::tuple_element_t<I, Args>>...> args;
-    (read_argument(params, I, infos[I], (*defaults)[I], name, std::get<I>(args)), ...);
+    (fill_argument<std::tuple_element_t<I, Args>>(params, wire_indexes_of<Args>::value[I], infos, *defaults, name,
+                                                  std::get<I>(args)),
+     ...);
     auto& self = *static_cast<T*>(object);
     auto call = [&]() -> decltype(auto) { return (self.*fn)(pass<std::tuple_element_t<I, Args>>(std::get<I>(args))...); };
     json::Value returned;
@@ -236,7 +289,9 @@ MethodInvoker make_invoker(M C::*fn, std::string name, std::vector<ParamInfo> in
       // `return` is a C++ keyword, so no parameter name can clash with it (idl/PROTOCOL.md §3.2).
       result.SetObject();
       result.AddMember("return", returned, a);
-      (add_inout<std::tuple_element_t<I, Args>>(result, infos[I], std::get<I>(args), a), ...);
+      (add_inout<std::tuple_element_t<I, Args>>(result, infos, wire_indexes_of<Args>::value[I], std::get<I>(args),
+                                                a),
+       ...);
     } else {
       result.Swap(returned);
     }
@@ -271,16 +326,20 @@ class Binding {
   /// and defaulted parameters. A non-const lvalue reference parameter is in/out: the result
   /// becomes `{"return": ..., "<name>": <its value after the call>}`. A `const char*` parameter
   /// is a string. A result referring to the object itself (a builder's `*this`) answers null.
+  /// A `roc::CallContext&` (or const) parameter is the running call's context: it is not named in
+  /// `params`, not sent by callers, and marks the method progress/cancellable in rpc.describe.
   template <class C, class M, std::enable_if_t<std::is_function_v<M>, int> = 0>
   Binding& method(std::string name, M C::*fn, std::initializer_list<ParamSpec> params = {},
                   std::string doc = {}) {
     static_assert(std::is_base_of_v<C, T>, "the method must belong to the bound class or a base of it");
     using Traits = detail::function_traits<M>;
     using Result = typename Traits::result;
+    using Wire = detail::wire_indexes_of<typename Traits::args>;
     constexpr auto indices = std::make_index_sequence<Traits::arity>{};
-    if (params.size() != Traits::arity)
+    if (params.size() != Wire::wire_arity)
       throw std::logic_error("binding of '" + name + "' names " + std::to_string(params.size()) +
-                             " parameters, the method has " + std::to_string(Traits::arity));
+                             " parameters, the method has " + std::to_string(Wire::wire_arity) +
+                             (Wire::takes_context ? " besides its roc::CallContext" : ""));
     detail::MethodEntry entry;
     entry.name = name;
     entry.params = param_infos<typename Traits::args>(name, params, indices);
@@ -292,6 +351,7 @@ class Binding {
       entry.result_type = json::type_name<Result>();
     entry.doc = std::move(doc);
     entry.is_const = Traits::is_const;
+    entry.progress = entry.cancellable = Wire::takes_context;
     entry.invoke = detail::make_invoker<T>(fn, name, entry.params, std::move(defaults), indices);
     table_->add_method(std::move(entry));
     return *this;
@@ -365,8 +425,13 @@ class Binding {
                                             std::index_sequence<I...>) {
     std::vector<ParamInfo> infos;
     [[maybe_unused]] auto spec = specs.begin();
-    (infos.push_back(param_info<std::tuple_element_t<I, Args>>(method, *spec++)), ...);
+    (add_param_info<std::tuple_element_t<I, Args>>(method, spec, infos), ...);
     return infos;
+  }
+
+  template <class A>
+  static void add_param_info(const std::string& method, const ParamSpec*& spec, std::vector<ParamInfo>& infos) {
+    if constexpr (!detail::is_context_v<A>) infos.push_back(param_info<A>(method, *spec++));
   }
 
   template <class A>
@@ -390,10 +455,17 @@ class Binding {
                                          std::vector<ParamInfo>& infos, std::index_sequence<I...>) {
     detail::Defaults defaults;
     [[maybe_unused]] auto spec = specs.begin();
-    (defaults.push_back(
-         detail::parse_default<detail::storage_t<std::tuple_element_t<I, Args>>>(method, *spec++, infos[I])),
-     ...);
+    (add_default<std::tuple_element_t<I, Args>>(method, spec, infos, defaults), ...);
     return defaults;
+  }
+
+  template <class A>
+  static void add_default(const std::string& method, const ParamSpec*& spec, std::vector<ParamInfo>& infos,
+                          detail::Defaults& defaults) {
+    if constexpr (!detail::is_context_v<A>) {
+      const std::size_t index = defaults.size();
+      defaults.push_back(detail::parse_default<detail::storage_t<A>>(method, *spec++, infos[index]));
+    }
   }
 
   template <class C, class G>

@@ -14,7 +14,7 @@ namespace roc {
 
 namespace detail {
 class CallScope;
-struct CallState;
+struct ServerCallState;
 }  // namespace detail
 
 /// The context of one call. A published method gets it by taking a `roc::CallContext&` (or
@@ -49,7 +49,7 @@ class CallContext {
       : object_id_(object_id), deadline_(deadline) {}
   /// A context of a call the server runs: `state` carries cancellation and progress.
   CallContext(std::string_view object_id, std::optional<Clock::time_point> deadline,
-              std::shared_ptr<detail::CallState> state) noexcept
+              std::shared_ptr<detail::ServerCallState> state) noexcept
       : object_id_(object_id), deadline_(deadline), state_(std::move(state)) {}
 
   /// The id the call was addressed to; empty outside a call.
@@ -73,7 +73,9 @@ class CallContext {
   bool wait_cancelled(std::chrono::nanoseconds timeout) const;
   /// Runs `callback` once when the call is cancelled — at once, on roc's thread that received the
   /// cancel, so keep it short (tell the hardware to stop) — or never. The callback is dropped when
-  /// the call ends. For a context with no call behind it, it never runs.
+  /// the call ends. For a context with no call behind it, it never runs. Registered after the
+  /// cancel came, it runs at once on the calling thread. When the call ends while it runs, the
+  /// worker waits for it before replying, so it may refer to the method's locals.
   void on_cancel(std::function<void()> callback) const;
 
   /// Whether the caller asked for progress events. Reporting costs nothing when it did not.
@@ -88,7 +90,7 @@ class CallContext {
  private:
   std::string_view object_id_;
   std::optional<Clock::time_point> deadline_;
-  std::shared_ptr<detail::CallState> state_;
+  std::shared_ptr<detail::ServerCallState> state_;
 };
 
 }  // namespace roc

@@ -82,6 +82,8 @@ idl::Document idl_document(const InterfaceTable& table) {
     method.returns = m.result_type;
     method.returns_self = m.returns_self;
     method.is_const = m.is_const;
+    method.progress = m.progress;
+    method.cancellable = m.cancellable;
     method.doc = m.doc;
     object.methods.push_back(std::move(method));
   }

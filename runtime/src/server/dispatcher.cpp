@@ -147,6 +147,9 @@ class Dispatcher::Call {
       throw;
     } catch (const InvalidParams& error) {
       throw CallError{error_code::invalid_params, error.what(), {}};
+    } catch (const Cancelled& error) {
+      // The method stopped because its caller asked (CallContext::throw_if_cancelled): not a failure.
+      throw CallError{error_code::cancelled, error.message(), {}};
     } catch (const std::exception& error) {
       auto type = demangle(typeid(error).name());
       throw CallError{error_code::method_threw, fmt::format("'{}' threw {}: {}", what, type, error.what()),

@@ -14,6 +14,7 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
+#include <cstring>
 #include <iterator>
 
 namespace roc::detail {
@@ -133,6 +134,7 @@ Worker::Activity Worker::look_after(Clock::time_point now) {
   std::unique_lock<std::mutex> lock(socket_mutex_, std::try_to_lock);
   // busy_ again under the lock: the worker clears it only while holding the lock.
   if (!lock || !busy_ || !socket_) return activity;
+  std::shared_ptr<ServerCallState> cancelled;
   if (same_call) {
     // The call has run for a tick at least: what arrives now would wait unstamped behind it.
     mdp::Frames frames;
@@ -146,11 +148,46 @@ Worker::Activity Worker::look_after(Clock::time_point now) {
         on_broker_heartbeat(now);
         continue;
       }
+      if (received->message.command == mdp::Command::cancel) {
+        // Not queued: it is for the call running now, or for one queued in pending_.
+        if (auto state = take_cancel(received->message)) cancelled = std::move(state);
+        continue;
+      }
       pending_.push_back(std::move(*received));
     }
   }
   if (now - last_sent_ >= heartbeat_interval_) send_heartbeat(now);
+  lock.unlock();
+  // Outside the socket mutex: on_cancel callbacks may report progress, which takes it.
+  if (cancelled) cancelled->cancel();
   return activity;
+}
+
+namespace {
+bool same_bytes(const zmq::message_t& a, const zmq::message_t& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+}
+}  // namespace
+
+std::shared_ptr<ServerCallState> Worker::take_cancel(const mdp::WorkerMessage& cancel) {
+  if (running_client_ != nullptr && running_call_ == cancel.call && same_bytes(*running_client_, cancel.client))
+    return running_state_;
+  for (auto& queued : pending_) {
+    const auto& request = queued.message;
+    if (request.command == mdp::Command::request && request.header && request.header->call == cancel.call &&
+        same_bytes(request.client, cancel.client)) {
+      queued.cancelled = true;
+      break;
+    }
+  }
+  return nullptr;
+}
+
+void Worker::send_progress(const zmq::message_t& client, std::uint64_t call, std::string_view body) {
+  std::lock_guard<std::mutex> lock(socket_mutex_);
+  // Never waits for a full socket: progress is lossy, the call's pace is not (PROTOCOL §2.6).
+  // Heartbeats keep their own pace: a broker need not count progress as a sign of life.
+  if (socket_) mdp::send_progress(*socket_, client, call, body);
 }
 
 void Worker::connect() {
@@ -262,6 +299,12 @@ void Worker::handle(Received& received, std::unique_lock<std::mutex>& lock) {
     case mdp::Command::disconnect:
       on_disconnect(message.reason, lock);
       break;
+    case mdp::Command::cancel:
+      // Read by this thread, so no call runs, and pending_ was empty when it was read: it names
+      // a call answered already (the broker's cancel crossed our reply). Nothing to do; looking
+      // anyway keeps this right should the loop ever read ahead of pending_.
+      take_cancel(message);
+      break;
     default:
       spdlog::warn("roc worker '{}': dropped an unexpected {} from the broker", object_id_,
                    mdp::command_name(message.command));
@@ -279,7 +322,12 @@ void Worker::run_request(Received& received, std::unique_lock<std::mutex>& lock)
   if (message.header && message.header->timeout) deadline = received.at + *message.header->timeout;
 
   std::string reply;
-  if (deadline && Clock::now() >= *deadline) {
+  if (received.cancelled) {
+    // Never run; the reply still goes back in its turn, since it returns the broker's credit.
+    reply = jsonrpc::error_reply_for(
+        text, error_code::cancelled,
+        fmt::format("cancelled: the caller cancelled the call to '{}' before it ran", object_id_));
+  } else if (deadline && Clock::now() >= *deadline) {
     // The caller has given up: running the call would only delay the calls behind it. The
     // reply still goes back, since it returns the broker's credit.
     spdlog::debug("roc worker '{}': skipped a call whose caller's {} ms timeout passed while it was queued",
@@ -289,16 +337,34 @@ void Worker::run_request(Received& received, std::unique_lock<std::mutex>& lock)
         fmt::format("deadline expired: the caller's timeout of {} ms passed before '{}' could run the call",
                     message.header->timeout->count(), object_id_));
   } else {
+    // A named call can be cancelled and may report progress; only those cost a ServerCallState.
+    std::shared_ptr<ServerCallState> state;
+    if (message.header && message.header->call != 0) {
+      ServerCallState::ProgressSender sender;
+      if (message.header->progress) {
+        sender = [this, &client = message.client, call = message.header->call](std::string_view body) {
+          send_progress(client, call, body);
+        };
+      }
+      state = std::make_shared<ServerCallState>(std::move(sender));
+      running_client_ = &message.client;
+      running_call_ = message.header->call;
+      running_state_ = state;
+    }
     calls_.store(calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     busy_.store(true);  // before the keeper's sleeping_ is read (see WorkerKeeper::run)
     keeper_.call_started();
     lock.unlock();  // the keeper may use the socket while the call runs
     {
-      CallContext context(object_id_, deadline);
+      CallContext context(object_id_, deadline, state);
       const CallScope scope(context);
       reply = dispatcher_->handle(text, &attachments, reply_attachments ? &*reply_attachments : nullptr);
     }
+    if (state) state->end();  // before the socket mutex (lock order); no progress after this
     lock.lock();
+    running_client_ = nullptr;
+    running_call_ = 0;
+    running_state_.reset();
     busy_ = false;
   }
   // An empty reply (notifications only) still goes back: it returns the broker's credit.

@@ -2,6 +2,7 @@
 // and the keeper thread that looks after workers while their calls run.
 #pragma once
 
+#include "server/call_state.hpp"
 #include "server/dispatcher.hpp"
 #include "wire/mdp.hpp"
 #include "roc/server.hpp"
@@ -27,7 +28,8 @@ class Worker;
 /// One thread per server that works for its workers while they are inside a call: it sends
 /// their heartbeats, and once a call has run for a tick (~1 ms) it takes the messages arriving
 /// on their sockets, stamping each with its arrival time so a request's deadline counts from
-/// when it reached this process, not from when the call before it ended.
+/// when it reached this process, not from when the call before it ended. A CANCEL it takes is
+/// acted on at once (PROTOCOL §2.6): the running method sees it within a tick.
 ///
 /// It costs short calls nothing: a worker only tells the keeper that a call started when the
 /// keeper has gone to sleep (after a while without any call), so no system call is added per
@@ -70,7 +72,9 @@ class WorkerKeeper {
 ///
 /// Calls run in the worker's thread with the socket's mutex released, so the keeper can use the
 /// socket meanwhile (look_after). Messages it takes wait in `pending_` and are handled before
-/// anything still on the socket, so the order stays the broker's.
+/// anything still on the socket, so the order stays the broker's — except CANCEL (PROTOCOL §2.6),
+/// which is acted on when it is read: it tells the running call at once, or marks a request in
+/// `pending_` so that it is answered -32008 without running when its turn comes.
 class Worker {
  public:
   Worker(zmq::context_t& context, Endpoints broker, Credentials credentials, std::string object_id,
@@ -97,6 +101,7 @@ class Worker {
   struct Received {
     mdp::WorkerMessage message;
     Clock::time_point at;
+    bool cancelled = false;  // a CANCEL named it while it waited in pending_
   };
 
   void run();
@@ -105,6 +110,12 @@ class Worker {
   void run_request(Received& received, std::unique_lock<std::mutex>& lock);
   /// A DISCONNECT: register again at once, or after a pause when the broker refuses our READY.
   void on_disconnect(const std::string& reason, std::unique_lock<std::mutex>& lock);
+  /// A CANCEL: marks the request it names in pending_, or returns the running call's state for
+  /// the caller to cancel once it released the socket mutex (see ServerCallState's lock order); null
+  /// when it names neither (answered already, or never here). Needs socket_mutex_.
+  std::shared_ptr<ServerCallState> take_cancel(const mdp::WorkerMessage& cancel);
+  /// Sends one PROGRESS of the running call; drops it when the socket is full. Takes socket_mutex_.
+  void send_progress(const zmq::message_t& client, std::uint64_t call, std::string_view body);
   /// Decodes one message read from the socket; false (and logged) when it is not 7/MDP.
   bool decode(mdp::Frames& frames, Clock::time_point at, std::optional<Received>& out);
   /// Waits `delay` (or until stop()) with the socket mutex released.
@@ -134,6 +145,10 @@ class Worker {
   bool heard_since_ready_ = false;
   std::chrono::milliseconds heartbeat_interval_;  // ours, or the broker's when it beats faster
   Clock::time_point last_broker_heartbeat_{};
+  // The call running now, for a CANCEL that names it: its client's address, call=N and state.
+  const zmq::message_t* running_client_ = nullptr;
+  std::uint64_t running_call_ = 0;
+  std::shared_ptr<ServerCallState> running_state_;
   // The worker thread's own:
   int refusals_ = 0;               // DISCONNECTs in a row that answered our READY
   std::string last_refusal_;       // logged once, not at every retry

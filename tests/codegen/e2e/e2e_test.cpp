@@ -2,6 +2,7 @@
 // broker on the loopback — every method, every property, async calls, errors, signature checks.
 #include "device.roc.hpp"
 #include "frames.roc.hpp"
+#include "long_calls.roc.hpp"
 #include "stale_device.roc.hpp"
 #include "support/test_support.hpp"
 
@@ -280,4 +281,80 @@ TEST_CASE("rpc.describe of a camera names bytes and ndarray in its IDL, and its 
   CHECK(text.find(R"("type":"bytes")") != std::string::npos);
   CHECK(text.find(R"("returns":"array<uint16>")") != std::string::npos);
   CHECK(described.value()["objects"][0]["signature"].GetString() == std::string(frames::CameraProxy::signature));
+}
+
+namespace {
+
+struct StageFixture {
+  roc::Broker broker{roc::BrokerOptions{"127.0.0.1:0"}};
+  long_calls::Stage stage;
+  std::unique_ptr<roc::Server> server;
+  std::unique_ptr<roc::Client> client;
+
+  StageFixture() {
+    broker.start();
+    server = std::make_unique<roc::Server>(broker.endpoints());
+    server->publish("stage", stage);
+    server->start();
+    client = std::make_unique<roc::Client>(broker.endpoints());
+    REQUIRE(roc::test::wait_until([&] { return client->exists("stage"); }));
+  }
+  ~StageFixture() {
+    server->stop();
+    broker.stop();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a generated method taking a CallContext is called without it, and started with progress") {
+  StageFixture f;
+  auto stage = f.client->proxy<long_calls::Stage>("stage");
+  CHECK(stage.exposures(3) == std::vector<double>{0, 0.5, 1});
+  CHECK(stage.home(0) == "home");
+  CHECK(stage.plain(4) == 4);
+
+  std::vector<double> fractions;
+  roc::CallOptions options;
+  options.on_progress = [&](const roc::Progress& p) { fractions.push_back(p.fraction.value_or(-1)); };
+  auto call = stage.start_exposures(4, std::move(options));
+  CHECK(call.get() == std::vector<double>{0, 0.5, 1, 1.5});
+  // Events come before the result; the callback has run for each by the time get() returns.
+  CHECK(fractions == std::vector<double>{0.25, 0.5, 0.75, 1});
+}
+
+TEST_CASE("a started generated call can be cancelled while it runs; the method sees it") {
+  StageFixture f;
+  auto stage = f.client->proxy<long_calls::Stage>("stage");
+  auto call = stage.start_home(10000);
+  CHECK_FALSE(call.wait_for(std::chrono::milliseconds(50)));
+  call.cancel();
+  CHECK_THROWS_AS(call.get(), roc::Cancelled);
+  CHECK(roc::test::wait_until([&] { return f.stage.stopped.load() == 1; }));
+  CHECK(stage.plain(5) == 5);  // the object serves on at once
+}
+
+TEST_CASE("rpc.describe of a generated stage marks its long calls and leaves the context out") {
+  StageFixture f;
+  roc::Json described = f.client->object("stage").describe();
+  CHECK(described == roc::Json::parse(roc::Skeleton<long_calls::Stage>::idl));
+  const auto& methods = described.value()["objects"][0]["methods"];
+  REQUIRE(methods.Size() == 3);
+  CHECK(methods[0]["progress"] == true);
+  CHECK(methods[0]["cancellable"] == true);
+  CHECK(methods[0]["params"].Size() == 1);
+  CHECK(methods[1]["params"].Size() == 1);
+  CHECK(methods[1]["params"][0]["name"] == "ms");
+  CHECK_FALSE(methods[2].HasMember("progress"));
+}
+
+TEST_CASE("a generated sync call that times out cancels the remote method, so the next call does not wait") {
+  StageFixture f;
+  auto stage = f.client->proxy<long_calls::Stage>("stage");
+  const auto start = std::chrono::steady_clock::now();
+  CHECK_THROWS_AS(stage.with_timeout(std::chrono::milliseconds(100)).home(10000), roc::TimeoutError);
+  CHECK(roc::test::wait_until([&] { return f.stage.stopped.load() == 1; }));
+  CHECK(stage.plain(6) == 6);
+  // Far from the 10 s the method would have waited without the cancel.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
 }
