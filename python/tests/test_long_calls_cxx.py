@@ -91,7 +91,7 @@ def test_ctrl_c_on_roc_call_cancels_the_python_method(broker, python_device, cli
     while python_device.saw_cancel is None and time.monotonic() < deadline:
         time.sleep(0.01)
     assert python_device.saw_cancel is not None   # the method saw the cancel
-    assert "roc: cancelled the call to 'long'" in process.output
+    assert "roc: cancelled the call to 'long.wait'" in process.output
 
 
 def test_roc_gen_makes_a_cpp_proxy_that_can_start_a_python_long_method(tmp_path):
