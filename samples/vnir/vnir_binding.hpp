@@ -36,6 +36,8 @@ inline const roc::Binding<VnirCamera>& vnir_camera_binding() {
           .method("grab", &VnirCamera::grab, {"lines"}, "Reads `lines` lines of the region of interest.")
           .method("frame", &VnirCamera::frame, {}, "Reads one frame of the region of interest, shaped {height, width}.")
           .method("expose", &VnirCamera::expose, {"duration"}, "Integrates for `duration`; returns the mean level.")
+          .method("exposure_series", &VnirCamera::exposure_series, {"frames", "duration"},
+                  "A calibration series of `frames` exposures of `duration`; reports progress, stops when cancelled.")
           .method("temperature", &VnirCamera::temperature, {}, "Sensor temperature in degrees C.")
           .method("frames_grabbed", &VnirCamera::frames_grabbed, {}, "Frames grabbed since start.")
           .property("shutter_open", &VnirCamera::shutter_open, "Whether the shutter is open.")

@@ -1,6 +1,8 @@
 // The simulated camera's behaviour: value checks like a real driver's, synthetic pixels.
 #include "vnir_camera.hpp"
 
+#include <roc/error.hpp>
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -75,6 +77,27 @@ roc::NdArray<std::uint16_t> VnirCamera::frame() {
 double VnirCamera::expose(std::chrono::milliseconds duration) {
   std::this_thread::sleep_for(duration);
   return shutter_open_ ? 1000.0 : 64.0;
+}
+
+std::vector<double> VnirCamera::exposure_series(std::uint32_t frames, std::chrono::milliseconds duration,
+                                                roc::CallContext& context) {
+  if (frames == 0 || frames > 1000)
+    throw std::invalid_argument("frames must be from 1 to 1000, got " + std::to_string(frames));
+  std::vector<double> levels;
+  levels.reserve(frames);
+  for (std::uint32_t i = 1; i <= frames; ++i) {
+    // Waiting on the context rather than sleeping: a cancel ends the exposure at once.
+    if (context.wait_cancelled(duration))
+      throw roc::Cancelled("cancelled: the exposure series stopped after " + std::to_string(i - 1) + " of " +
+                           std::to_string(frames) + " frames");
+    const double level = (shutter_open_ ? 1000.0 : 64.0) + 0.5 * static_cast<double>(i % 7);
+    levels.push_back(level);
+    ++frames_;
+    context.progress(static_cast<double>(i) / frames,
+                     "frame " + std::to_string(i) + " of " + std::to_string(frames),
+                     roc::Json::parse("{\"level\":" + std::to_string(level) + "}"));
+  }
+  return levels;
 }
 
 double VnirCamera::temperature() const { return 21.5 + 0.01 * static_cast<double>(frames_ % 100); }

@@ -3,6 +3,7 @@
 
 #include <roc/annotate.hpp>
 #include <roc/attachment.hpp>
+#include <roc/call_context.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -65,6 +66,11 @@ class ROC_OBJECT VnirCamera {
 
   /// Integrates for `duration` (blocking, like a long dark exposure) and returns the mean level.
   ROC_METHOD double expose(std::chrono::milliseconds duration);
+  /// A calibration series: `frames` exposures of `duration` each (1 to 1000 frames), returning
+  /// the mean level of each. Reports progress after every frame, with the frame's level as data,
+  /// and stops at once when the caller cancels.
+  ROC_METHOD std::vector<double> exposure_series(std::uint32_t frames, std::chrono::milliseconds duration,
+                                                 roc::CallContext& context);
 
   /// Sensor temperature in °C (simulated drift).
   ROC_METHOD double temperature() const;

@@ -8,8 +8,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cstdint>
+#include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -134,8 +138,33 @@ int main(int argc, char** argv) {
       std::future<double> level = cam.async().expose(std::chrono::milliseconds(5));
       return fmt::format("mean level {:.1f}", level.get());
     });
+    expect_ok("start_exposure_series(3, 20ms).get()", [&] {
+      roc::PendingCall<std::vector<double>> series = cam.start_exposure_series(3, std::chrono::milliseconds(20));
+      return fmt::format("{} levels", series.get().size());
+    });
     expect_error("set_fps(1000) (out of range)", [&] { cam.set_fps(1000); return std::string("accepted?!"); });
 #endif
+
+    fmt::print("\nlong operations: progress while they run, and cancel:\n");
+    expect_ok("exposure_series(5, 100 ms) with progress", [&] {
+      std::mutex mutex;
+      std::vector<std::string> seen;
+      roc::CallOptions options;
+      options.on_progress = [&](const roc::Progress& p) {
+        std::lock_guard<std::mutex> lock(mutex);
+        seen.push_back(fmt::format("{:.0f}%", p.fraction.value_or(0) * 100));
+      };
+      auto levels = vnir.start<std::vector<double>>("exposure_series", options, 5, std::chrono::milliseconds(100)).get();
+      std::lock_guard<std::mutex> lock(mutex);
+      return fmt::format("{} levels; progress {}", levels.size(), fmt::join(seen, " "));
+    });
+    expect_error("exposure_series(100, 100 ms), cancel at 0.3s", [&] {
+      auto call = vnir.start<std::vector<double>>("exposure_series", roc::CallOptions{}, 100,
+                                                  std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(300));
+      call.cancel();
+      return fmt::format("{} levels?!", call.get().size());
+    });
 
     fmt::print("\nfull frames (1024 x 768 pixels of 16 bits, 1.5 MiB), frame() for about 2 s:\n");
     expect_ok("the simulated camera alone, in this process", [&] {
