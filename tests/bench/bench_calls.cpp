@@ -10,8 +10,10 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <deque>
 #include <future>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -114,12 +116,66 @@ static int run_benchmark(int argc, char** argv) {
                       [&] { return handle.call_async<int>("add", 20, 22); });
     return std::pair{ping, add};
   };
+  // Long calls (issue 12): a method that takes the context but reports nothing, against add();
+  // how many progress events a caller receives per second; how soon a cancel reaches the method.
+  struct LongCalls {
+    Row add_in_context;
+    double events_per_s = 0, events_lost = 0;
+    double cancel_to_method_us = 0, cancel_to_caller_us = 0;
+  };
+  auto measure_long_calls = [&](roc::ObjectHandle handle) {
+    LongCalls out;
+    out.add_in_context = Row{"roc add(int,int,CallContext&)"};
+    out.add_in_context.latency = time_sequential([&] { (void)handle.call<int>("add_in_context", 20, 22); }, count);
+    out.add_in_context.rate_1 = rate(
+        [&](int n) { for (int i = 0; i < n; ++i) (void)handle.call<int>("add_in_context", 20, 22); }, count);
+    out.add_in_context.rate_64 = rate(
+        [&](int n) {
+          std::deque<std::future<int>> in_flight;
+          pipeline(n, 64, [&] { in_flight.push_back(handle.call_async<int>("add_in_context", 20, 22)); }, [&] {
+            in_flight.front().get();
+            in_flight.pop_front();
+          });
+        },
+        count * 5);
+
+    const int events = count * 5;
+    std::atomic<int> received{0};
+    roc::CallOptions options;
+    options.on_progress = [&](const roc::Progress&) { ++received; };
+    const auto start = std::chrono::steady_clock::now();
+    (void)handle.with_timeout(std::chrono::seconds(60)).start<int>("report", options, events).get();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    out.events_per_s = received / seconds;
+    out.events_lost = events - received;
+
+    std::vector<double> to_method, to_caller;
+    for (int i = 0; i < 50; ++i) {
+      auto call = handle.with_timeout(std::chrono::seconds(20)).start<void>("hold", roc::CallOptions{});
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));  // running, waiting on its context
+      const auto cancelled = std::chrono::steady_clock::now();
+      call.cancel();
+      try {
+        call.get();
+      } catch (const roc::Cancelled&) {
+      }
+      to_caller.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - cancelled).count());
+      const auto seen = std::chrono::nanoseconds(handle.call<std::int64_t>("cancel_seen"));
+      to_method.push_back(std::chrono::duration<double, std::micro>(seen - cancelled.time_since_epoch()).count());
+    }
+    out.cancel_to_method_us = summarize(to_method).median_us;
+    out.cancel_to_caller_us = summarize(to_caller).median_us;
+    return out;
+  };
+  std::optional<LongCalls> long_calls;
   auto run_roc = [&](Security security) {
     RocTwoHop hops(security, Served::adder);
     roc::Client client{hops.endpoints()};
     while (!client.exists("adder")) std::this_thread::sleep_for(std::chrono::milliseconds(10));
     const std::string tag = security == Security::plaintext ? "" : security == Security::curve ? " CURVE" : " CURVE+allow";
-    return measure_object(client[std::string("adder")], tag);
+    auto rows = measure_object(client[std::string("adder")], tag);
+    if (security == Security::plaintext && only.empty()) long_calls = measure_long_calls(client[std::string("adder")]);
+    return rows;
   };
   if (!broker.empty()) {
     roc::Client client{roc::Endpoints::resolve(broker, "", "")};
@@ -150,6 +206,11 @@ static int run_benchmark(int argc, char** argv) {
   print(raw, raw);
   print(ping, raw);
   print(add, raw);
+  print(long_calls->add_in_context, raw);
+  fmt::print("long calls: {:.0f} progress events/s to one caller ({:.0f} of {} dropped under back-pressure); a cancel "
+             "reaches the running method in {:.0f} us and its caller has -32008 in {:.0f} us (medians of 50)\n",
+             long_calls->events_per_s, long_calls->events_lost, count * 5, long_calls->cancel_to_method_us,
+             long_calls->cancel_to_caller_us);
   if (no_curve) return 0;
   const Row raw_curve_before = measure_raw("", true);
   const auto [ping_curve, add_curve] = run_roc(Security::curve);

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -88,6 +89,22 @@ int roc_broker(const std::vector<std::string>& args) {
 
 struct Adder {
   int add(int a, int b) const { return a + b; }
+  // The same, for a method that takes the call's context and reports nothing (issue 12: free).
+  int add_in_context(int a, int b, const CallContext&) const { return a + b; }
+  // Reports `events` progress events as fast as it can: the rate a caller can receive them.
+  int report(int events, CallContext& context) const {
+    for (int i = 1; i <= events; ++i) context.progress(static_cast<double>(i) / events);
+    return events;
+  }
+  // Runs until cancelled (at most 10 s) and keeps when it saw the cancel, on the machine's
+  // monotonic clock, which the benchmark process shares.
+  void hold(CallContext& context) {
+    if (context.wait_cancelled(std::chrono::seconds(10)))
+      cancel_seen_ns = std::chrono::steady_clock::now().time_since_epoch().count();
+    throw Cancelled();
+  }
+  std::int64_t cancel_seen() const { return cancel_seen_ns.load(); }
+  std::atomic<std::int64_t> cancel_seen_ns{0};
 };
 
 // A camera's stand-in: returns a copy of a stored frame of the asked size.
@@ -109,7 +126,13 @@ int roc_server(const std::vector<std::string>& args) {
   Adder adder;
   Frames frames;
   if (args.at(3) == "adder") {
-    server.publish("adder", adder, Binding<Adder>("bench::Adder").method("add", &Adder::add, {"a", "b"}));
+    server.publish("adder", adder,
+                   Binding<Adder>("bench::Adder")
+                       .method("add", &Adder::add, {"a", "b"})
+                       .method("add_in_context", &Adder::add_in_context, {"a", "b"})
+                       .method("report", &Adder::report, {"events"})
+                       .method("hold", &Adder::hold)
+                       .method("cancel_seen", &Adder::cancel_seen));
   } else {
     server.publish("frames", frames,
                    Binding<Frames>("bench::Frames").method("frame", &Frames::frame, {"width", "height"}));
