@@ -32,7 +32,7 @@ import zmq
 from . import types as idl
 from . import wire
 from .endpoints import Endpoints
-from .errors import (CANCELLED, METHOD_NOT_FOUND, Cancelled, NotSupported, ProtocolError, RemoteError, RocError,
+from .errors import (METHOD_NOT_FOUND, NotSupported, ProtocolError, RemoteError, RocError,
                      SignatureMismatch, Timeout, remote_error)
 
 __all__ = ["Client", "ObjectProxy", "RemoteMethod", "Call", "Progress"]
@@ -736,15 +736,19 @@ class Client:
 
     # -- calls -----------------------------------------------------------------------------
 
-    def _call(self, object_id: str, method: str, params: Any, timeout: float) -> Any:
-        """Sends one request and waits for its result (raising the error it carries)."""
+    def _request(self, object_id: str, method: str, params: Any) -> Tuple[int, List[Any]]:
+        """A new call id and the frames of its request (body, then attachments)."""
         if self._closed:
             raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
         call_id = next(self._ids)
         message = {"jsonrpc": "2.0", "id": call_id, "method": method}
         if params is not None:
             message["params"] = params
-        frames = encode_request(message, self.attachment_min_bytes)
+        return call_id, encode_request(message, self.attachment_min_bytes)
+
+    def _call(self, object_id: str, method: str, params: Any, timeout: float) -> Any:
+        """Sends one request and waits for its result (raising the error it carries)."""
+        call_id, frames = self._request(object_id, method, params)
         call = _Call(object_id, method)
         io = self._io
         io.pending[call_id] = call
@@ -768,16 +772,10 @@ class Client:
     def _start(self, object_id: str, method: str, params: Any, timeout: float,
                on_progress: Optional[Callable[[Progress], Any]], convert: Optional[Callable[[Any], Any]]) -> Call:
         """Sends one request that asks for progress and returns its Call at once."""
-        if self._closed:
-            raise RocError(f"the client is closed: cannot call '{method}' on object '{object_id}'")
-        call_id = next(self._ids)
-        message = {"jsonrpc": "2.0", "id": call_id, "method": method}
-        if params is not None:
-            message["params"] = params
+        call_id, frames = self._request(object_id, method, params)
         # Copied: the caller may change its arrays as soon as this returns, before the I/O thread
         # has sent them.
-        frames = [bytes(f) if not isinstance(f, bytes) else f
-                  for f in encode_request(message, self.attachment_min_bytes)]
+        frames = [bytes(f) if not isinstance(f, bytes) else f for f in frames]
         forever = timeout == math.inf
         call = Call(self, object_id, method, call_id, timeout, on_progress, convert)
         io = self._io

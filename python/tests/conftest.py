@@ -43,6 +43,27 @@ def program(name: str) -> str:
     return str(path)
 
 
+class FakeRouter:
+    """A bare ROUTER on a free 127.0.0.1 port: the broker in tests that need one to do what roc's
+    never does (refuse, stay silent, send garbage, hold a call). A context manager."""
+
+    def __init__(self) -> None:
+        import zmq
+        self.socket = zmq.Context.instance().socket(zmq.ROUTER)
+        self.socket.linger = 0
+        port = self.socket.bind_to_random_port("tcp://127.0.0.1")
+        self.address = f"127.0.0.1:{port}"
+
+    def close(self) -> None:
+        self.socket.close()
+
+    def __enter__(self) -> "FakeRouter":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
+
+
 class Process:
     """A child process whose output is collected, so a failing test can show it."""
 

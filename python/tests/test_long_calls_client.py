@@ -7,20 +7,14 @@ import threading
 import time
 
 import pytest
-import zmq
 
 import roc
 from roc import wire
+from conftest import FakeRouter
 
 
-class FakeBroker:
-    """A ROUTER playing the broker for clients: reads their requests and cancels, answers."""
-
-    def __init__(self) -> None:
-        self.socket = zmq.Context.instance().socket(zmq.ROUTER)
-        self.socket.linger = 0
-        port = self.socket.bind_to_random_port("tcp://127.0.0.1")
-        self.address = f"127.0.0.1:{port}"
+class FakeBroker(FakeRouter):
+    """The broker as a client sees it: reads requests and cancels, answers."""
 
     def receive(self, timeout: float = 5.0):
         """(identity, object id, header fields or None, body or None) of the next client message."""
@@ -50,15 +44,12 @@ class FakeBroker:
         body = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.socket.send_multipart([identity, b"", wire.MDPC, object_id.encode(), wire.event_header(call), body])
 
-    def close(self) -> None:
-        self.socket.close()
 
 
 @pytest.fixture
 def fake():
-    broker = FakeBroker()
-    yield broker
-    broker.close()
+    with FakeBroker() as broker:
+        yield broker
 
 
 @pytest.fixture

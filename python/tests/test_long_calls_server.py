@@ -70,9 +70,8 @@ class Plain:
 
 @pytest.fixture
 def fake():
-    broker = FakeBroker()
-    yield broker
-    broker.close()
+    with FakeBroker() as broker:
+        yield broker
 
 
 @pytest.fixture

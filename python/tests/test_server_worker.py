@@ -5,22 +5,17 @@ import sys
 import time
 
 import pytest
-import zmq
 
 import roc
 from roc import wire
-from conftest import REPO
+from conftest import REPO, FakeRouter
 
 sys.path.insert(0, str(REPO / "python" / "examples"))
 from stage_server import Stage  # noqa: E402
 
 
-class FakeBroker:
-    def __init__(self) -> None:
-        self.socket = zmq.Context.instance().socket(zmq.ROUTER)
-        self.socket.linger = 0
-        port = self.socket.bind_to_random_port("tcp://127.0.0.1")
-        self.address = f"127.0.0.1:{port}"
+class FakeBroker(FakeRouter):
+    """The broker as a worker sees it."""
 
     def receive(self, timeout: float = 5.0):
         """(identity, command, rest) of the next worker message."""
@@ -48,15 +43,12 @@ class FakeBroker:
         frames.append(body if isinstance(body, bytes) else json.dumps(body).encode())
         self.send(identity, *frames)
 
-    def close(self) -> None:
-        self.socket.close()
 
 
 @pytest.fixture
 def fake():
-    broker = FakeBroker()
-    yield broker
-    broker.close()
+    with FakeBroker() as broker:
+        yield broker
 
 
 @pytest.fixture
