@@ -88,7 +88,6 @@ struct CallState {
   AttachmentSource attachments;
   std::exception_ptr error;
   std::deque<Progress> events;
-  std::uint64_t events_dropped = 0;
 
   void finish(Json&& response, AttachmentSource&& frames, std::exception_ptr failure) {
     {
@@ -104,10 +103,7 @@ struct CallState {
   void keep(Progress&& event) {
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (events.size() == max_kept_events) {
-        events.pop_front();
-        ++events_dropped;
-      }
+      if (events.size() == max_kept_events) events.pop_front();
       events.push_back(std::move(event));
     }
     changed.notify_all();
