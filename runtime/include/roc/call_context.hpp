@@ -23,10 +23,11 @@ struct ServerCallState;
 /// Outside a call it is an empty context (no object, no deadline, never cancelled, progress goes
 /// nowhere), so code that uses it also runs outside roc (in unit tests, from main()).
 ///
-///     std::vector<double> Camera::exposure_series(int frames, double seconds, roc::CallContext& ctx) {
+///     std::vector<double> Camera::exposure_series(int frames, std::chrono::milliseconds each,
+///                                                 roc::CallContext& ctx) {
 ///       std::vector<double> means;
 ///       for (int i = 0; i < frames; ++i) {
-///         if (ctx.wait_cancelled(std::chrono::duration<double>(seconds))) throw roc::Cancelled();
+///         if (ctx.wait_cancelled(each)) throw roc::Cancelled();
 ///         means.push_back(grab_one());
 ///         ctx.progress(double(i + 1) / frames, fmt::format("frame {} of {}", i + 1, frames));
 ///       }
