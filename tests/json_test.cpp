@@ -1,4 +1,4 @@
-// Conversions: every type of DESIGN §5's table both ways, range checks, and errors that name the path.
+// Conversions: every type the README lists under Types both ways, range checks, and errors that name the path.
 #include <doctest/doctest.h>
 
 #include <roc/json.hpp>

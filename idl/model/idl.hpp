@@ -1,4 +1,4 @@
-// The IDL model: plain data describing remote objects and the types they use (DESIGN §5).
+// The IDL model: plain data describing remote objects and the types they use (idl/README.md).
 // The scanner fills it, the emitters read it, idl_json converts it from and to the IDL JSON.
 #pragma once
 

@@ -230,7 +230,7 @@ def vnir_server(broker, spawn):
 
 @pytest.fixture
 def object_server(broker, spawn):
-    """object_server(id="device") → the test Device of tests/support (every type of DESIGN §5)."""
+    """object_server(id="device") → the test Device of tests/support (every type of the README's Types)."""
 
     def start(object_id: str = "device", tag: str = "child") -> Process:
         process = spawn([program("roc_test_object_server"), broker.address, object_id, tag])

@@ -29,7 +29,7 @@ def device(client, object_server):
     return client["device"]
 
 
-# --- every type of DESIGN §5 -------------------------------------------------------------------
+# --- every type of the README's Types ---------------------------------------------------------
 
 ROUND_TRIPS = [
     ("echo_bool", True), ("echo_bool", False),

@@ -1,4 +1,4 @@
-// Annotations that mark what roc-gen exports from a header (DESIGN §5).
+// Annotations that mark what roc-gen exports from a header (docs/codegen.md).
 //
 // They expand to Clang `annotate` attributes only while roc-gen parses the header (it defines
 // ROC_CODEGEN), and to nothing otherwise: g++ warns about unknown attributes, and a plain clang

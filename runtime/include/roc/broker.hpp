@@ -1,5 +1,5 @@
 // roc's broker: routes 7/MDP calls from clients to the workers serving each object id, and
-// relays logs and status between publishers and subscribers (DESIGN §2, §3).
+// relays logs and status between publishers and subscribers (docs/broker.md).
 #pragma once
 
 #include <roc/endpoints.hpp>

@@ -1,4 +1,4 @@
-// One broker address → the three endpoints a roc process talks to (DESIGN §2).
+// One broker address → the three endpoints a roc process talks to (idl/PROTOCOL.md §1).
 #pragma once
 
 #include <roc/security.hpp>

@@ -1,4 +1,4 @@
-// C++ ↔ JSON conversions for every type of DESIGN §5's table, plus user types through ADL
+// C++ ↔ JSON conversions for every type the README lists under Types, plus user types through ADL
 // `to_json`/`from_json`, and the IDL spelling of each type (for rpc.describe and roc-gen).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Reading the lab's log records (DESIGN §3.3, PROTOCOL §5.1): a typed record and a subscription
+// Reading the lab's log records (docs/observability.md, PROTOCOL §5.1): a typed record and a subscription
 // through the broker that filters by level and node and drops whatever is not a record.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Live status tree (DESIGN §3.3): publishing partial updates, merging them, cutting them to
+// Live status tree (docs/observability.md): publishing partial updates, merging them, cutting them to
 // masks, and following them through the broker with a gap-free snapshot for late joiners.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The broker's log and status relay (DESIGN §3.3): publishers' messages XSUB → XPUB,
+// The broker's log and status relay (PROTOCOL §5): publishers' messages XSUB → XPUB,
 // subscribers' subscriptions XPUB → XSUB, in a thread of its own so calls never wait on logs.
 #pragma once
 

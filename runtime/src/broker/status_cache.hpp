@@ -1,5 +1,5 @@
 // The broker's status cache: stamps a sequence number on every status update passing through the
-// relay, keeps the merged tree, and answers snapshot requests in the stream (DESIGN §3.3).
+// relay, keeps the merged tree, and answers snapshot requests in the stream (PROTOCOL §5.3).
 #pragma once
 
 #include "wire/status_protocol.hpp"

@@ -1,4 +1,4 @@
-// JSON-RPC 2.0 dispatch: one place maps every failure to its error code (DESIGN §3.2).
+// JSON-RPC 2.0 dispatch: one place maps every failure to its error code (PROTOCOL §3.1).
 #include "server/dispatcher.hpp"
 
 #include "wire/jsonrpc.hpp"

@@ -1,4 +1,4 @@
-// The worker loop of 7/MDP (rfc 7) with roc's credit on READY (DESIGN §3.1), deadlines from the
+// The worker loop of 7/MDP (rfc 7) with roc's credit on READY (PROTOCOL §2.3), deadlines from the
 // call header (PROTOCOL §2.5), and the keeper that looks after workers during their calls.
 #include "server/worker.hpp"
 

@@ -1,4 +1,4 @@
-// Parsing of broker addresses (DESIGN §2): host, host:port, tcp://host:port, [v6]:port, ipc://path.
+// Parsing of broker addresses (PROTOCOL §1): host, host:port, tcp://host:port, [v6]:port, ipc://path.
 #include "roc/endpoints.hpp"
 
 #include <fmt/format.h>

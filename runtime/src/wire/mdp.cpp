@@ -1,4 +1,4 @@
-// 7/MDP frame layouts (rfc.zeromq.org/spec/7) and roc's READY credit frame (DESIGN §3.1).
+// 7/MDP frame layouts (rfc.zeromq.org/spec/7) and roc's READY credit frame (PROTOCOL §2.3).
 #include "wire/mdp.hpp"
 
 #include "roc/json_reader.hpp"

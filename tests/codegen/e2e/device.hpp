@@ -1,4 +1,4 @@
-// An annotated device whose methods cover every type of DESIGN §5, for the end-to-end test.
+// An annotated device whose methods cover every type of the README's Types, for the end-to-end test.
 // Each method echoes or transforms its arguments so the test can check both directions.
 #pragma once
 
