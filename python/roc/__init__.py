@@ -20,7 +20,7 @@ from . import aio
 from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
                      run_simple_server, statusUpdateIterator)
 
-__version__ = "0.1.0"  # the C++ runtime's version (CMakeLists.txt)
+__version__ = "0.2.0"  # the C++ runtime's version (runtime/include/roc/version.hpp)
 
 __all__ = [
     "Client", "ObjectProxy", "Call", "Progress", "CallContext", "Server", "method", "describe", "Endpoints", "Credentials",
