@@ -3,6 +3,8 @@
 
 #include <roc/error.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
@@ -19,6 +21,7 @@ void VnirCamera::set_fps(double fps) {
   if (!(fps > 0.0 && fps <= 400.0))
     throw std::out_of_range("fps must be in (0, 400], got " + std::to_string(fps));
   fps_ = fps;
+  spdlog::info("frame rate set to {} fps", fps);  // something for `roc logs -f` to show (README)
 }
 
 std::chrono::microseconds VnirCamera::exposure() const { return exposure_; }

@@ -1,4 +1,4 @@
-// Central logging (DESIGN §3.3): an spdlog sink publishing every record of the process to the
+// Central logging (docs/observability.md): an spdlog sink publishing every record of the process to the
 // broker as topic `log.<level>.<node>` with a JSON body.
 #pragma once
 
@@ -54,13 +54,32 @@ class Sink final : public spdlog::sinks::sink {
   std::unique_ptr<Impl> impl_;
 };
 
+namespace detail {
+// install() calls the one of these that matches how the calling program sees spdlog, and the
+// runtime defines only the one that matches its own build. A program compiled without the
+// runtime's spdlog definitions (SPDLOG_COMPILED_LIB: spdlog as a library, not header-only) gets
+// a registry of its own once optimized, which the sink is never added to: every record would be
+// lost without a word. With this it fails to link instead. Compile with roc::runtime in CMake or
+// `pkg-config --cflags --libs roc` (docs/your-own-project.md).
+std::shared_ptr<Sink> install_into_spdlog_library(const Endpoints& endpoints, std::string_view node,
+                                                  Options options);
+std::shared_ptr<Sink> install_into_header_only_spdlog(const Endpoints& endpoints, std::string_view node,
+                                                      Options options);
+}  // namespace detail
+
 /// Creates a Sink and adds it to the default logger and to every logger in spdlog's registry.
 /// Loggers created later do not get it by themselves: add `roc::log::sink()` to them. A second
 /// install() replaces the first sink. Throws std::invalid_argument when `node` is empty or holds
 /// a '.'; zmq::error_t propagates when the endpoint cannot be used. Changes the loggers' sink
 /// lists, which spdlog does not guard: call it before other threads log (and uninstall() after
 /// they stop). Safe against concurrent install()/uninstall() calls.
-std::shared_ptr<Sink> install(const Endpoints& endpoints, std::string_view node, Options options = {});
+inline std::shared_ptr<Sink> install(const Endpoints& endpoints, std::string_view node, Options options = {}) {
+#ifdef SPDLOG_COMPILED_LIB
+  return detail::install_into_spdlog_library(endpoints, node, options);
+#else
+  return detail::install_into_header_only_spdlog(endpoints, node, options);
+#endif
+}
 
 /// Removes the installed sink from every logger, waits up to `drain` for queued records to
 /// leave, and stops its thread. Does nothing when none is installed.

@@ -134,7 +134,15 @@ void remove_from_loggers(const std::shared_ptr<Sink>& s) {
 
 }  // namespace
 
-std::shared_ptr<Sink> install(const Endpoints& endpoints, std::string_view node, Options options) {
+// Only the variant matching this build exists, so a program built against spdlog the other way
+// fails to link rather than losing its records (roc/log.hpp).
+#ifdef SPDLOG_COMPILED_LIB
+std::shared_ptr<Sink> detail::install_into_spdlog_library(const Endpoints& endpoints, std::string_view node,
+                                                          Options options) {
+#else
+std::shared_ptr<Sink> detail::install_into_header_only_spdlog(const Endpoints& endpoints, std::string_view node,
+                                                              Options options) {
+#endif
   auto s = std::make_shared<Sink>(endpoints, std::string(node), options);
   std::shared_ptr<Sink> old;
   {
