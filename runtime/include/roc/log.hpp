@@ -54,18 +54,23 @@ class Sink final : public spdlog::sinks::sink {
   std::unique_ptr<Impl> impl_;
 };
 
-namespace detail {
+
+}  // namespace roc::log
+
+namespace roc::detail {
 // install() calls the one of these that matches how the calling program sees spdlog, and the
 // runtime defines only the one that matches its own build. A program compiled without the
 // runtime's spdlog definitions (SPDLOG_COMPILED_LIB: spdlog as a library, not header-only) gets
 // a registry of its own once optimized, which the sink is never added to: every record would be
 // lost without a word. With this it fails to link instead. Compile with roc::runtime in CMake or
 // `pkg-config --cflags --libs roc` (docs/your-own-project.md).
-std::shared_ptr<Sink> install_into_spdlog_library(const Endpoints& endpoints, std::string_view node,
-                                                  Options options);
-std::shared_ptr<Sink> install_into_header_only_spdlog(const Endpoints& endpoints, std::string_view node,
-                                                      Options options);
-}  // namespace detail
+std::shared_ptr<log::Sink> install_log_sink_into_spdlog_library(const Endpoints& endpoints, std::string_view node,
+                                                               log::Options options);
+std::shared_ptr<log::Sink> install_log_sink_into_header_only_spdlog(const Endpoints& endpoints,
+                                                                   std::string_view node, log::Options options);
+}  // namespace roc::detail
+
+namespace roc::log {
 
 /// Creates a Sink and adds it to the default logger and to every logger in spdlog's registry.
 /// Loggers created later do not get it by themselves: add `roc::log::sink()` to them. A second
@@ -75,9 +80,9 @@ std::shared_ptr<Sink> install_into_header_only_spdlog(const Endpoints& endpoints
 /// they stop). Safe against concurrent install()/uninstall() calls.
 inline std::shared_ptr<Sink> install(const Endpoints& endpoints, std::string_view node, Options options = {}) {
 #ifdef SPDLOG_COMPILED_LIB
-  return detail::install_into_spdlog_library(endpoints, node, options);
+  return roc::detail::install_log_sink_into_spdlog_library(endpoints, node, options);
 #else
-  return detail::install_into_header_only_spdlog(endpoints, node, options);
+  return roc::detail::install_log_sink_into_header_only_spdlog(endpoints, node, options);
 #endif
 }
 

@@ -132,17 +132,7 @@ void remove_from_loggers(const std::shared_ptr<Sink>& s) {
   remove(spdlog::default_logger());
 }
 
-}  // namespace
-
-// Only the variant matching this build exists, so a program built against spdlog the other way
-// fails to link rather than losing its records (roc/log.hpp).
-#ifdef SPDLOG_COMPILED_LIB
-std::shared_ptr<Sink> detail::install_into_spdlog_library(const Endpoints& endpoints, std::string_view node,
-                                                          Options options) {
-#else
-std::shared_ptr<Sink> detail::install_into_header_only_spdlog(const Endpoints& endpoints, std::string_view node,
-                                                              Options options) {
-#endif
+std::shared_ptr<Sink> install_sink(const Endpoints& endpoints, std::string_view node, Options options) {
   auto s = std::make_shared<Sink>(endpoints, std::string(node), options);
   std::shared_ptr<Sink> old;
   {
@@ -159,6 +149,8 @@ std::shared_ptr<Sink> detail::install_into_header_only_spdlog(const Endpoints& e
   if (old) old->drain(std::chrono::milliseconds(200));
   return s;
 }
+
+}  // namespace
 
 void uninstall(std::chrono::milliseconds drain) {
   std::shared_ptr<Sink> s;
@@ -181,3 +173,14 @@ std::uint64_t dropped() {
 }
 
 }  // namespace roc::log
+
+// Only the variant matching this build exists, so a program built against spdlog the other way
+// fails to link rather than losing its records (roc/log.hpp).
+#ifdef SPDLOG_COMPILED_LIB
+std::shared_ptr<roc::log::Sink> roc::detail::install_log_sink_into_spdlog_library(
+#else
+std::shared_ptr<roc::log::Sink> roc::detail::install_log_sink_into_header_only_spdlog(
+#endif
+    const Endpoints& endpoints, std::string_view node, log::Options options) {
+  return log::install_sink(endpoints, node, options);
+}
