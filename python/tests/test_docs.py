@@ -215,16 +215,19 @@ class Lab:
         reader.start()
         try:
             if follow is not None:
-                time.sleep(1.0)  # the follower subscribes: the broker sends it only what comes later
-                before = len(b"".join(chunks))
-                if meanwhile:
-                    status, output = self.run(meanwhile, cwd)
-                    assert status == 0, f"the 'meanwhile' command {meanwhile!r} failed ({status}):\n{output}"
+                # The broker sends a follower only what comes after its subscription, which takes a
+                # moment to arrive (longer under a sanitizer): `meanwhile` runs again each second
+                # until the follower shows something.
                 deadline = time.monotonic() + follow
+                next_meanwhile = time.monotonic() + 0.5
                 while time.monotonic() < deadline and process.poll() is None:
-                    if b"\n" in b"".join(chunks)[before:]:
+                    if b"\n" in b"".join(chunks):
                         time.sleep(0.2)  # let the rest of a burst arrive
                         break
+                    if meanwhile and time.monotonic() >= next_meanwhile:
+                        status, output = self.run(meanwhile, cwd)
+                        assert status == 0, f"the 'meanwhile' command {meanwhile!r} failed ({status}):\n{output}"
+                        next_meanwhile = time.monotonic() + 1.0
                     time.sleep(0.05)
                 if process.poll() is None:
                     os.killpg(process.pid, signal.SIGINT)
