@@ -16,6 +16,7 @@
 
 #include <zmq_addon.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <fstream>
@@ -380,23 +381,66 @@ TEST_CASE("roc list shows each worker's host and pid, and --json gives mmi.worke
   CHECK(listing[0].workers.at(0).pid == static_cast<std::uint32_t>(server.pid()));
 }
 
-TEST_CASE("roc list --watch prints the registration and the goodbye of a server started and killed") {
-  roc::Broker broker(fast_broker());
-  broker.start();
-  const auto endpoints = broker.endpoints();
+TEST_CASE("roc list --watch prints the registration and the goodbye of a server, and says when it loses the broker") {
+  auto broker = std::make_unique<roc::Broker>(fast_broker());
+  broker->start();
+  const auto endpoints = broker->endpoints();
   const auto output = roc::test::executable_dir() + "/presence-watch-" + std::to_string(::getpid()) + ".txt";
   roc::test::Child watch({ROC_CLI, "--broker", endpoints.address(), "list", "--watch"}, output);
+  const auto count = [&](const std::string& text) {
+    const auto all = read_file(output);
+    std::size_t n = 0;
+    for (auto at = all.find(text); at != std::string::npos; at = all.find(text, at + 1)) ++n;
+    return n;
+  };
   // The listing comes once the watch has subscribed and asked the broker.
-  REQUIRE(roc::test::wait_until([&] { return read_file(output).find("no objects registered") != std::string::npos; }, 10s));
+  REQUIRE(roc::test::wait_until([&] { return count("no objects registered") == 1; }, 10s));
 
   auto server = std::make_unique<roc::test::Child>(std::vector<std::string>{object_server, endpoints.address(), "lab.dev"});
   const auto pid = std::to_string(server->pid());
-  CHECK(roc::test::wait_until([&] {
-    const auto text = read_file(output);
-    return text.find("lab.dev  registered") != std::string::npos && text.find("pid " + pid) != std::string::npos;
-  }, 10s));
+  CHECK(roc::test::wait_until([&] { return count("lab.dev  registered: " + this_host() + " pid " + pid) == 1; }, 10s));
   ::kill(server->pid(), SIGKILL);
-  CHECK(roc::test::wait_until([&] { return read_file(output).find("gone (connection-lost)") != std::string::npos; }, 10s));
+  CHECK(roc::test::wait_until([&] { return count("lab.dev  gone (connection-lost): " + this_host() + " pid " + pid) == 1; }, 10s));
+
+  // A broker restart on the same port: said, and the list shown afresh.
+  broker.reset();
+  CHECK(roc::test::wait_until([&] { return count("roc list: lost the connection to the broker") == 1; }, 10s));
+  auto options = fast_broker();
+  options.bind = endpoints.address();
+  broker = std::make_unique<roc::Broker>(options);
+  broker->start();
+  CHECK(roc::test::wait_until([&] { return count("again") == 1 && count("no objects registered") == 2; }, 15s));
   CAPTURE(read_file(output));
   CHECK(watch.wait(0ms) == std::nullopt);  // still watching
+}
+
+TEST_CASE("roc list falls back to mmi.objects on a broker without mmi.workers, and says so") {
+  // A broker that knows mmi.objects but not mmi.workers, as an older roc broker.
+  zmq::context_t context;
+  zmq::socket_t router(context, zmq::socket_type::router);
+  router.set(zmq::sockopt::linger, 0);
+  router.bind("tcp://127.0.0.1:*");
+  const auto endpoint = router.get(zmq::sockopt::last_endpoint);
+  const auto address = endpoint.substr(endpoint.rfind('/') + 1);
+  std::atomic<bool> stop{false};
+  std::thread answering([&] {
+    while (!stop) {
+      mdp::Frames request;
+      zmq::pollitem_t item{router.handle(), 0, ZMQ_POLLIN, 0};
+      if (zmq::poll(&item, 1, 50ms) == 0) continue;
+      if (!zmq::recv_multipart(router, std::back_inserter(request)) || request.size() < 4) continue;
+      const auto service = request[3].to_string();
+      const std::string answer = service == "mmi.objects" ? R"([{"id":"old.dev","workers":2}])" : "501";
+      std::vector<zmq::const_buffer> reply = {zmq::buffer(request[0].data(), request[0].size()), zmq::str_buffer(""),
+                                              zmq::str_buffer("MDPC01"), zmq::buffer(service), zmq::buffer(answer)};
+      zmq::send_multipart(router, reply);
+    }
+  });
+  auto result = roc::test::run({ROC_CLI, "--broker", address, "list"});
+  stop = true;
+  answering.join();
+  CHECK(result.code == 0);
+  CHECK(result.out.find("old.dev") != std::string::npos);
+  CHECK(result.err.find("does not support mmi.workers") != std::string::npos);
+  CHECK(result.err.find("mmi.objects") != std::string::npos);
 }

@@ -73,6 +73,7 @@ void print_objects_table(const Json& objects, const Palette& p) {
 int cmd_list(const Globals& g) {
   roc::Client client(g.endpoints(), {g.timeout()});
   const Palette p(stdout_wants_colour());
+  std::string unsupported;
   try {
     if (g.json)
       std::cout << client.workers_json().dump() << '\n';
@@ -80,10 +81,12 @@ int cmd_list(const Globals& g) {
       print_workers_table(client.workers(), p);
     return exit_code::ok;
   } catch (const NotSupported& e) {
-    // A plain 7/MDP broker: its ids and worker counts are all there is to show.
-    std::cerr << "roc list: " << e.what() << "; listing ids and worker counts only (mmi.objects)\n";
+    unsupported = e.what();
   }
-  const auto objects = client.objects();  // NotSupported here too: exit 6 (run_guarded)
+  // A broker without mmi.workers (an older roc broker, a plain 7/MDP one): ids and worker
+  // counts are all there is to show. Without mmi.objects either: exit 6 (run_guarded).
+  const auto objects = client.objects();
+  std::cerr << "roc list: " << unsupported << "; listing ids and worker counts only (mmi.objects)\n";
   if (g.json)
     std::cout << objects.dump() << '\n';
   else
@@ -107,7 +110,9 @@ std::string format_event(const PresenceEvent& e, const Palette& p) {
   const bool left = e.kind == PresenceEvent::Kind::worker_left || e.kind == PresenceEvent::Kind::gone;
   return fmt::format("{}{}{}  {}  {}{}{}{}: {}{}; {} worker{}", p.dim, clock, p.reset, e.id, colour, e.event, p.reset,
                      e.reason.empty() ? "" : " (" + e.reason + ")", who,
-                     left ? fmt::format(", up {}, {} calls", format_uptime(w.uptime_s), w.calls) : "", e.workers,
+                     left ? fmt::format(", up {}, {} call{}", format_uptime(w.uptime_s), w.calls, w.calls == 1 ? "" : "s")
+                          : "",
+                     e.workers,
                      e.workers == 1 ? "" : "s");
 }
 
