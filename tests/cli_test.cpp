@@ -67,7 +67,8 @@ TEST_CASE("roc commands work against the sample server") {
     CHECK(r.out.find("vnir") != std::string::npos);
     r = fx.roc({"list", "--json"});
     CHECK(r.code == 0);
-    CHECK(Json::parse(r.out).dump() == R"([{"id":"vnir","workers":1}])");
+    CHECK(Json::parse(r.out).value()[0]["id"] == "vnir");  // mmi.workers: one worker, with its details
+    CHECK(Json::parse(r.out).value()[0]["workers"].Size() == 1);
   }
   SUBCASE("describe") {
     auto r = fx.roc({"--json", "describe", "vnir"});

@@ -16,6 +16,7 @@ from .client import Call, Client, ObjectProxy, Progress
 from .server import Server, method, describe
 from .logs import LogHandler, LogSubscription
 from .status import StatusSubscription, StatusUpdate, StatusUpdater
+from .presence import PresenceEvent, PresenceSubscription
 from . import aio
 from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
                      run_simple_server, statusUpdateIterator)
@@ -25,6 +26,7 @@ __version__ = "0.2.0"  # the C++ runtime's version (runtime/include/roc/version.
 __all__ = [
     "Client", "ObjectProxy", "Call", "Progress", "CallContext", "Server", "method", "describe", "Endpoints", "Credentials",
     "LogHandler", "LogSubscription", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
+    "PresenceSubscription", "PresenceEvent",
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
     "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",

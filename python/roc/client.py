@@ -721,6 +721,15 @@ class Client:
         Raises NotSupported from a broker without the service."""
         return mmi_objects_result(self._mmi_request(b"mmi.objects", b"", self.timeout))
 
+    def workers(self, object_id: Optional[str] = None) -> List[dict]:
+        """The objects registered with the broker and their workers (mmi.workers, §4), sorted by
+        id: [{"id": "vnir", "workers": [{"host", "pid", "program", "uptime_s", "calls",
+        "in_flight"}, ...]}]; only `object_id`'s when given ([] when nobody serves it). Raises
+        NotSupported from a broker without the service (objects() may still work there)."""
+        from .presence import read_workers
+        body = (object_id or "").encode("utf-8")
+        return read_workers(self._mmi_request(b"mmi.workers", body, self.timeout))
+
     def close(self) -> None:
         """Stops the I/O thread and closes the socket; calls still waiting fail with RocError."""
         self._io.close()

@@ -21,6 +21,7 @@ import errno
 import logging
 import math
 import os
+import platform
 import queue
 import signal
 import threading
@@ -52,6 +53,19 @@ PENDING_SLACK = 16        # requests taken beyond the credit before the socket i
 MIN_INTERVAL = 0.02       # the shortest broker heartbeat period a worker keeps up with
 MAX_POLL = 0.1            # bound on one poll, so stop() and timers are noticed promptly
 FEATURES = wire.FEATURES
+
+
+def _worker_info_frame() -> bytes:
+    """Who this process is, for the broker's listings (§2.3 worker info; display only). Made once
+    per process: the pid changes only in a fork."""
+    global _worker_info
+    if _worker_info is None or _worker_info[0] != os.getpid():  # a fork is another process
+        from .logs import program_name
+        _worker_info = (os.getpid(), wire.worker_info(platform.node(), os.getpid(), program_name()))
+    return _worker_info[1]
+
+
+_worker_info: Optional[Tuple[int, bytes]] = None
 # Progress events waiting for the I/O thread, per object: a method that reports faster than the
 # broker takes them loses the newest ones rather than wait or fill the memory (PROTOCOL §2.6).
 PROGRESS_QUEUE = 256
@@ -906,7 +920,8 @@ class Server:
         worker.calls = {}   # calls of the old connection: the broker answered them already
         worker.heard_since_ready = False
         worker.retry_at = None
-        self._send(worker, [wire.READY, worker.object_id.encode("utf-8"), str(self.credit).encode(), FEATURES])
+        self._send(worker, [wire.READY, worker.object_id.encode("utf-8"), str(self.credit).encode(), FEATURES,
+                            _worker_info_frame()])
         worker.last_sent = worker.last_heard = now
         worker.broker_beat = None
 

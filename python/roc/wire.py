@@ -18,7 +18,7 @@ from .errors import ProtocolError
 
 __all__ = [
     "MDPC", "MDPW", "READY", "REQUEST", "REPLY", "HEARTBEAT", "DISCONNECT", "PROGRESS", "CANCEL",
-    "MAX_DEPTH", "FEATURES", "MAX_CALL", "call_header", "cancel_header", "event_header", "parse_call",
+    "MAX_DEPTH", "FEATURES", "MAX_CALL", "MAX_WORKER_INFO", "worker_info", "call_header", "cancel_header", "event_header", "parse_call",
     "parse_call_header", "is_call_header", "encode", "decode", "dumps", "loads", "depth",
     "BadAttachment", "DTYPES", "idl_name", "resolve", "send_frames", "recv_frames",
 ]
@@ -30,6 +30,7 @@ PROGRESS, CANCEL = b"\x06", b"\x07"   # roc's long calls (§2.6)
 # What a roc worker says it has in its READY (§2.3): attachments (§3.3), cancels and progress (§2.6).
 FEATURES = b"attachments cancel progress"
 MAX_CALL = 2 ** 64 - 1   # a call's name (§2.6) is decimal from 1 to this
+MAX_WORKER_INFO = 1024   # bytes of the READY's worker info frame (§2.3); a longer one is set aside
 
 MAX_DEPTH = 256
 HEADER_PREFIX = b"roc/1"
@@ -81,6 +82,16 @@ def cancel_header(call: int) -> bytes:
 def event_header(call: int) -> bytes:
     """The first frame of a progress event, broker → client (§2.6)."""
     return b"roc/1 call=%d event=progress" % call
+
+
+def worker_info(host: str, pid: int, program: str) -> bytes:
+    """The READY's worker info frame (§2.3): who this worker is, for operators' listings. Texts
+    are cut to 255 bytes and control characters dropped, so the broker never sets it aside."""
+    def printable(text: str) -> str:
+        text = "".join(c for c in text if ord(c) >= 0x20 and ord(c) != 0x7f)
+        return text.encode("utf-8")[:255].decode("utf-8", "ignore")
+    return json.dumps({"host": printable(host), "pid": int(pid), "program": printable(program)},
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def is_call_header(frame: bytes) -> bool:

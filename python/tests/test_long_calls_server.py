@@ -99,7 +99,7 @@ def cancel(fake, device, call, client=b"client-1"):
 
 
 def test_ready_says_the_worker_takes_cancels_and_reports_progress(device):
-    assert device.ready == [b"long", b"16", b"attachments cancel progress"]
+    assert device.ready[:3] == [b"long", b"16", b"attachments cancel progress"]
 
 
 def test_a_context_parameter_is_no_wire_parameter_and_marks_the_method_long():

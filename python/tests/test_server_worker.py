@@ -1,6 +1,7 @@
 """The worker side of 7/MDP against a fake broker (a bare ROUTER), which can do what a real broker
 never does: refuse every READY, stay silent, send malformed frames, ignore the credit."""
 import json
+import os
 import sys
 import time
 
@@ -67,7 +68,8 @@ def ping(fake, identity, id_=1):
 
 def test_ready_carries_the_credit_and_the_features(fake, served):
     identity, rest = fake.expect(wire.READY)
-    assert rest == [b"stage", b"16", b"attachments cancel progress"]
+    assert rest[:3] == [b"stage", b"16", b"attachments cancel progress"]
+    assert json.loads(rest[3])["pid"] == os.getpid()  # and who it is (§2.3 worker info)
     fake.request(identity, {"jsonrpc": "2.0", "id": 5, "method": "move", "params": [2]}, client=b"\x00abc")
     _, rest = fake.expect(wire.REPLY)
     assert rest[:2] == [b"\x00abc", b""]  # the client address copied unchanged

@@ -8,6 +8,8 @@
 #include "broker/core.hpp"
 #include "fuzz_input.hpp"
 
+#include <roc/presence.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
@@ -47,7 +49,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   options.max_request_bytes = 4096;  // small bounds, so the fuzzer reaches the refusals
   options.max_queued_per_object = 4;
   options.max_queued_bytes = 8192;
-  BrokerCore core(router(), options, /*keys=*/nullptr);  // plaintext: inproc messages carry no key
+  // Every presence event the core writes must read back as one (PROTOCOL §5.6).
+  const auto presence = [](std::string topic, std::string body) {
+    const auto event = roc::parse_presence_event(body);
+    check(event && topic == "roc.presence." + event->id);
+  };
+  BrokerCore core(router(), options, /*keys=*/nullptr, presence);  // plaintext: inproc messages carry no key
 
   roc::fuzz::Input input(data, size);
   auto now = BrokerCore::Clock::now();

@@ -99,6 +99,9 @@ struct BrokerStats {
   /// Secured broker: log and status publications dropped: the key's roc-publish does not cover
   /// the topic, or the key is no longer admitted. They reach no subscriber and no snapshot.
   std::uint64_t publications_refused = 0;
+  /// Publications dropped because their topic starts with `roc.`, which only the broker may
+  /// publish on (presence events, PROTOCOL §5.6): no publisher can forge them.
+  std::uint64_t publications_forged = 0;
 };
 
 /// The broker: a ROUTER for 7/MDP calls on the base port, an XSUB (base+1) and XPUB (base+2)

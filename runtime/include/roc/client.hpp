@@ -6,6 +6,7 @@
 #include "roc/endpoints.hpp"
 #include "roc/error.hpp"
 #include "roc/json.hpp"
+#include "roc/presence.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -496,6 +497,13 @@ class Client {
   /// `[{"id":"vnir","workers":1}]`. Throws roc::NotSupported when the broker does not offer
   /// `mmi.objects` (a plain Majordomo broker answers 8/MMI 501).
   Json objects() const;
+  /// The objects registered with the broker and their workers (`mmi.workers`, PROTOCOL §4): for
+  /// `id`, or every object when `id` is empty; sorted by id, each object's workers oldest first.
+  /// An id nobody serves gives an empty list. Throws roc::NotSupported when the broker does not
+  /// offer `mmi.workers` (a plain Majordomo broker; objects() may still work there).
+  std::vector<ObjectWorkers> workers(const std::string& id = {}) const;
+  /// The same listing as the JSON the broker sent.
+  Json workers_json(const std::string& id = {}) const;
   /// Whether any worker serves `id` right now (8/MMI `mmi.service`); roc::NotSupported when the
   /// broker answers 501.
   bool exists(const std::string& id) const;

@@ -11,6 +11,7 @@
 #include "roc/json.hpp"
 #include "roc/log.hpp"
 #include "roc/log_subscriber.hpp"
+#include "roc/presence.hpp"
 #include "roc/security.hpp"
 #include "roc/server.hpp"
 #include "roc/status.hpp"

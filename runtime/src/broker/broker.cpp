@@ -135,6 +135,7 @@ class Broker::Impl {
       relay_->stop();
       last_stats_.status_dropped = relay_->status_dropped();
       last_stats_.publications_refused = relay_->publications_refused();
+      last_stats_.publications_forged = relay_->publications_forged();
     }
     relay_.reset();
     // Only once the broker's sockets are closed (see Authenticator::stop).
@@ -146,6 +147,7 @@ class Broker::Impl {
     router_.reset();
     monitor_.close();
     wake_.close();
+    presence_.close();
     context_.close();  // blocks until every socket is closed: the ports are free afterwards
   }
 
@@ -163,6 +165,7 @@ class Broker::Impl {
     auto s = core_ ? core_->stats() : last_stats_;
     s.status_dropped = relay_ ? relay_->status_dropped() : last_stats_.status_dropped;
     s.publications_refused = relay_ ? relay_->publications_refused() : last_stats_.publications_refused;
+    s.publications_forged = relay_ ? relay_->publications_forged() : last_stats_.publications_forged;
     if (authenticator_) {
       s.keys_admitted = authenticator_->admitted();
       s.keys_refused = authenticator_->refused();
@@ -208,13 +211,24 @@ class Broker::Impl {
     watch_disconnects();
     wake_ = detail::inproc_socket(context_, zmq::socket_type::pull);
     wake_endpoint_ = detail::bind_wakeup(wake_, "broker");
-    core_ = std::make_unique<detail::BrokerCore>(*router_, options_, keyring_.get());
+    core_ = std::make_unique<detail::BrokerCore>(*router_, options_, keyring_.get(), presence_publisher());
     relay_->start();
     state_ = State::running;
     serving_ = true;
     spdlog::info("broker: calls on {}, publish on {}, subscribe on {}", bound_.calls(), bound_.publish(),
                  bound_.subscribe());
     log_security_mode();
+  }
+
+  // Presence events go from the loop thread to the relay thread, which owns the XPUB, over an
+  // inproc PUSH the loop thread alone uses. A full pipe drops the event rather than stall calls.
+  detail::BrokerCore::PresencePublisher presence_publisher() {
+    presence_ = detail::inproc_socket(context_, zmq::socket_type::push);
+    presence_.connect(relay_->inbox_endpoint());
+    return [this](std::string topic, std::string body) {
+      if (presence_.send(zmq::buffer(topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
+        presence_.send(zmq::buffer(body), zmq::send_flags::none);
+    };
   }
 
   // Says at start which kind of broker this is; warns when a plaintext one is reachable from
@@ -254,7 +268,7 @@ class Broker::Impl {
       std::uint32_t fd = 0;
       std::memcpy(&id, event[0].data(), sizeof id);
       std::memcpy(&fd, static_cast<const char*>(event[0].data()) + sizeof id, sizeof fd);
-      if (id == ZMQ_EVENT_DISCONNECTED) core_->on_peer_disconnected(static_cast<int>(fd), Clock::now());
+      if (id == ZMQ_EVENT_DISCONNECTED) core_->on_peer_disconnected(static_cast<int>(fd));
     }
   }
 
@@ -311,12 +325,15 @@ class Broker::Impl {
         // Disconnects first: a descriptor number freed by one can be reused by a new peer whose
         // messages are already waiting on the ROUTER.
         if (items[2].revents & ZMQ_POLLIN) read_disconnects();
-        if (!(items[0].revents & ZMQ_POLLIN)) continue;
-        for (int i = 0; i < receive_batch; ++i) {
-          frames.clear();
-          if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
-          core_->handle(frames, Clock::now());
+        if (items[0].revents & ZMQ_POLLIN) {
+          for (int i = 0; i < receive_batch; ++i) {
+            frames.clear();
+            if (!zmq::recv_multipart(*router_, std::back_inserter(frames), zmq::recv_flags::dontwait)) break;
+            core_->handle(frames, Clock::now());
+          }
         }
+        // After the batch: a worker's goodbye sent just before its connection closed is in it.
+        core_->settle_lost_workers(Clock::now());
       } catch (const std::exception& e) {
         // Nothing a peer sends should get here; if it does, the others must still be served.
         spdlog::error("broker: {}", e.what());
@@ -334,6 +351,7 @@ class Broker::Impl {
       monitor_.close();
       router_.reset();
       wake_.close();
+      presence_.close();
       serving_ = false;
     }
     serving_done_.notify_all();
@@ -357,6 +375,7 @@ class Broker::Impl {
   zmq::socket_t wake_;
   std::string wake_endpoint_;
   zmq::socket_t monitor_;  // PAIR reading the ROUTER's disconnect events
+  zmq::socket_t presence_;  // PUSH to the relay's inbox: presence events (loop thread only)
   std::unique_ptr<detail::Relay> relay_;
   std::unique_ptr<detail::BrokerCore> core_;
   std::thread thread_;

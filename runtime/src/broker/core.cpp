@@ -38,11 +38,15 @@ constexpr auto sweep_gap = std::chrono::milliseconds(50);
 // A progress event is a line of status for a person, not a data channel: bigger ones are dropped.
 constexpr std::size_t max_progress_bytes = 64 * 1024;
 
+constexpr std::string_view presence_topic = "roc.presence.";
+
 }  // namespace
 
-BrokerCore::BrokerCore(zmq::socket_t& router, const BrokerOptions& options, const KeyringHolder* keys)
+BrokerCore::BrokerCore(zmq::socket_t& router, const BrokerOptions& options, const KeyringHolder* keys,
+                       PresencePublisher presence)
     : router_(router),
       keys_(keys),
+      presence_(std::move(presence)),
       options_(options),
       expiry_after_(options.heartbeat_interval * std::max(1, options.heartbeat_liveness)),
       next_heartbeat_(Clock::now() + options.heartbeat_interval) {}
@@ -92,7 +96,7 @@ void BrokerCore::on_malformed(const mdp::Frames& frames, const std::string& erro
   if (frames.size() >= 3 && view(frames[2]) == mdp::worker_protocol) {
     auto it = workers_.find(std::string(view(sender)));
     if (it != workers_.end()) {
-      remove_worker(it, /*send_disconnect=*/true, "sent a malformed message", now);
+      remove_worker(it, /*send_disconnect=*/true, Departure::malformed, now);
     } else if (frames.size() >= 4 && view(frames[3]) == std::string_view("\x01", 1)) {
       // A refused READY: say why, so the worker can log it and back off instead of retrying blindly.
       mdp::send_disconnect(router_, sender, fmt::format("READY refused: {}", error));
@@ -213,8 +217,13 @@ bool BrokerCore::permits_call(const Caller& caller, const zmq::message_t& client
 }
 
 void BrokerCore::on_mmi(zmq::message_t& sender, mdp::ClientMessage& message) {
+  const auto body = view(message.body.front());
+  if (message.service == "mmi.workers") {
+    reply_text(sender, message.service, workers_listing(body, Clock::now()));
+    return;
+  }
   // counts_ is written only by this thread, so reading it here needs no lock.
-  reply_text(sender, message.service, mmi_reply(message.service, view(message.body.front()), counts_));
+  reply_text(sender, message.service, mmi_reply(message.service, body, counts_));
 }
 
 // ---- workers -------------------------------------------------------------------------------
@@ -242,7 +251,7 @@ void BrokerCore::on_worker(zmq::message_t& sender, mdp::WorkerMessage& message, 
       on_progress(worker, message);
       break;
     case mdp::Command::disconnect:
-      remove_worker(it, /*send_disconnect=*/false, "disconnected", now);
+      remove_worker(it, /*send_disconnect=*/false, Departure::disconnected, now);
       break;
     default:  // HEARTBEAT: the expiry refresh above is all it asks for
       break;
@@ -256,7 +265,7 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
     dropped_.add();
     log_.warn("broker: worker {} for '{}' sent READY again; disconnecting it", peer_name(sender),
               it->second.service->name);
-    remove_worker(it, /*send_disconnect=*/true, "registered twice", now);
+    remove_worker(it, /*send_disconnect=*/true, Departure::registered_twice, now);
     return;
   }
   if (is_mmi(message.service)) {
@@ -283,6 +292,11 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   worker.takes_cancel = message.cancel;
   worker.takes_progress = message.progress;
   worker.fd = fd;
+  worker.info = std::move(message.info);
+  worker.since = now;
+  if (!message.info_error.empty())
+    log_.warn("broker: worker {} of '{}' sent {}; listing it without", peer_name(worker.identity), service.name,
+              message.info_error);
   if (caller != nullptr) {
     worker.key = std::string(caller->key);
     worker.key_name = caller->name();
@@ -293,6 +307,7 @@ void BrokerCore::on_ready(zmq::message_t& sender, mdp::WorkerMessage& message, C
   publish_counts(service);
   spdlog::info("broker: worker {} serves '{}' (credit {}, {} worker(s) now)", peer_name(worker.identity),
                service.name, worker.credit, service.workers.size());
+  announce(worker, service.workers.size() == 1 ? "registered" : "worker-joined", {}, now);
   drain(service, now);
 }
 
@@ -334,6 +349,7 @@ void BrokerCore::on_reply(Worker& worker, mdp::WorkerMessage& message, Clock::ti
   }
   const bool cancelled = held->cancelled;
   worker.in_flight.erase(held);  // the credit comes back whether or not the reply goes on
+  ++worker.calls;
   if (!cancelled) {
     replies_.add();  // counted before the send, so a caller that has the reply sees the count
     mdp::send_to_client(router_, message.client, worker.service->name, message.body);
@@ -538,14 +554,44 @@ BrokerCore::ServiceMap::iterator BrokerCore::erase_service(ServiceMap::iterator 
 
 // ---- losing workers --------------------------------------------------------------------------
 
-void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, std::string_view why,
+namespace {
+std::string_view departure_text(Departure why) {
+  switch (why) {
+    case Departure::disconnected: return "disconnected";
+    case Departure::connection_lost: return "lost its connection";
+    case Departure::expired: return "stopped sending heartbeats";
+    case Departure::malformed: return "sent a malformed message";
+    case Departure::registered_twice: return "registered twice";
+    case Departure::broker_stopped: return "was stopped with the broker";
+  }
+  return "left";
+}
+// PROTOCOL §5.6's `reason`; none when the broker stops (it sends no events then).
+std::string_view departure_reason(Departure why) {
+  switch (why) {
+    case Departure::disconnected: return "disconnect";
+    case Departure::connection_lost: return "connection-lost";
+    case Departure::expired: return "expired";
+    case Departure::malformed:
+    case Departure::registered_twice: return "protocol-error";
+    case Departure::broker_stopped: return "";
+  }
+  return "";
+}
+}  // namespace
+
+void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, Departure departure,
                                Clock::time_point now) {
+  const auto why = departure_text(departure);
   // Unregister first, so that anyone who sees an error reply below also sees the worker gone.
   Service& service = *it->second.service;
   const std::string name = service.name;  // the service may be erased below
+  service.workers.erase(std::find(service.workers.begin(), service.workers.end(), &it->second));
+  if (departure != Departure::broker_stopped)
+    announce(it->second, service.workers.empty() ? "gone" : "worker-left",
+             departure_reason(departure), now);
   auto held = std::move(it->second.in_flight);
   auto identity = std::move(it->second.identity);
-  service.workers.erase(std::find(service.workers.begin(), service.workers.end(), &it->second));
   workers_.erase(it);
   workers_count_.set(workers_.size());
   publish_counts(service);
@@ -580,7 +626,7 @@ void BrokerCore::remove_worker(WorkerMap::iterator it, bool send_disconnect, std
   }
 }
 
-void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
+void BrokerCore::on_peer_disconnected(int fd) {
   if (fd < 0) return;
   // First the calls its client queued, so that a worker leaving below cannot hand them on.
   if (queued_by_fd_.count(fd) != 0) {
@@ -599,9 +645,10 @@ void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
   // connection reusing the number registers after this event is read — except when both land
   // within one loop iteration; that worker is then dropped, and its next heartbeat gets DISCONNECT
   // so it registers again.
-  for (auto it = workers_.begin(); it != workers_.end(); ++it) {
-    if (it->second.fd == fd) {
-      remove_worker(it, /*send_disconnect=*/false, "lost its connection", now);
+  for (auto& [identity, worker] : workers_) {
+    if (worker.fd == fd && !worker.connection_lost) {
+      worker.connection_lost = true;
+      lost_workers_.push_back(identity);
       return;
     }
   }
@@ -617,9 +664,20 @@ void BrokerCore::on_peer_disconnected(int fd, Clock::time_point now) {
   if (cancelled != 0) spdlog::info("broker: cancelled {} running call(s) of a client that disconnected", cancelled);
 }
 
+void BrokerCore::settle_lost_workers(Clock::time_point now) {
+  for (const auto& identity : lost_workers_) {
+    auto it = workers_.find(identity);
+    // Gone already when its DISCONNECT came in the meantime.
+    if (it != workers_.end() && it->second.connection_lost)
+      remove_worker(it, /*send_disconnect=*/false, Departure::connection_lost, now);
+  }
+  lost_workers_.clear();
+}
+
 // ---- time ----------------------------------------------------------------------------------
 
 void BrokerCore::on_timer(Clock::time_point now) {
+  settle_lost_workers(now);
   if (now >= next_sweep_) sweep_expired(now);
   if (now >= next_heartbeat_) {
     std::vector<std::string> silent;
@@ -635,7 +693,7 @@ void BrokerCore::on_timer(Clock::time_point now) {
                 it->second.service->name,
                 std::chrono::duration_cast<std::chrono::milliseconds>(expiry_after_).count());
       expired_.add();
-      remove_worker(it, /*send_disconnect=*/true, "stopped sending heartbeats", now);
+      remove_worker(it, /*send_disconnect=*/true, Departure::expired, now);
     }
     next_heartbeat_ = now + options_.heartbeat_interval;
   }
@@ -686,7 +744,7 @@ void BrokerCore::shutdown() {
   queued_bytes_.set(0);
   queued_by_fd_.clear();
   const auto now = Clock::now();
-  while (!workers_.empty()) remove_worker(workers_.begin(), /*send_disconnect=*/true, "was stopped with the broker", now);
+  while (!workers_.empty()) remove_worker(workers_.begin(), /*send_disconnect=*/true, Departure::broker_stopped, now);
   services_.clear();
 }
 
@@ -704,6 +762,46 @@ void BrokerCore::publish_counts(const Service& service) {
     counts_.erase(service.name);
   else
     counts_[service.name] = service.workers.size();
+}
+
+// ---- presence ------------------------------------------------------------------------------
+
+namespace {
+WorkerReport report_of(const mdp::WorkerInfo* info, BrokerCore::Clock::duration uptime, std::uint64_t calls,
+                       std::size_t in_flight) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(uptime).count();
+  return WorkerReport{info, static_cast<double>(ms) / 1000.0, calls, in_flight};
+}
+}  // namespace
+
+std::string BrokerCore::workers_listing(std::string_view id, Clock::time_point now) const {
+  std::vector<std::pair<std::string, std::vector<WorkerReport>>> objects;
+  for (const auto& [name, service] : services_) {
+    if (service.workers.empty() || (!id.empty() && name != id)) continue;
+    auto& reports = objects.emplace_back(name, std::vector<WorkerReport>{}).second;
+    // In registration order: oldest first.
+    for (const Worker* w : service.workers)
+      reports.push_back(report_of(w->info ? &*w->info : nullptr, now - w->since, w->calls, w->in_flight.size()));
+  }
+  std::sort(objects.begin(), objects.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return mmi_workers_reply(objects);
+}
+
+// `worker` has joined service.workers already (arrivals) or left it (departures), so the count
+// is the one after the event.
+void BrokerCore::announce(const Worker& worker, std::string_view event, std::string_view reason,
+                          Clock::time_point now) {
+  if (!presence_) return;
+  const auto& service = *worker.service;
+  const auto report = report_of(worker.info ? &*worker.info : nullptr, now - worker.since, worker.calls,
+                                worker.in_flight.size());
+  try {
+    presence_(std::string(presence_topic) + service.name,
+              presence_event(event, service.name, report, service.workers.size(), reason));
+  } catch (const std::exception& e) {
+    // An event lost is a line missing on an operator's screen, never a reason to stop routing.
+    log_.warn("broker: could not publish a presence event for '{}': {}", service.name, e.what());
+  }
 }
 
 BrokerStats BrokerCore::stats() const {

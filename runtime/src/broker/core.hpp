@@ -14,13 +14,18 @@
 #include <atomic>
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 namespace roc::detail {
+
+/// Why a worker went: what the broker's log says, and the presence event's `reason` (PROTOCOL §5.6).
+enum class Departure { disconnected, connection_lost, expired, malformed, registered_twice, broker_stopped };
 
 /// Routes calls between clients and workers on one ROUTER socket.
 ///
@@ -31,19 +36,27 @@ namespace roc::detail {
 class BrokerCore {
  public:
   using Clock = std::chrono::steady_clock;
+  /// Publishes a presence event (PROTOCOL §5.6): topic, body. Called from the core's thread.
+  using PresencePublisher = std::function<void(std::string topic, std::string body)>;
 
   /// `keys` (null for a plaintext broker) says which keys are admitted and what each may do;
-  /// it must outlive the core.
-  BrokerCore(zmq::socket_t& router, const BrokerOptions& options, const KeyringHolder* keys);
+  /// it must outlive the core. `presence` (may be empty: none are sent) gets the presence events.
+  BrokerCore(zmq::socket_t& router, const BrokerOptions& options, const KeyringHolder* keys,
+             PresencePublisher presence = {});
 
   /// Handles one multipart message read from the ROUTER; the frames are consumed.
   void handle(mdp::Frames& frames, Clock::time_point now);
 
   /// The TCP connection with file descriptor `fd` closed (from the ROUTER's socket monitor):
   /// the calls a client queued on it are dropped unrun (nobody would read their replies), and the
-  /// worker on it, if any, is gone: the calls it held are answered with -32002 at once instead of
-  /// after the heartbeat expiry.
-  void on_peer_disconnected(int fd, Clock::time_point now);
+  /// worker on it, if any, is gone: it gets no more calls, and settle_lost_workers() answers the
+  /// calls it held with -32002 at once instead of after the heartbeat expiry.
+  void on_peer_disconnected(int fd);
+
+  /// Removes the workers whose connection closed. Called after the messages that were waiting on
+  /// the ROUTER when the closing was seen have been handled: a worker that said DISCONNECT just
+  /// before closing has then left as "disconnect", not as "connection-lost" (PROTOCOL §5.6).
+  void settle_lost_workers(Clock::time_point now);
 
   /// Sends due heartbeats, drops silent workers, answers requests whose grace ran out and drops
   /// queued requests whose caller stopped waiting.
@@ -112,8 +125,13 @@ class BrokerCore {
     std::deque<InFlight> in_flight;  // in the order sent: the worker answers in that order
     Clock::time_point expiry;
     std::uint64_t last_dispatch = 0;  // breaks ties between equally free workers (round robin)
+    // Presence (PROTOCOL §4 mmi.workers): who it says it is, since when it serves, replies sent.
+    std::optional<mdp::WorkerInfo> info;
+    Clock::time_point since;
+    std::uint64_t calls = 0;
+    bool connection_lost = false;  // its connection closed: settle_lost_workers() removes it
     std::size_t free_credit() const noexcept {
-      return in_flight.size() >= credit ? 0 : credit - in_flight.size();
+      return connection_lost || in_flight.size() >= credit ? 0 : credit - in_flight.size();
     }
   };
 
@@ -163,16 +181,20 @@ class BrokerCore {
   void sweep_expired(Clock::time_point now);
   ServiceMap::iterator erase_service(ServiceMap::iterator it);
 
-  void remove_worker(WorkerMap::iterator it, bool send_disconnect, std::string_view why,
-                     Clock::time_point now);
+  void remove_worker(WorkerMap::iterator it, bool send_disconnect, Departure why, Clock::time_point now);
   void refuse_unknown_worker(const zmq::message_t& sender, std::string_view what);
   void expire_unserved(Clock::time_point now);
 
   void reply_text(const zmq::message_t& client, std::string_view service, std::string_view text);
   void publish_counts(const Service& service);
 
+  // Presence: the mmi.workers listing and the events of workers coming and going.
+  std::string workers_listing(std::string_view id, Clock::time_point now) const;
+  void announce(const Worker& worker, std::string_view event, std::string_view reason, Clock::time_point now);
+
   zmq::socket_t& router_;
   const KeyringHolder* keys_;
+  PresencePublisher presence_;
   BrokerOptions options_;
   Clock::duration expiry_after_;
   WorkerMap workers_;
@@ -182,6 +204,7 @@ class BrokerCore {
   Clock::time_point next_sweep_ = Clock::time_point::max();
   Clock::time_point last_sweep_;
   std::unordered_map<int, std::size_t> queued_by_fd_;  // calls queued per client connection
+  std::vector<std::string> lost_workers_;  // identities of workers whose connection closed
   std::uint64_t dispatch_count_ = 0;
   RateLimitedLog log_;
 

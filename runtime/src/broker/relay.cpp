@@ -24,7 +24,8 @@ Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const
       keys_(keys),
       xsub_(broker_side_socket(context, zmq::socket_type::xsub, ipv6, options)),
       xpub_(broker_side_socket(context, zmq::socket_type::xpub, ipv6, options)),
-      wake_(inproc_socket(context, zmq::socket_type::pull)) {
+      wake_(inproc_socket(context, zmq::socket_type::pull)),
+      inbox_(inproc_socket(context, zmq::socket_type::pull)) {
   // A status subscriber that loses an update holds a wrong tree until that value changes again,
   // and the relay thread can outrun its own I/O thread in a burst: room for bursts per subscriber
   // (at worst ~100k messages of a few hundred bytes each for a subscriber that stopped reading).
@@ -36,6 +37,7 @@ Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const
   const std::string status_subscription = std::string(1, '\x01') + std::string(StatusCache::upstream_subscription);
   xsub_.send(zmq::buffer(status_subscription));
   wake_endpoint_ = bind_wakeup(wake_, "relay");
+  inbox_endpoint_ = bind_wakeup(inbox_, "relay-inbox");
 }
 
 Relay::~Relay() { stop(); }
@@ -52,17 +54,18 @@ void Relay::stop() {
 void Relay::run() {
   zmq::pollitem_t items[] = {{xsub_.handle(), 0, ZMQ_POLLIN, 0},
                              {xpub_.handle(), 0, ZMQ_POLLIN, 0},
-                             {wake_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {wake_.handle(), 0, ZMQ_POLLIN, 0},
+                             {inbox_.handle(), 0, ZMQ_POLLIN, 0}};
   Frames message;
   while (!stopping_) {
     try {
-      zmq::poll(items, 3, idle_poll);
+      zmq::poll(items, 4, idle_poll);
       if (items[2].revents & ZMQ_POLLIN) break;
       if (items[0].revents & ZMQ_POLLIN) {
         for (int i = 0; i < batch; ++i) {
           message.clear();
           if (!zmq::recv_multipart(xsub_, std::back_inserter(message), zmq::recv_flags::dontwait)) break;
-          if (!permitted(message)) continue;
+          if (!permitted(message) || !not_forged(message)) continue;
           on_publication(message);
           if (!message.empty()) zmq::send_multipart(xpub_, message, zmq::send_flags::dontwait);
           publications_.fetch_add(1, std::memory_order_relaxed);
@@ -76,6 +79,7 @@ void Relay::run() {
           subscriptions_.fetch_add(1, std::memory_order_relaxed);
         }
       }
+      if (items[3].revents & ZMQ_POLLIN) publish_inbox();
     } catch (const zmq::error_t& e) {
       // Nothing a peer sends can cause this; log and keep relaying rather than lose logs.
       spdlog::error("broker relay: {}", e.what());
@@ -95,6 +99,31 @@ bool Relay::permitted(const Frames& message) {
   log_.warn("broker relay: dropped a publication on '{}' from key '{}': {}", loggable(topic), name,
             rights == nullptr ? "the key is no longer admitted" : "its roc-publish does not cover the topic");
   return false;
+}
+
+// ---- the broker's own publications -------------------------------------------------------------
+
+namespace {
+constexpr std::string_view broker_topics = "roc.";
+}  // namespace
+
+bool Relay::not_forged(const Frames& message) {
+  if (message.empty()) return true;
+  const std::string_view topic(static_cast<const char*>(message.front().data()), message.front().size());
+  if (topic.substr(0, broker_topics.size()) != broker_topics) return true;
+  forged_.fetch_add(1, std::memory_order_relaxed);
+  log_.warn("broker relay: dropped a publication on '{}': topics starting with '{}' are the broker's own",
+            loggable(topic), broker_topics);
+  return false;
+}
+
+void Relay::publish_inbox() {
+  Frames message;
+  for (int i = 0; i < batch; ++i) {
+    message.clear();
+    if (!zmq::recv_multipart(inbox_, std::back_inserter(message), zmq::recv_flags::dontwait)) break;
+    zmq::send_multipart(xpub_, message, zmq::send_flags::dontwait);
+  }
 }
 
 void Relay::on_publication(Frames& message) { status_.on_publish(message); }

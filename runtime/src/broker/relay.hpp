@@ -58,6 +58,14 @@ class Relay {
   /// Publications dropped because their key may not publish on the topic; thread-safe.
   std::uint64_t publications_refused() const noexcept { return refused_.load(std::memory_order_relaxed); }
 
+  /// ---- The broker's own publications (presence events, PROTOCOL §5.6) ----
+  /// The XPUB belongs to the relay thread, so other threads hand messages ([topic, body]) to
+  /// this inproc PULL: connect a PUSH of the same context to inbox_endpoint() and send; the
+  /// relay publishes them in the order received. Topics starting with `roc.` are the broker's
+  /// alone: publishers' messages on them are dropped and counted (thread-safe).
+  const std::string& inbox_endpoint() const noexcept { return inbox_endpoint_; }
+  std::uint64_t publications_forged() const noexcept { return forged_.load(std::memory_order_relaxed); }
+
  private:
   using Frames = std::vector<zmq::message_t>;
 
@@ -68,6 +76,9 @@ class Relay {
   void on_publication(Frames& message);
   /// Called for each subscription message; returns whether it should go up to the publishers.
   bool on_subscription(zmq::message_t& subscription);
+  /// False (and counted) for a publisher's message on a topic only the broker may publish on.
+  bool not_forged(const Frames& message);
+  void publish_inbox();
 
   zmq::context_t& context_;
   const KeyringHolder* keys_;
@@ -75,6 +86,9 @@ class Relay {
   zmq::socket_t xpub_;
   zmq::socket_t wake_;  // PULL on an inproc endpoint: stop() pokes it so poll() returns at once
   std::string wake_endpoint_;
+  zmq::socket_t inbox_;  // PULL: the broker's own publications, from the core's thread
+  std::string inbox_endpoint_;
+  std::atomic<std::uint64_t> forged_{0};
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> publications_{0};
   std::atomic<std::uint64_t> subscriptions_{0};

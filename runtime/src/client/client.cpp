@@ -332,6 +332,25 @@ Json Client::objects() const {
   }
 }
 
+namespace {
+// An MMI listing's text, or roc::NotSupported when the broker has no such service.
+std::string mmi_listing(const std::string& text, const Endpoints& broker, std::string_view service) {
+  // Both mean the broker has no such MMI service; a JSON listing never is a bare number.
+  if (text == mmi_not_implemented || text == mmi_not_found) throw_not_supported(broker, service, text);
+  return text;
+}
+}  // namespace
+
+std::vector<ObjectWorkers> Client::workers(const std::string& id) const {
+  return parse_workers(mmi_listing(mmi("mmi.workers", id), broker(), "mmi.workers"));
+}
+
+Json Client::workers_json(const std::string& id) const {
+  const auto text = mmi_listing(mmi("mmi.workers", id), broker(), "mmi.workers");
+  parse_workers(text);  // the same checks as workers(): a listing that is not one is a ProtocolError
+  return Json::parse(text);
+}
+
 bool Client::exists(const std::string& id) const {
   const auto code = mmi("mmi.service", id);
   if (code == mmi_found) return true;

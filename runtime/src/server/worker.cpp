@@ -14,8 +14,11 @@
 #include <zmq_addon.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <iterator>
+
+#include <unistd.h>
 
 namespace roc::detail {
 namespace {
@@ -37,6 +40,19 @@ constexpr std::size_t pending_slack = 16;
 // Pauses after the broker refused our READY: doubling from the first to the last.
 constexpr auto first_refusal_pause = std::chrono::milliseconds(1000);
 constexpr auto last_refusal_pause = std::chrono::milliseconds(30000);
+
+// Who this process is, for the broker's listings (PROTOCOL §2.3, worker info): display only.
+mdp::WorkerInfo this_process() {
+  mdp::WorkerInfo info;
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) == 0) info.host = host;
+  info.pid = static_cast<std::uint32_t>(::getpid());
+#ifdef __GLIBC__
+  info.program = program_invocation_short_name;
+#endif
+  if (info.program.empty()) info.program = "unknown";
+  return info;
+}
 }  // namespace
 
 // ---- keeper -----------------------------------------------------------------------------------
@@ -195,7 +211,8 @@ void Worker::connect() {
   socket_->set(zmq::sockopt::linger, linger_ms);
   socket_->set(zmq::sockopt::sndtimeo, send_timeout_ms);
   socket_->connect(endpoint_);
-  mdp::send_ready(*socket_, object_id_, options_.credit);
+  const auto info = this_process();
+  mdp::send_ready(*socket_, object_id_, options_.credit, &info);
   last_sent_ = last_heard_ = Clock::now();
   heard_since_ready_ = false;
   pending_.clear();

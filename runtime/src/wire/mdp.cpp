@@ -3,6 +3,9 @@
 
 #include "roc/json_reader.hpp"
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -138,6 +141,8 @@ Decoded<WorkerMessage> decode_worker_command(Frames& frames, std::size_t at, boo
           words.remove_prefix(std::min(words.size(), word.size() + 1));
         }
       }
+      // Worker info is for display only: a bad frame is set aside, never a reason to refuse.
+      if (frames.size() > next + 3) m.info = parse_worker_info(view(frames[next + 3]), m.info_error);
       break;
     }
     case Command::request:
@@ -383,15 +388,60 @@ bool send_to_client(zmq::socket_t& router, const zmq::message_t& client, std::st
   return true;
 }
 
-bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit) {
+bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit, const WorkerInfo* info) {
   if (!send_envelope(dealer, nullptr)) return false;
   send_text(dealer, worker_protocol);
   send_command_byte(dealer, Command::ready, zmq::send_flags::sndmore);
   send_text(dealer, service);
   send_text(dealer, std::to_string(credit));
   // One frame, as PROTOCOL §2.3 spells it.
-  send_text(dealer, "attachments cancel progress", zmq::send_flags::none);
+  send_text(dealer, "attachments cancel progress", info != nullptr ? zmq::send_flags::sndmore : zmq::send_flags::none);
+  if (info != nullptr) send_text(dealer, format_worker_info(*info), zmq::send_flags::none);
   return true;
+}
+
+std::string format_worker_info(const WorkerInfo& info) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  w.StartObject();
+  w.Key("host");
+  w.String(info.host.data(), static_cast<rapidjson::SizeType>(info.host.size()));
+  w.Key("pid");
+  w.Uint(info.pid);
+  w.Key("program");
+  w.String(info.program.data(), static_cast<rapidjson::SizeType>(info.program.size()));
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::optional<WorkerInfo> parse_worker_info(std::string_view frame, std::string& error) {
+  if (frame.size() > max_worker_info_bytes) {
+    error = fmt::format("worker info of {} bytes (at most {})", frame.size(), max_worker_info_bytes);
+    return std::nullopt;
+  }
+  rapidjson::Document d;
+  if (roc::json::read(d, frame) || !d.IsObject()) {
+    error = "worker info that is not a JSON object";
+    return std::nullopt;
+  }
+  WorkerInfo info;
+  for (const auto* name : {"host", "program"}) {
+    const auto it = d.FindMember(name);
+    if (it == d.MemberEnd() || !it->value.IsString() ||
+        !printable_utf8({it->value.GetString(), it->value.GetStringLength()})) {
+      error = fmt::format("worker info whose {} is not printable UTF-8 of at most 255 bytes", name);
+      return std::nullopt;
+    }
+    (name == std::string_view("host") ? info.host : info.program).assign(it->value.GetString(),
+                                                                          it->value.GetStringLength());
+  }
+  const auto pid = d.FindMember("pid");
+  if (pid == d.MemberEnd() || !pid->value.IsUint() || pid->value.GetUint() == 0) {
+    error = "worker info whose pid is not an integer from 1 to 4294967295";
+    return std::nullopt;
+  }
+  info.pid = pid->value.GetUint();
+  return info;
 }
 
 bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, Frames body) {

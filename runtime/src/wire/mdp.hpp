@@ -59,6 +59,24 @@ bool is_call_header(std::string_view frame);
 /// Reads a call header frame; nullopt (and `error` set) when a known field has a bad value.
 std::optional<CallHeader> parse_call_header(std::string_view frame, std::string& error);
 
+/// Who a roc worker says it is (PROTOCOL §2.3, the frame after the features): for operators'
+/// eyes only. Nothing in it is trusted beyond display.
+struct WorkerInfo {
+  std::string host;
+  std::uint32_t pid = 0;
+  std::string program;
+};
+
+/// Worker info frames longer than this are ignored unread.
+inline constexpr std::size_t max_worker_info_bytes = 1024;
+
+/// The frame text: `{"host":"lab-pc","pid":4242,"program":"vnir-server"}`.
+std::string format_worker_info(const WorkerInfo& info);
+/// Reads a worker info frame; nullopt (and `error` set) when it breaks PROTOCOL §2.3's rules:
+/// not a JSON object of at most max_worker_info_bytes, `host` or `program` not printable UTF-8
+/// of at most 255 bytes, `pid` not an integer from 1 to 2^32-1. Unknown members are ignored.
+std::optional<WorkerInfo> parse_worker_info(std::string_view frame, std::string& error);
+
 /// What a worker says to the broker, or the broker to a worker (after the peer's envelope).
 struct WorkerMessage {
   Command command{};
@@ -70,6 +88,8 @@ struct WorkerMessage {
   std::uint64_t call = 0;      ///< PROGRESS/CANCEL: the caller's name for the call (PROTOCOL §2.6)
   bool cancel = false;         ///< READY: the features name `cancel`: it takes CANCEL and `call=`
   bool progress = false;       ///< READY: the features name `progress`: it may send PROGRESS
+  std::optional<WorkerInfo> info;  ///< READY: who the worker says it is; none when absent or unreadable
+  std::string info_error;      ///< READY: why a worker info frame that was there was set aside
   std::optional<CallHeader> header;  ///< REQUEST: roc's call header, when the broker sent one
   Frames body;                 ///< REQUEST/REPLY: body frames (JSON first, attachments after); PROGRESS: one
   std::string reason;          ///< DISCONNECT: why, when the broker said (roc extension, §2.2)
@@ -132,8 +152,10 @@ bool send_cancel_request(zmq::socket_t& dealer, std::string_view service, std::u
 /// Broker → client: a progress event of call `call`, `body` as the worker sent it.
 bool send_progress_to_client(zmq::socket_t& router, const zmq::message_t& client, std::string_view service,
                              std::uint64_t call, const zmq::message_t& body);
-/// Worker → broker: READY with roc's credit frame and features frame (`attachments cancel progress`).
-bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit);
+/// Worker → broker: READY with roc's credit frame and features frame (`attachments cancel progress`),
+/// then the worker info frame when `info` is given.
+bool send_ready(zmq::socket_t& dealer, std::string_view service, std::uint32_t credit,
+                const WorkerInfo* info = nullptr);
 /// Worker → broker: REPLY to `client`: the JSON frame, then attachments.
 bool send_reply(zmq::socket_t& dealer, const zmq::message_t& client, Frames body);
 /// Worker → broker or broker → worker (pass the worker's identity to address it via ROUTER).

@@ -52,6 +52,12 @@ piece worker1 "" MDPW01 "$READY" lab.camera 4 "attachments cancel progress" >mdp
 piece worker1 "" MDPW01 "$PROGRESS" client1 "" 7 '{"fraction":0.5,"message":"half"}' >mdp/broker-worker-progress
 piece "" MDPW01 "$CANCEL" client1 "" 7 >mdp/worker-cancel
 piece "" MDPC01 dev "roc/1 call=7 event=progress" '{"fraction":0.5}' >mdp/client-progress-event
+info='{"host":"lab-pc","pid":4242,"program":"vnir-server"}'
+piece worker1 "" MDPW01 "$READY" lab.camera 4 "attachments cancel progress" "$info" >mdp/broker-worker-ready-info
+piece worker1 "" MDPW01 "$READY" lab.camera 4 "attachments" '{"host":"lab-pc","pid":0,"program":"x"}' >mdp/broker-worker-ready-info-bad-pid
+piece worker1 "" MDPW01 "$READY" lab.camera 4 "attachments" '{"host":"lab' >mdp/broker-worker-ready-info-not-json
+piece worker1 "" MDPW01 "$READY" lab.camera 4 "attachments" $'{"host":"\x1b[2J","pid":1,"program":"x"}' >mdp/broker-worker-ready-info-control
+piece client1 "" MDPC01 mmi.workers lab.camera >mdp/broker-mmi-workers
 
 # broker: conversations. Header byte: peer in bits 0-1, clock step (x 250 ms) in bits 2-5.
 { message 1 "" MDPW01 "$READY" dev 2
@@ -96,6 +102,16 @@ piece "" MDPC01 dev "roc/1 call=7 event=progress" '{"fraction":0.5}' >mdp/client
   message 0 "" MDPC01 dev "roc/1 cancel=1"
   message 1 "" MDPW01 "$PROGRESS" peer0 "" 1 '{"fraction":0.9}'
   message 1 "" MDPW01 "$REPLY" peer0 "" "$answer"; } >broker/progress-and-cancel
+# Presence: workers with and without info, the listing, a departure that is announced.
+{ message 1 "" MDPW01 "$READY" dev 2 "attachments cancel progress" "$info"
+  message 2 "" MDPW01 "$READY" dev
+  message 3 "" MDPW01 "$READY" dev 1 "" '{"host":1}'
+  message 0 "" MDPC01 dev "$call"
+  message 1 "" MDPW01 "$REPLY" peer0 "" "$answer"
+  message 0 "" MDPC01 mmi.workers ""
+  message 0 "" MDPC01 mmi.workers dev
+  message 2 "" MDPW01 "$DISCONNECT"
+  message $((15 << 2)) "" MDPC01 mmi.workers ""; } >broker/presence
 
 # status: ops 0 path/mask, 1 merge, 2 cut, 3 publish through the cache, 4 XPUB subscription.
 { byte 0; piece system system.cpu.load
