@@ -16,6 +16,7 @@ from .client import Call, Client, ObjectProxy, Progress
 from .server import Server, method, describe
 from .logs import LogHandler, LogSubscription
 from .status import StatusSubscription, StatusUpdate, StatusUpdater
+from .status import StatusPublisher, StatusSource
 from . import aio
 from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
                      run_simple_server, statusUpdateIterator)
@@ -29,4 +30,5 @@ __all__ = [
     "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",
     "RocStatusUpdater", "statusUpdateIterator",
+    "StatusSource", "StatusPublisher",
 ]
