@@ -82,6 +82,7 @@ void Relay::run() {
       if (items[3].revents & ZMQ_POLLIN) read_connection_events();
       send_notices(status_.on_timer(StatusCache::Clock::now()));
       if (items[0].revents & ZMQ_POLLIN) {
+        read_connection_events();
         for (int i = 0; i < batch; ++i) {
           message.clear();
           if (!zmq::recv_multipart(xsub_, std::back_inserter(message), zmq::recv_flags::dontwait)) break;
@@ -131,13 +132,19 @@ void Relay::on_publication(Frames& message) {
 }
 
 Relay::Peer Relay::peer_of(const Frames& message) {
-  // An ACCEPTED is queued before its connection's first message can be: reading the events now
-  // ties this message to the right connection even when its descriptor was just reused.
-  read_connection_events();
   const int fd = message.empty() ? -1 : zmq_msg_get(message.back().handle(), ZMQ_SRCFD);
   if (fd < 0) return Peer{0, true};
   auto it = peers_.find(fd);
-  if (it == peers_.end()) it = peers_.emplace(fd, Peer{++last_connection_, true}).first;
+  if (it == peers_.end() || !it->second.open) {
+    // An ACCEPTED is queued before its connection's first message can be: reading the events now
+    // tells a new connection on a reused descriptor from the last words of the closed one. Not
+    // for every message: an empty monitor read costs two system calls (getpid, poll), half the
+    // relay's time. The events are also read before each batch, so a descriptor closed and
+    // reused within one batch is the one case left to attribute to the wrong connection.
+    read_connection_events();
+    it = peers_.find(fd);
+    if (it == peers_.end()) it = peers_.emplace(fd, Peer{++last_connection_, true}).first;
+  }
   return it->second;
 }
 

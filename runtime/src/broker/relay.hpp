@@ -39,8 +39,9 @@ namespace roc::detail {
 /// The cache flags the parts of the tree a publisher wrote as stale when its connection closes.
 /// A socket monitor on the XSUB reports each accepted and each closed connection by file
 /// descriptor, and every message carries the descriptor it came on (ZMQ_SRCFD). Descriptors are
-/// reused, so each accepted connection gets an id of its own: events are read before each
-/// message, and an ACCEPTED is always queued before the first message of its connection.
+/// reused, so each accepted connection gets an id of its own: events are read before each batch
+/// and before a message from a descriptor not known to be open, and an ACCEPTED is always queued
+/// before the first message of its connection.
 /// -------------------------------------------------------------------------------------------
 class Relay {
  public:

@@ -48,15 +48,18 @@ void StatusCache::on_publish(Frames& frames, std::uint64_t connection, Clock::ti
     // always get a stamp from this broker, and the age of a value is at worst its arrival's.
     std::optional<StatusSource> stamp;
     if (frames.size() >= 3) stamp = st::read_stamp(text(frames[2]));
-    if (!stamp) {
+    zmq::message_t stamp_frame;
+    if (stamp) {
+      stamp_frame = std::move(frames[2]);  // read and found sound: passed on as it came
+    } else {
       stamp.emplace();
       stamp->emitted = std::chrono::system_clock::now();
+      stamp_frame = frame(st::write_stamp(*stamp));
     }
-    const auto stamp_text = st::write_stamp(*stamp);
     frames.resize(2);
     const auto seq = std::to_string(++seq_);
     frames.push_back(frame(seq));
-    frames.push_back(frame(stamp_text));
+    frames.push_back(std::move(stamp_frame));
     tree_.merge_written(st::join(path), body, &*stamp, connection);
     connections_[connection] = Connection{now, false};
   } catch (...) {

@@ -8,6 +8,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <mutex>
 #include <stdexcept>
 
@@ -69,14 +71,21 @@ struct StatusUpdater::Impl {
       out.push_back({std::string(st::topic_prefix) + m->name.GetString(), to_text(m->value), now});
   }
 
+  /// The stamp for an update emitted at `emitted`: this process's identity is written once, as
+  /// emit() is on the caller's hot path.
   std::string stamp(std::chrono::system_clock::time_point emitted) const {
-    StatusSource source;
-    source.publisher = me;
-    source.emitted = emitted;
-    return st::write_stamp(source);
+    char seconds[32];
+    const int n = std::snprintf(seconds, sizeof seconds, "%.6f", st::to_unix_seconds(emitted));
+    return stamp_head + std::string(seconds, static_cast<std::size_t>(std::max(n, 0))) + stamp_tail;
   }
 
+  static std::string head_of(const std::string& stamp) { return stamp.substr(0, stamp.find(':') + 1); }
+  static std::string tail_of(const std::string& stamp) { return stamp.substr(stamp.find(',')); }
+
   const StatusPublisher me;
+  // write_stamp() of this process with emitted 0, cut around the number: {"emitted": | 0.0 | ,...}
+  const std::string stamp_head = head_of(st::write_stamp(StatusSource{"", me, {}, false}));
+  const std::string stamp_tail = tail_of(st::write_stamp(StatusSource{"", me, {}, false}));
   mutable std::mutex mutex;  // guards tree; also orders emits so queue order = tree order
   StatusTree tree;
   detail::Publisher<detail::PubMessage> publisher;
