@@ -97,7 +97,11 @@ std::string write_stamp(const StatusSource& source) {
 
 std::optional<StatusSource> read_stamp(std::string_view text) {
   if (text.size() > max_stamp_bytes) return std::nullopt;
-  rapidjson::Document doc;
+  // Read for every update, by the broker and by each subscriber: a stamp's values fit a buffer on
+  // the stack, where a Document's own pool would allocate 64 KiB each time.
+  char buffer[4 * max_stamp_bytes];
+  rapidjson::MemoryPoolAllocator<> pool(buffer, sizeof buffer);
+  rapidjson::Document doc(&pool);
   if (json::read(doc, text, 4)) return std::nullopt;
   StatusSource out;
   if (!read_stamp_members(doc, out)) return std::nullopt;
