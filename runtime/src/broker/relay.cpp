@@ -34,8 +34,10 @@ Relay::Relay(zmq::context_t& context, const std::string& publish_endpoint, const
   // (at worst ~100k messages of a few hundred bytes each for a subscriber that stopped reading).
   xpub_.set(zmq::sockopt::sndhwm, 100000);
   // Watching before binding: no connection is accepted unseen. The endpoint is unique to this
-  // relay, as the broker may make another in the same context when a port turns out busy.
-  const auto monitor_endpoint = fmt::format("inproc://roc-relay-monitor-{}", static_cast<const void*>(this));
+  // relay, as the broker may make another in the same context when a port turns out busy (and
+  // a closed socket's inproc name may linger until ZeroMQ reaps it, so not by address).
+  static std::atomic<std::uint64_t> relays{0};
+  const auto monitor_endpoint = fmt::format("inproc://roc-relay-monitor-{}", ++relays);
   if (zmq_socket_monitor(xsub_.handle(), monitor_endpoint.c_str(), ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED) != 0)
     throw zmq::error_t();
   monitor_ = inproc_socket(context, zmq::socket_type::pair);
