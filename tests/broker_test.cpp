@@ -787,7 +787,7 @@ TEST_CASE("the relay stamps status updates with sequence numbers and answers sna
     got = receive(20ms);
   }
   REQUIRE(got);
-  REQUIRE(got->size() == 3);
+  REQUIRE(got->size() == 4);  // [topic, body, seq, stamp]
   CHECK(str((*got)[0]) == "status.system.cpu");
   const auto seq = std::stoull(str((*got)[2]));
   CHECK(seq >= 1);
@@ -800,7 +800,7 @@ TEST_CASE("the relay stamps status updates with sequence numbers and answers sna
     if (f && str((*f)[0]) == topic) snapshot = std::move(f);
   }
   REQUIRE(snapshot);
-  REQUIRE(snapshot->size() == 3);
+  REQUIRE(snapshot->size() == 4);  // [topic, tree, seq, sources]
   auto tree = json(str((*snapshot)[1]));
   REQUIRE(tree.IsObject());
   CHECK(tree.HasMember("system"));

@@ -119,13 +119,14 @@ TEST_CASE("the broker cache numbers status updates, merges them and answers snap
   roc::detail::StatusCache cache;
   auto a = frames("status.system.foo", R"({"cpu":1})");
   cache.on_publish(a);
-  REQUIRE(a.size() == 3);
+  REQUIRE(a.size() == 4);  // [topic, body, seq, stamp]
   CHECK(text(a[2]) == "1");
+  CHECK(!st::read_stamp(text(a[3]))->publisher.known());  // sent without a stamp: the broker's
   auto b = frames("status.system", R"({"bar":2})");
   b.emplace_back("junk", 4);
   b.emplace_back("more", 4);
   cache.on_publish(b);
-  REQUIRE(b.size() == 3);
+  REQUIRE(b.size() == 4);  // "junk" is no stamp: replaced by the broker's
   CHECK(text(b[2]) == "2");
   auto log = frames("log.info.x", "{}");
   cache.on_publish(log);
@@ -139,7 +140,7 @@ TEST_CASE("the broker cache numbers status updates, merges them and answers snap
   std::string sub = "\x01" + topic;
   auto reply = cache.on_subscription(zmq::message_t(sub.data(), sub.size()));
   REQUIRE(reply);
-  REQUIRE(reply->size() == 3);
+  REQUIRE(reply->size() == 4);  // [topic, tree, seq, sources]
   CHECK(text((*reply)[0]) == topic);
   CHECK(text((*reply)[1]) == R"({"system":{"foo":{"cpu":1}}})");
   CHECK(text((*reply)[2]) == "2");
@@ -170,11 +171,11 @@ TEST_CASE("the broker cache drops updates too deep to keep, counting the path's 
   for (int i = 1; i < 255; ++i) path_255 += ".p";
   auto fits = frames(path_255, "1");
   cache.on_publish(fits);
-  REQUIRE(fits.size() == 3);
+  REQUIRE(fits.size() == 4);
   CHECK(text(fits[2]) == "1");
   auto one_more = frames(path_255, "[1]");
   cache.on_publish(one_more);
-  CHECK(one_more.size() == 3);
+  CHECK(one_more.size() == 4);
   auto too_deep = frames(path_255, "[[1]]");
   cache.on_publish(too_deep);
   CHECK(too_deep.empty());

@@ -17,6 +17,7 @@ from .server import Server, method, describe
 from .logs import LogHandler, LogSubscription
 from .status import StatusSubscription, StatusUpdate, StatusUpdater
 from .presence import PresenceEvent, PresenceSubscription
+from .status import StatusPublisher, StatusSource
 from . import aio
 from .compat import (RocClient, RocLogger, RocServer, RocStatusUpdater, initRocLogging,
                      run_simple_server, statusUpdateIterator)
@@ -31,4 +32,5 @@ __all__ = [
     "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",
     "RocStatusUpdater", "statusUpdateIterator",
+    "StatusSource", "StatusPublisher",
 ]

@@ -111,8 +111,8 @@ class _Publisher:
     IDLE_POLL = 0.02  # how late a (re)connection can be noticed while idle, seconds
 
     def __init__(self, address: str, endpoints: Endpoints, ctx: Optional[zmq.Context], capacity: int,
-                 encode: Callable[[Any], Tuple[bytes, bytes]],
-                 on_subscribe: Optional[Callable[[bytes], List[Tuple[bytes, bytes]]]] = None,
+                 encode: Callable[[Any], Tuple[bytes, ...]],
+                 on_subscribe: Optional[Callable[[bytes], List[Tuple[bytes, ...]]]] = None,
                  name: str = "roc-publisher") -> None:
         self._capacity = capacity
         self._encode = encode
@@ -183,12 +183,12 @@ class _Publisher:
             self._socket.close()
 
     def _run(self) -> None:
-        extra: List[Tuple[bytes, bytes]] = []
+        extra: List[Tuple[bytes, ...]] = []
         try:
             while True:
                 self._take_subscriptions(extra)
-                for topic, body in extra:  # rare (a (re)connection): a full pipe drops it
-                    if not self._send(topic, body):
+                for message in extra:  # rare (a (re)connection): a full pipe drops it
+                    if not self._send(*message):
                         self._count_drop()
                 extra.clear()
                 with self._lock:
@@ -209,11 +209,11 @@ class _Publisher:
                     self._sending = True
                 for item in batch:
                     try:
-                        topic, body = self._encode(item)
+                        message = self._encode(item)
                     except Exception:  # an item that cannot be sent: counted, never raised
                         self._count_drop()
                         continue
-                    while not self._send(topic, body):
+                    while not self._send(*message):
                         if self._stopping():
                             self._count_drop()
                             break
@@ -235,7 +235,7 @@ class _Publisher:
         with self._lock:
             return self._stop
 
-    def _take_subscriptions(self, extra: List[Tuple[bytes, bytes]]) -> None:
+    def _take_subscriptions(self, extra: List[Tuple[bytes, ...]]) -> None:
         while True:
             try:
                 message = self._socket.recv(zmq.NOBLOCK)
@@ -250,14 +250,14 @@ class _Publisher:
                 except Exception:
                     self._count_drop()
 
-    def _send(self, topic: bytes, body: bytes) -> bool:
-        """False when the socket's pipe is full (XPUB_NODROP)."""
+    def _send(self, topic: bytes, *frames: bytes) -> bool:
+        """Sends [topic, *frames]; False when the socket's pipe is full (XPUB_NODROP)."""
         try:
             self._socket.send(topic, zmq.SNDMORE | zmq.NOBLOCK)
         except zmq.Again:
             return False
         # Once the first frame is in, the rest of the message always goes (a message is atomic).
-        self._socket.send(body)
+        self._socket.send_multipart(frames)
         return True
 
 

@@ -9,8 +9,11 @@
                 continue
             print(update.path, update.value, sub.tree)
 
-Masks match whole path segments in both directions, and an update above a mask is cut down to
-the masked part. A late subscriber asks the broker for the merged tree *through its subscription*
+Every update carries a stamp (when it was emitted, on the publisher's clock, and by which
+program, host and pid), and the broker flags the parts of a publisher that went away as stale
+(§5.5): `sub.sources`, `sub.source(path)` and `update.sources` say who wrote what and whether it
+is stale. Masks match whole path segments in both directions, and an update above a mask is cut
+down to the masked part. A late subscriber asks the broker for the merged tree *through its subscription*
 (§5.3), so the snapshot arrives in the stream exactly between the updates it reflects and those it
 does not: no gap, no duplicate. Updaters keep their own merged tree and republish it whenever a
 broker connects (§5.4), so a restarted broker's cache is whole again. References:
@@ -22,10 +25,15 @@ import collections
 import copy
 import json
 import logging
+import math
+import os
 import secrets
+import socket
+import sys
 import threading
 import time
 import weakref
+from dataclasses import dataclass, field, replace
 from typing import Any, Deque, Dict, Iterable, Iterator, List, NamedTuple, Optional, Tuple, Union
 
 import zmq
@@ -34,10 +42,15 @@ from . import wire
 from .errors import ProtocolError
 from .logs import Subscription, Where, _Publisher, _Subscriber, read_json, resolve
 
-__all__ = ["StatusUpdate", "StatusUpdater", "StatusSubscription", "split_path", "path_matches",
-           "merge_patch", "RocStatusUpdater", "statusUpdateIterator", "MAX_UPDATE_BYTES"]
+__all__ = ["StatusUpdate", "StatusUpdater", "StatusSubscription", "StatusSource", "StatusPublisher",
+           "split_path", "path_matches", "merge_patch", "RocStatusUpdater", "statusUpdateIterator",
+           "MAX_UPDATE_BYTES"]
 
 TOPIC_PREFIX = b"status."
+#: Stale notices, made by the broker only (§5.5): [roc.stale.<path>, stamp + reason, seq].
+STALE_PREFIX = b"roc.stale."
+#: A stamp frame longer than this is not read (the broker stamps such an update itself).
+MAX_STAMP_BYTES = 1024
 #: The broker cache's own upstream subscription (§5.4): seeing it means a broker (re)connected.
 CACHE_SUBSCRIPTION = b"status"
 SNAPSHOT_PREFIX = "roc.snapshot."
@@ -95,14 +108,15 @@ def normalize_masks(masks: List[str]) -> List[Path]:
     return out
 
 
-def zmq_prefixes(masks: List[Path]) -> List[bytes]:
+def zmq_prefixes(masks: List[Path], family: bytes = TOPIC_PREFIX) -> List[bytes]:
     """The ZeroMQ prefixes that receive everything the masks need: `status.<first segment>`, or
-    `status.` for the root. ZeroMQ matches bytes, so the segments are checked in cut()."""
+    `status.` for the root (`family` STALE_PREFIX: the same for stale notices). ZeroMQ matches
+    bytes, so the segments are checked in cut()."""
     prefixes: List[bytes] = []
     for mask in masks:
-        prefix = TOPIC_PREFIX + (mask[0].encode("utf-8") if mask else b"")
-        if prefix == TOPIC_PREFIX:
-            return [TOPIC_PREFIX]
+        prefix = family + (mask[0].encode("utf-8") if mask else b"")
+        if prefix == family:
+            return [family]
         if prefix not in prefixes:
             prefixes.append(prefix)
     return prefixes
@@ -186,9 +200,156 @@ def find(tree: Any, path: Path) -> Any:
     return node
 
 
+# --- stamps and sources (status_sources.cpp) -------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusPublisher:
+    """Who published a status update; empty and 0 when unknown (a publisher that does not stamp
+    its updates: the broker stamped it on arrival)."""
+
+    program: str = ""
+    host: str = ""
+    pid: int = 0
+
+    @property
+    def known(self) -> bool:
+        return bool(self.program or self.host or self.pid)
+
+    def describe(self) -> str:
+        """"vnir-server on lab1 (pid 4242)", or "an unknown publisher"."""
+        if not self.known:
+            return "an unknown publisher"
+        out = self.program or "a program"
+        if self.host:
+            out += f" on {self.host}"
+        if self.pid:
+            out += f" (pid {self.pid})"
+        return out
+
+
+@dataclass(frozen=True)
+class StatusSource:
+    """Where a part of the status tree came from: the publisher that last emitted at `path`,
+    `emitted` (UNIX seconds on the publisher's clock; the broker's for an unknown publisher), and
+    whether that publisher has gone away since (`stale`). A source covers its path's subtree,
+    except where a deeper source covers a part."""
+
+    path: str
+    publisher: StatusPublisher = field(default_factory=StatusPublisher)
+    emitted: float = 0.0
+    stale: bool = False
+
+
+_UNKNOWN = StatusPublisher()
+
+
+def _stamp_members(source: StatusSource) -> Dict[str, Any]:
+    publisher = None
+    if source.publisher.known:
+        publisher = {"program": source.publisher.program, "host": source.publisher.host,
+                     "pid": source.publisher.pid}
+    return {"emitted": round(source.emitted, 6), "publisher": publisher}
+
+
+def write_stamp(source: StatusSource) -> bytes:
+    return wire.dumps(_stamp_members(source))
+
+
+def _read_stamp_members(value: Any, path: str = "") -> Optional[StatusSource]:
+    """The stamp in a JSON object, or None when it is not one (unknown members are ignored)."""
+    if not isinstance(value, dict):
+        return None
+    emitted = value.get("emitted")
+    if isinstance(emitted, bool) or not isinstance(emitted, (int, float)) or not math.isfinite(emitted):
+        return None
+    publisher = value.get("publisher")
+    if publisher is None:
+        return StatusSource(path, _UNKNOWN, float(emitted))
+    if not isinstance(publisher, dict):
+        return None
+    program, host, pid = publisher.get("program", ""), publisher.get("host", ""), publisher.get("pid", 0)
+    if not isinstance(program, str) or not isinstance(host, str) or isinstance(pid, bool) \
+            or not isinstance(pid, int):
+        return None
+    return StatusSource(path, StatusPublisher(program, host, pid), float(emitted))
+
+
+def read_stamp(frame: Any, path: str = "") -> Optional[StatusSource]:
+    """A stamp frame's source, or None when it is not a stamp."""
+    data = bytes(frame)
+    if len(data) > MAX_STAMP_BYTES:
+        return None
+    try:
+        return _read_stamp_members(read_json(data, 4), path)
+    except ProtocolError:
+        return None
+
+
+def read_sources(frame: Any) -> List[StatusSource]:
+    """A snapshot's sources frame; entries that cannot be read are skipped."""
+    try:
+        value = read_json(frame, 5)
+    except ProtocolError:
+        return []
+    out = []
+    for entry in value if isinstance(value, list) else []:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            continue
+        try:
+            split_path(entry["path"])
+        except ValueError:
+            continue
+        source = _read_stamp_members(entry, entry["path"])
+        if source is not None:
+            out.append(replace(source, stale=entry.get("stale") is True))
+    return out
+
+
+def _reaches(value: Any, below: Path) -> bool:
+    """Whether `value`, merged at some path, rewrites or deletes the part `below` under it."""
+    node = value
+    for segment in below:
+        if not isinstance(node, dict):
+            return True
+        if segment not in node:
+            return False
+        node = node[segment]
+    return True
+
+
+def record_source(sources: Dict[str, StatusSource], path: Path, value: Any,
+                  source: Optional[StatusSource]) -> None:
+    """The sources after an update at `path`: the deeper ones it rewrites go, and `source` (if
+    any, and the update is no deletion) takes `path` (StatusTree::merge_written)."""
+    key = ".".join(path)
+    sources.pop(key, None)
+    below = key + "." if key else ""
+    for other in [p for p in sources if p.startswith(below) and p != key]:
+        if _reaches(value, split_path(other[len(below):])):
+            del sources[other]
+    if source is not None and value is not None:
+        sources[key] = replace(source, path=key, stale=False)
+
+
+def covering_source(sources: Dict[str, StatusSource], path: str) -> Optional[StatusSource]:
+    """The source covering `path`: the deepest at or above it."""
+    segments = split_path(path)
+    while True:
+        found = sources.get(".".join(segments))
+        if found is not None or not segments:
+            return found
+        segments.pop()
+
+
 # --- updates --------------------------------------------------------------------------------------
 
-class StatusUpdate(NamedTuple):
+class _UpdateFields(NamedTuple):
+    path: str
+    value: Any
+    seq: Optional[int]
+
+
+class StatusUpdate(_UpdateFields):
     """One update as a receiver sees it: the partial subtree `value` rooted at dotted `path`, with
     the broker's sequence number `seq` (None when unknown).
 
@@ -197,11 +358,16 @@ class StatusUpdate(NamedTuple):
     `StatusUpdate("", None, None)` is the empty update a subscription yields when nothing came
     within its timeout; it is falsy, every other update is truthy. `value` None at a non-empty
     path means the member was deleted.
+
+    Two attributes beyond the tuple (which stays `(path, value, seq)`, compared as such):
+    `sources`, who emitted it (one StatusSource for a live update or a stale notice, every source
+    under the masks for the snapshot; empty from a broker that predates stamps), and `stale`, true
+    for a stale notice: the publisher that last wrote `path` went away; `value` is then {} and the
+    values in the tree stay.
     """
 
-    path: str
-    value: Any
-    seq: Optional[int]
+    sources: Tuple[StatusSource, ...] = ()
+    stale: bool = False
 
     @property
     def empty(self) -> bool:
@@ -218,8 +384,21 @@ class StatusUpdate(NamedTuple):
 EMPTY = StatusUpdate("", None, None)
 
 
-def _encode_update(item: Tuple[bytes, bytes]) -> Tuple[bytes, bytes]:
+def _update(path: str, value: Any, seq: Optional[int], sources: Iterable[StatusSource] = (),
+            stale: bool = False) -> StatusUpdate:
+    update = StatusUpdate(path, value, seq)
+    update.sources = tuple(sources)
+    update.stale = stale
+    return update
+
+
+def _encode_update(item: Tuple[bytes, bytes, bytes]) -> Tuple[bytes, bytes, bytes]:
     return item
+
+
+def _this_process(program: Optional[str]) -> StatusPublisher:
+    name = program or os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else "") or "python"
+    return StatusPublisher(name, socket.gethostname(), os.getpid())
 
 
 class StatusUpdater:
@@ -238,7 +417,9 @@ class StatusUpdater:
     _raw_destination = False  # RocStatusUpdater: a "tcp://..." destination is the XSUB itself
 
     def __init__(self, endpoints: Where = None, *, ctx: Optional[zmq.Context] = None,
-                 capacity: int = 100000) -> None:
+                 capacity: int = 100000, program: Optional[str] = None) -> None:
+        #: Stamped on every update with its emit time (§5.2); `program` defaults to the script's name.
+        self.publisher = _this_process(program)
         self._lock = threading.Lock()  # guards the tree; orders emits so queue order = tree order
         self._tree: Dict[str, Any] = {}
         address, eps = resolve(endpoints, "publish", self._raw_destination)
@@ -260,17 +441,20 @@ class StatusUpdater:
             raise ValueError(f"status update at '{path}' is nested deeper than the {wire.MAX_DEPTH} "
                              "levels a status tree may have (path segments count too)")
         topic = TOPIC_PREFIX + path.encode("utf-8")
+        stamp = write_stamp(StatusSource(path, self.publisher, time.time()))
         with self._lock:
             merge_at(self._tree, segments, value)
-            self._publisher.push((topic, body))
+            self._publisher.push((topic, body, stamp))
 
-    def _on_subscribe(self, topic: bytes) -> List[Tuple[bytes, bytes]]:
+    def _on_subscribe(self, topic: bytes) -> List[Tuple[bytes, bytes, bytes]]:
         """In the publisher's thread: the whole tree, one message per top-level member (emit()
-        needs a non-empty path), when the broker's cache subscribes."""
+        needs a non-empty path), when the broker's cache subscribes; stamped now, as the
+        publisher vouches for all of it again."""
         if topic != CACHE_SUBSCRIPTION:
             return []
+        stamp = write_stamp(StatusSource("", self.publisher, time.time()))
         with self._lock:
-            return [(TOPIC_PREFIX + name.encode("utf-8"), wire.dumps(value))
+            return [(TOPIC_PREFIX + name.encode("utf-8"), wire.dumps(value), stamp)
                     for name, value in self._tree.items()]
 
     @property
@@ -320,7 +504,9 @@ class StatusSubscription(Subscription):
     down to the masks. When nothing arrives within `timeout` seconds, it yields the empty update
     `StatusUpdate("", None, None)` (falsy) so a loop can do other work; `timeout=None` waits for
     ever. The iteration ends only when you break out of it. `.tree` is the merge of everything
-    yielded so far (RFC 7386: null deletes).
+    yielded so far (RFC 7386: null deletes), and `.sources` (dotted path → StatusSource) who
+    wrote each part of it and whether it is stale; `.source(path)` is the one covering a path.
+    Stale notices come in the stream as updates with `stale` true (§5.5).
 
     The snapshot is requested through the subscription (§5.3); when no answer comes within a
     second it asks again with a fresh token, and after max(10 s, 10 × timeout) it gives up
@@ -342,6 +528,7 @@ class StatusSubscription(Subscription):
         self.timeout = timeout
         self.max_update_bytes = max_update_bytes
         self.tree: Dict[str, Any] = {}
+        self.sources: Dict[str, StatusSource] = {}
         self.dropped = 0
         self.synced = not snapshot
         self.snapshot_seq: Optional[int] = None
@@ -350,6 +537,8 @@ class StatusSubscription(Subscription):
         self._subscriber = _Subscriber(ctx or zmq.Context.instance(), eps, address)
         self._socket = self._subscriber.socket
         for prefix in zmq_prefixes(self._normalized):
+            self._socket.subscribe(prefix)
+        for prefix in zmq_prefixes(self._normalized, STALE_PREFIX):
             self._socket.subscribe(prefix)
         self._request: Optional[bytes] = None
         self._retry_at = float("inf")
@@ -399,11 +588,21 @@ class StatusSubscription(Subscription):
             yield self.next()
 
     def _apply(self, update: StatusUpdate) -> StatusUpdate:
-        if update.snapshot:
+        if update.stale:
+            for source in update.sources:
+                self.sources[source.path] = source
+        elif update.snapshot:
             self.tree = copy.deepcopy(update.value)
+            self.sources = {source.path: source for source in update.sources}
         else:
-            merge_at(self.tree, split_path(update.path), update.value)
+            path = split_path(update.path)
+            merge_at(self.tree, path, update.value)
+            record_source(self.sources, path, update.value, update.sources[0] if update.sources else None)
         return update
+
+    def source(self, path: str) -> Optional[StatusSource]:
+        """The source covering `path` (the deepest at or above it), or None."""
+        return covering_source(self.sources, path)
 
     def _take(self, frames: List[Any]) -> Optional[StatusUpdate]:
         """Frames turned into an update under the masks, or None when they do not concern us."""
@@ -412,6 +611,8 @@ class StatusSubscription(Subscription):
         topic = frames[0].bytes
         seq = _parse_seq(frames[2].buffer) if len(frames) >= 3 else None
         body = frames[1].buffer
+        if topic.startswith(STALE_PREFIX):
+            return self._take_stale_notice(topic, body, seq)
         if self._request is not None and topic == self._request:
             try:
                 value = read_json(body)
@@ -425,7 +626,7 @@ class StatusSubscription(Subscription):
             # Live updates the snapshot already reflects came before it: drop them.
             self._held = collections.deque(
                 u for u in self._held if u.seq is not None and u.seq > self.snapshot_seq)
-            return StatusUpdate("", value, seq)
+            return _update("", value, seq, read_sources(frames[3].buffer) if len(frames) >= 4 else ())
         if not topic.startswith(TOPIC_PREFIX):
             return None
         try:
@@ -443,7 +644,24 @@ class StatusSubscription(Subscription):
         found, value = cut(path, value, self._normalized)
         if not found:
             return None
-        return StatusUpdate(".".join(path), value, seq)
+        dotted = ".".join(path)
+        stamp = read_stamp(frames[3].buffer, dotted) if len(frames) >= 4 else None
+        return _update(dotted, value, seq, (stamp,) if stamp else ())
+
+    def _take_stale_notice(self, topic: bytes, body: Any, seq: Optional[int]) -> Optional[StatusUpdate]:
+        """A stale notice for a path under or above a mask; None for others and for unreadable
+        ones (which no broker sends: dropped without a count)."""
+        try:
+            path = split_path(topic[len(STALE_PREFIX):].decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return None
+        if not any(_is_prefix(m, path) or _is_prefix(path, m) for m in self._normalized):
+            return None
+        dotted = ".".join(path)
+        source = read_stamp(body, dotted)
+        if source is None:
+            return None
+        return _update(dotted, {}, seq, (replace(source, stale=True),), stale=True)
 
     def _drop(self, why: str) -> None:
         """Counts an update that cannot be read and says so: the first time, then at most once a
@@ -518,6 +736,8 @@ def statusUpdateIterator(source: Where = None, mask: Union[str, Iterable[str]] =
         for update in subscription:
             if not update:
                 yield None, None
+            elif update.stale:
+                continue  # the original API has no staleness: the values are unchanged
             elif update.snapshot:
                 for mask_path in subscription._normalized:
                     if not mask_path:

@@ -1,6 +1,8 @@
-// `roc status`: the merged status tree under some masks, once or kept on screen.
+// `roc status`: the merged status tree under some masks, once or kept on screen, stale parts
+// flagged; `roc status --delete PATH` removes a subtree.
 #include "link_watch.hpp"
 #include "roc_command.hpp"
+#include "status_view.hpp"
 
 #include <roc/status.hpp>
 
@@ -33,8 +35,14 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   const bool tty = stdout_wants_colour();
   const auto deadline = Clock::now() + g.timeout();
   std::string shown;
+  auto render = [&] {
+    if (g.json) return tree.dump();
+    StatusViewStyle style;
+    style.colour = tty;
+    return fmt::format("{}", fmt::join(status_lines(tree, style), "\n"));
+  };
   auto show = [&] {
-    auto text = g.json ? tree.dump() : tree.pretty();
+    auto text = render();
     if (text == shown) return;  // an update that changed nothing: no flicker, no duplicate line
     if (tty && watch) {
       const Palette p(true);
@@ -81,9 +89,46 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   }
 }
 
+/// Publishes `null` at `path` and waits to see the deletion come back from the broker: a secured
+/// broker drops it, unseen, when the key's roc-publish does not cover the path.
+int cmd_delete(const Globals& g, const std::string& path) {
+  try {
+    if (roc::split_status_path(path).empty()) throw std::invalid_argument("give the path of the subtree to delete");
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("--delete: {}", e.what()));
+  }
+  const auto endpoints = g.endpoints();
+  roc::StatusSubscription sub(endpoints, {path}, g.timeout());
+  LinkWatch link("roc status", endpoints, sub.endpoint(), g.timeout());
+  const auto deadline = Clock::now() + g.timeout();
+  // Subscribed first (the snapshot says the subscription is in place), so the deletion is seen.
+  while (!sub.synced() && Clock::now() < deadline) {
+    sub.next(std::chrono::milliseconds(50));
+    link.update(sub.connected());
+  }
+  if (!link.ever_connected()) {
+    std::cerr << link.unreachable() << '\n';
+    return exit_code::timeout;
+  }
+  roc::StatusUpdater updater(endpoints);
+  updater.emit_json(path, "null");
+  while (Clock::now() < deadline) {
+    const auto u = sub.next(std::chrono::milliseconds(50));
+    if (u && !u.stale && !u.snapshot && u.path == path && u.value.value().IsNull()) {
+      std::cout << "deleted status '" << path << "'\n";
+      return exit_code::ok;
+    }
+  }
+  std::cerr << "roc: the broker at " << endpoints.address() << " did not apply the deletion of '" << path
+            << "' within " << g.timeout_s << " s; a secured broker drops it when your key's roc-publish does not "
+            << "cover status." << path << " (docs/security.md)\n";
+  return exit_code::timeout;
+}
+
 struct StatusArgs {
   std::vector<std::string> masks;
   bool watch = false;
+  std::string del;
 };
 
 }  // namespace
@@ -93,7 +138,19 @@ void add_status_command(CLI::App& app, const Globals& g, int& code) {
   auto* status = app.add_subcommand("status", "Print the merged status tree under the masks (all when none)");
   status->add_option("masks", a->masks, "Dotted paths, e.g. system vnir.temperature");
   status->add_flag("-w,--watch", a->watch, "Keep the tree on screen, refreshed in place");
-  status->callback([a, &g, &code] { code = run_guarded(g, [&] { return cmd_status(g, a->masks, a->watch); }); });
+  auto* del = status->add_option("--delete", a->del,
+                                 "Remove the subtree at PATH (needs roc-publish for it on a secured broker)")
+                  ->option_text("PATH");
+  del->excludes(status->get_option("--watch"));
+  status->callback([a, del, &g, &code] {
+    code = run_guarded(g, [&] {
+      if (del->count() > 0) {
+        if (!a->masks.empty()) throw UsageError("--delete takes the path; give no masks with it");
+        return cmd_delete(g, a->del);
+      }
+      return cmd_status(g, a->masks, a->watch);
+    });
+  });
 }
 
 }  // namespace roc::cli

@@ -79,6 +79,14 @@ int main(int argc, char** argv) {
                  "their metadata grants; re-read on SIGHUP and when it changes (needs --cert)")
       ->check(CLI::ExistingDirectory)
       ->needs(cert_option);
+  double stale_after_s = 0;
+  app.add_option("--stale-after", stale_after_s,
+                 "flag a status publisher's part of the tree stale when it sent nothing for this many seconds; "
+                 "0 (the default): only when its connection closes, as publishers that emit on change only "
+                 "would look dead (docs/observability.md)")
+      ->option_text("SECONDS")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("-v,--verbose", verbose, "log every registration and debug detail");
   CLI11_PARSE(app, argc, argv);
 
@@ -88,6 +96,7 @@ int main(int argc, char** argv) {
   options.handshake_timeout = std::chrono::milliseconds(handshake_ms);
   options.ping_interval = std::chrono::milliseconds(ping_ms);
   options.connection_timeout = std::chrono::milliseconds(connection_timeout_ms);
+  options.status_stale_after = std::chrono::milliseconds(static_cast<long long>(stale_after_s * 1000));
   spdlog::set_level(verbose ? spdlog::level::debug : spdlog::level::info);
 
   if (!cert_file.empty()) {

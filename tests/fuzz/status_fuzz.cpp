@@ -1,6 +1,7 @@
 // Fuzzes the status tree as publishers and subscribers drive it: dotted paths and masks, merge
-// patches into a StatusTree, cuts to masks, and the broker's StatusCache fed publisher frames and
-// snapshot-request subscriptions. Each step is an op byte followed by length-prefixed pieces
+// patches into a StatusTree (with sources), cuts to masks, stamps, stale notices and snapshot
+// sources frames, and the broker's StatusCache fed publisher frames from several connections,
+// connections closing, silence timers and snapshot-request subscriptions. Each step is an op byte followed by length-prefixed pieces
 // (fuzz_input.hpp). Paths either split or throw std::invalid_argument; trees stay printable JSON.
 #include "fuzz_input.hpp"
 #include "broker/status_cache.hpp"
@@ -44,10 +45,11 @@ zmq::message_t frame(std::string_view text) { return zmq::message_t(text.data(),
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   roc::fuzz::Input input(data, size);
   roc::StatusTree tree;
-  roc::detail::StatusCache cache;
+  roc::detail::StatusCache cache(std::chrono::milliseconds(100));
+  auto now = roc::detail::StatusCache::Clock::time_point{};
 
   for (int step = 0; step < 32 && !input.empty(); ++step) {
-    switch (input.byte() % 5) {
+    switch (input.byte() % 8) {
       case 0: {  // a path against a mask
         const auto mask = input.piece();
         const auto path = input.piece();
@@ -85,18 +87,75 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         break;
       }
-      case 3: {  // a publisher's message through the broker's cache
+      case 3: {  // a publisher's message through the broker's cache, on one of four connections
+        const std::uint64_t connection = input.byte() % 4;
         std::vector<zmq::message_t> frames;
         for (int n = input.byte() % 4; n > 0; --n) frames.push_back(frame(input.piece()));
-        cache.on_publish(frames);
+        const bool status = !frames.empty() && frames[0].size() >= st::topic_prefix.size() &&
+                            std::string_view(frames[0].data<char>(), st::topic_prefix.size()) == st::topic_prefix;
+        cache.on_publish(frames, connection, now);
+        if (status && !frames.empty()) {  // numbered and stamped: [topic, body, seq, stamp]
+          check(frames.size() == 4);
+          check(st::read_stamp({frames[3].data<char>(), frames[3].size()}).has_value());
+        }
         break;
       }
       case 4: {  // a subscription (maybe a snapshot request) at the broker's XPUB
         const auto reply = cache.on_subscription(frame(input.piece()));
         if (reply) {
-          check(reply->size() == 3);
+          check(reply->size() == 4);
           rapidjson::Document doc;
           check(!roc::json::read(doc, {(*reply)[1].data<char>(), (*reply)[1].size()}, ~0u));
+          check(st::read_sources({(*reply)[3].data<char>(), (*reply)[3].size()}).has_value());
+        }
+        break;
+      }
+      case 5: {  // a connection closes, or time passes: stale notices, each readable
+        std::vector<std::vector<zmq::message_t>> notices;
+        if (input.byte() % 2) {
+          notices = cache.on_connection_closed(input.byte() % 4);
+        } else {
+          now += std::chrono::milliseconds(input.byte());
+          notices = cache.on_timer(now);
+        }
+        for (const auto& n : notices) {
+          check(n.size() == 3);
+          const std::string_view topic(n[0].data<char>(), n[0].size());
+          check(topic.substr(0, st::stale_prefix.size()) == st::stale_prefix);
+          check(st::read_stamp({n[1].data<char>(), n[1].size()}).has_value());
+        }
+        break;
+      }
+      case 6: {  // a stamp or a sources frame as a receiver reads it, and written back the same
+        const auto text = input.piece();
+        if (const auto stamp = st::read_stamp(text)) {
+          const auto again = st::read_stamp(st::write_stamp(*stamp));
+          check(again && again->publisher == stamp->publisher);
+        }
+        if (const auto sources = st::read_sources(text)) {
+          const auto again = st::read_sources(st::write_sources(*sources));
+          check(again && again->size() == sources->size());
+          roc::StatusTree copy = tree;
+          copy.reset(tree.root(), *sources);
+          check(copy.sources().size() <= sources->size());
+        }
+        break;
+      }
+      case 7: {  // a merge with a source, or a stale notice, at a path
+        const auto path = input.piece();
+        rapidjson::Document value;
+        if (roc::json::read(value, input.piece())) break;
+        roc::StatusSource source;
+        source.publisher.program = std::string(input.piece());
+        try {
+          if (input.byte() % 2) {
+            tree.merge(path, value, source);
+          } else {
+            source.path = st::join(st::split(path));
+            tree.mark_stale(source);
+          }
+          for (const auto& s : tree.sources()) check(split(s.path).has_value());
+        } catch (const std::invalid_argument&) {
         }
         break;
       }

@@ -54,6 +54,12 @@ struct BrokerOptions {
   /// Calls in flight at one worker, whatever credit its READY declares: a worker that takes
   /// calls and never answers holds at most this many.
   std::uint32_t max_worker_credit = 1024;
+  /// A status publisher connection that sent no update for this long has the parts of the tree
+  /// it wrote flagged stale, as when it disconnects (docs/observability.md, "Stale status").
+  /// Zero (the default) flags them only when the connection closes: many publishers emit only
+  /// when a value changes, and would look dead while all is well. Set it when every publisher
+  /// emits at least this often, to catch one that hangs with its connection still open.
+  std::chrono::milliseconds status_stale_after{0};
 
   /// The broker's secret certificate. When set, all three sockets speak CURVE only: encrypted,
   /// and every peer must know the broker's public key. Plaintext peers get nothing.

@@ -66,6 +66,7 @@ const BrokerOptions& validated(const BrokerOptions& o) {
                      o.max_queued_bytes, o.max_request_bytes));
   if (o.max_worker_credit == 0) fail("max_worker_credit must be at least 1");
   if (o.max_message_bytes == 0) fail("max_message_bytes must be positive");
+  if (o.status_stale_after.count() < 0) fail("status_stale_after must not be negative (0 switches it off)");
   // A plaintext broker cannot tell keys apart: an allow directory without a certificate would
   // look like protection and be none.
   if (!o.allow_directory.empty() && !o.certificate)

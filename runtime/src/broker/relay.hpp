@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace roc::detail {
@@ -33,6 +34,14 @@ namespace roc::detail {
 /// subscription to `status.` for its whole life so publishers always send status updates to the
 /// cache. XPUB_VERBOSE is off: a repeated subscription to a prefix already subscribed is not
 /// seen here (snapshot requests carry unique tokens, so they always are).
+///
+/// ---- Publisher connections ---------------------------------------------------------------
+/// The cache flags the parts of the tree a publisher wrote as stale when its connection closes.
+/// A socket monitor on the XSUB reports each accepted and each closed connection by file
+/// descriptor, and every message carries the descriptor it came on (ZMQ_SRCFD). Descriptors are
+/// reused, so each accepted connection gets an id of its own: events are read before each batch
+/// and before a message from a descriptor not known to be open, and an ACCEPTED is always queued
+/// before the first message of its connection.
 /// -------------------------------------------------------------------------------------------
 class Relay {
  public:
@@ -79,12 +88,24 @@ class Relay {
   /// False (and counted) for a publisher's message on a topic only the broker may publish on.
   bool not_forged(const Frames& message);
   void publish_inbox();
+  /// Reads the XSUB monitor's pending events: new connections get ids, closed ones go stale.
+  void read_connection_events();
+  struct Peer {
+    std::uint64_t connection;  // 0: a connection the monitor cannot see (inproc), never closed
+    bool open;
+  };
+  /// The connection a publication came on.
+  Peer peer_of(const Frames& message);
+  void send_notices(std::vector<Frames> notices);
 
   zmq::context_t& context_;
   const KeyringHolder* keys_;
   zmq::socket_t xsub_;
   zmq::socket_t xpub_;
   zmq::socket_t wake_;  // PULL on an inproc endpoint: stop() pokes it so poll() returns at once
+  zmq::socket_t monitor_;  // PAIR reading the XSUB's connection events
+  std::unordered_map<int, Peer> peers_;  // by file descriptor; used only by the relay thread
+  std::uint64_t last_connection_ = 0;
   std::string wake_endpoint_;
   zmq::socket_t inbox_;  // PULL: the broker's own publications, from the core's thread
   std::string inbox_endpoint_;

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <zmq.hpp>
 
+#include <algorithm>
 #include <deque>
 #include <random>
 #include <stdexcept>
@@ -42,6 +43,7 @@ struct StatusSubscription::Impl {
       : masks(std::move(mask_list)), normalized(st::normalize_masks(masks)), timeout(timeout),
         socket(endpoints) {
     for (const auto& prefix : st::zmq_prefixes(normalized)) socket.subscribe(prefix);
+    for (const auto& prefix : st::zmq_prefixes(normalized, st::stale_prefix)) socket.subscribe(prefix);
     if (want_snapshot) {
       ask_snapshot();
       // A broker without a status cache never answers; live updates flow anyway after this.
@@ -93,6 +95,7 @@ struct StatusSubscription::Impl {
     const auto body = frame_text(frames[1]);
     rapidjson::Document doc;
     const bool is_snapshot = !request.empty() && topic == request;
+    if (topic.substr(0, st::stale_prefix.size()) == st::stale_prefix) return take_stale_notice(topic, body, u);
     st::Path path;
     if (!is_snapshot) {
       if (topic.substr(0, st::topic_prefix.size()) != st::topic_prefix) return std::nullopt;
@@ -108,6 +111,8 @@ struct StatusSubscription::Impl {
       u.snapshot = true;
       if (!doc.IsObject()) doc.SetObject();
       u.value.value().CopyFrom(doc, u.value.allocator());
+      if (frames.size() >= 4)
+        if (auto sources = st::read_sources(frame_text(frames[3]))) u.sources = std::move(*sources);
       snapshot_seq = seq;
       synced = true;
       unsubscribe_request();
@@ -123,7 +128,34 @@ struct StatusSubscription::Impl {
     }
     if (!st::cut(path, doc, normalized, u.value.value(), u.value.allocator())) return std::nullopt;
     u.path = st::join(path);
+    if (frames.size() >= 4)
+      if (auto stamp = st::read_stamp(frame_text(frames[3]))) {
+        stamp->path = u.path;
+        u.sources.push_back(std::move(*stamp));
+      }
     return u;
+  }
+
+  /// A stale notice for a path under or above a mask; nullopt for others and for unreadable ones
+  /// (which no broker sends: dropped without a count).
+  std::optional<StatusUpdate> take_stale_notice(std::string_view topic, std::string_view body, StatusUpdate& u) {
+    st::Path path;
+    try {
+      path = st::split(topic.substr(st::stale_prefix.size()));
+    } catch (const std::invalid_argument&) {
+      return std::nullopt;
+    }
+    if (std::none_of(normalized.begin(), normalized.end(), [&](const st::Path& m) { return st::related(m, path); }))
+      return std::nullopt;
+    auto source = st::read_stamp(body);
+    if (!source) return std::nullopt;
+    source->path = st::join(path);
+    source->stale = true;
+    u.path = source->path;
+    u.stale = true;
+    u.value.value().SetObject();
+    u.sources.push_back(std::move(*source));
+    return std::move(u);
   }
 
   /// Counts an update that cannot be read and says so in the log: the first time, then at most

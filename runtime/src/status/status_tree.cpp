@@ -62,16 +62,15 @@ std::vector<Path> normalize_masks(const std::vector<std::string>& masks) {
   return out;
 }
 
-std::vector<std::string> zmq_prefixes(const std::vector<Path>& masks) {
+std::vector<std::string> zmq_prefixes(const std::vector<Path>& masks, std::string_view prefix) {
   std::vector<std::string> out;
   for (const auto& m : masks) {
-    std::string p(topic_prefix);
+    std::string p(prefix);
     if (!m.empty()) p += m.front();
     // A broader prefix already present makes this one redundant, and vice versa.
     if (std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
   }
-  if (std::find(out.begin(), out.end(), std::string(topic_prefix)) != out.end())
-    return {std::string(topic_prefix)};
+  if (std::find(out.begin(), out.end(), std::string(prefix)) != out.end()) return {std::string(prefix)};
   return out;
 }
 
@@ -223,8 +222,11 @@ bool status_path_matches(std::string_view mask, std::string_view path) {
 StatusTree::StatusTree() { tree_.value().SetObject(); }
 
 void StatusTree::merge(std::string_view path, const rapidjson::Value& value) {
-  st::merge_at(tree_.value(), st::split(path), value, tree_.allocator());
-  maybe_compact();
+  merge_written(path, value, nullptr, 0);
+}
+
+void StatusTree::merge(std::string_view path, const rapidjson::Value& value, const StatusSource& source) {
+  merge_written(path, value, &source, 0);
 }
 
 void StatusTree::maybe_compact() {
@@ -238,19 +240,28 @@ void StatusTree::maybe_compact() {
 
 void StatusTree::merge(const StatusUpdate& update) {
   if (update.empty()) return;
-  if (update.snapshot)
-    reset(update.value.value());
-  else
-    merge(update.path, update.value.value());
+  if (update.snapshot) {
+    reset(update.value.value(), update.sources);
+  } else if (update.stale) {
+    for (const auto& source : update.sources) mark_stale(source);
+  } else {
+    const auto* source = update.sources.empty() ? nullptr : &update.sources.front();
+    merge_written(update.path, update.value.value(), source, 0);
+  }
 }
 
-void StatusTree::reset(const rapidjson::Value& root) {
+void StatusTree::reset(const rapidjson::Value& root, std::vector<StatusSource> sources) {
   json::Json fresh;
   if (root.IsObject())
     fresh.value().CopyFrom(root, fresh.allocator());
   else
     fresh.value().SetObject();
   tree_ = std::move(fresh);
+  sources_.clear();
+  for (auto& s : sources) {
+    auto key = s.path;
+    sources_[std::move(key)] = Source{std::move(s), 0};
+  }
 }
 
 const rapidjson::Value* StatusTree::find(std::string_view path) const {
@@ -266,7 +277,13 @@ const rapidjson::Value* StatusTree::find(std::string_view path) const {
 
 StatusTree StatusTree::cut(const std::vector<std::string>& masks) const {
   StatusTree out;
-  st::cut({}, tree_.value(), st::normalize_masks(masks), out.tree_.value(), out.tree_.allocator());
+  const auto normalized = st::normalize_masks(masks);
+  st::cut({}, tree_.value(), normalized, out.tree_.value(), out.tree_.allocator());
+  for (const auto& [path, source] : sources_) {
+    const auto p = st::split(path);
+    if (std::any_of(normalized.begin(), normalized.end(), [&](const st::Path& m) { return st::related(m, p); }))
+      out.sources_.emplace(path, source);
+  }
   return out;
 }
 

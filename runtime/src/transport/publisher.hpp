@@ -22,10 +22,11 @@
 
 namespace roc::detail {
 
-/// One PUB message: topic frame and body frame.
+/// One PUB message: topic frame, body frame, and a third frame when `stamp` is not empty.
 struct PubMessage {
   std::string topic;
   std::string body;
+  std::string stamp{};
 };
 
 /// A thread owning an XPUB socket connected to the broker's publish endpoint (XSUB).
@@ -186,8 +187,13 @@ class Publisher {
     try {
       if (!socket_.send(zmq::buffer(m.topic), zmq::send_flags::sndmore | zmq::send_flags::dontwait))
         return false;
-      // Once the first frame is in, the second always goes (a message is atomic).
-      socket_.send(zmq::buffer(m.body), zmq::send_flags::none);
+      // Once the first frame is in, the rest always goes (a message is atomic).
+      if (m.stamp.empty()) {
+        socket_.send(zmq::buffer(m.body), zmq::send_flags::none);
+      } else {
+        socket_.send(zmq::buffer(m.body), zmq::send_flags::sndmore);
+        socket_.send(zmq::buffer(m.stamp), zmq::send_flags::none);
+      }
     } catch (const zmq::error_t&) {
       dropped_.fetch_add(1, std::memory_order_relaxed);
     }

@@ -1,11 +1,14 @@
 // Wire details of status updates shared by publishers, the broker's cache and subscribers:
-// topics, the sequence frame, the snapshot request carried by a subscription, and mask cutting.
+// topics, the sequence and stamp frames, stale notices, the snapshot request carried by a
+// subscription and its sources frame, and mask cutting (PROTOCOL §5.2-5.5).
 #pragma once
 
 #include <roc/json_reader.hpp>
+#include <roc/status.hpp>
 
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -14,9 +17,14 @@
 
 namespace roc::detail::status {
 
-/// Live update: [ "status.<path>", <subtree JSON>, <seq decimal> ]. Publishers send the first two
-/// frames; the broker appends the third.
+/// Live update: [ "status.<path>", <subtree JSON>, <seq decimal>, <stamp JSON> ]. Publishers send
+/// [ topic, subtree, stamp ]; the broker puts the seq in third place and passes on the stamp
+/// (its own, for a publisher that sent none or one it cannot read).
 inline constexpr std::string_view topic_prefix = "status.";
+/// Stale notice, made by the broker only: [ "roc.stale.<path>", <stamp JSON with "reason">, <seq> ].
+inline constexpr std::string_view stale_prefix = "roc.stale.";
+/// A stamp frame longer than this is not read: the broker stamps the update itself.
+inline constexpr std::size_t max_stamp_bytes = 1024;
 /// The broker cache's upstream subscription: every status topic, and distinct from any
 /// subscriber's prefix so publishers can tell a broker (re)connecting from a new subscriber.
 inline constexpr std::string_view cache_subscription = "status";
@@ -35,6 +43,8 @@ Path split(std::string_view path);
 std::string join(const Path& path);
 /// Whether `a` is a whole-segment prefix of `b` (equal counts).
 bool is_prefix(const Path& a, const Path& b);
+/// Whether one of the two is a whole-segment prefix of the other.
+inline bool related(const Path& a, const Path& b) { return is_prefix(a, b) || is_prefix(b, a); }
 
 /// Masks without the ones already covered by a shorter mask; {} or a "" mask → {{}} (everything).
 std::vector<Path> normalize_masks(const std::vector<std::string>& masks);
@@ -42,7 +52,8 @@ std::vector<Path> normalize_masks(const std::vector<std::string>& masks);
 /// The ZeroMQ prefixes that receive everything the masks need: "status." + each first segment,
 /// or "status." for the root. Updates emitted above a mask's first segment (at the root) do not
 /// exist: emit() needs a non-empty path.
-std::vector<std::string> zmq_prefixes(const std::vector<Path>& masks);
+/// `prefix` is the topic family: topic_prefix for updates, stale_prefix for stale notices.
+std::vector<std::string> zmq_prefixes(const std::vector<Path>& masks, std::string_view prefix = topic_prefix);
 
 /// The part of `value` (the subtree at `at`) under the masks, with the masks' ancestors below
 /// `at`, written into `out`. False when nothing of it is under any mask.
@@ -61,6 +72,23 @@ void merge_at(rapidjson::Value& root, const Path& path, const rapidjson::Value& 
 /// from updates stays shallow enough to copy and write (both recurse in RapidJSON). On error
 /// the message says why; the update is to be dropped and counted.
 json::ReadError read_body(rapidjson::Document& doc, std::size_t path_depth, std::string_view text);
+
+/// Seconds since the UNIX epoch, fractional, as stamps carry them; and back.
+double to_unix_seconds(std::chrono::system_clock::time_point t);
+std::chrono::system_clock::time_point from_unix_seconds(double seconds);
+
+/// A stamp: {"emitted":<UNIX seconds>,"publisher":{"program":..,"host":..,"pid":..} or null}.
+std::string write_stamp(const StatusSource& source);
+/// A stamp's source (path empty, not stale); nullopt when `text` is not a stamp (too long, not
+/// JSON, "emitted" not a finite number, a publisher member of the wrong type). Unknown members
+/// are ignored, so stamps can grow.
+std::optional<StatusSource> read_stamp(std::string_view text);
+/// A stale notice's body: the stamp of the source and why it went stale.
+std::string write_stale_notice(const StatusSource& source, std::string_view reason);
+/// A snapshot's sources frame: [{"path":..,"emitted":..,"publisher":..,"stale":..}, ...].
+std::string write_sources(const std::vector<StatusSource>& sources);
+/// Nullopt when `text` is not a sources frame; entries with a malformed path are skipped.
+std::optional<std::vector<StatusSource>> read_sources(std::string_view text);
 
 /// The sequence frame's text, or nullopt when absent or not a number.
 std::optional<std::uint64_t> parse_seq(std::string_view text);

@@ -113,19 +113,36 @@ piece client1 "" MDPC01 mmi.workers lab.camera >mdp/broker-mmi-workers
   message 2 "" MDPW01 "$DISCONNECT"
   message $((15 << 2)) "" MDPC01 mmi.workers ""; } >broker/presence
 
-# status: ops 0 path/mask, 1 merge, 2 cut, 3 publish through the cache, 4 XPUB subscription.
+# status: ops 0 path/mask, 1 merge, 2 cut, 3 publish through the cache (connection byte first),
+# 4 XPUB subscription, 5 a connection closing or time passing, 6 stamp/sources frames, 7 sourced
+# merge or stale mark.
 { byte 0; piece system system.cpu.load
   byte 1; piece system.cpu '{"load":0.5,"temp":41}'
   byte 1; piece "" '{"camera":{"exposure":{"us":1200},"state":"idle"}}'
   byte 1; piece camera.state null
   byte 2 2; piece system camera.exposure
   byte 0; piece system.foo system.foobar; } >status/paths-merge-cut
-{ byte 3 2; piece status.camera '{"state":"acquiring","frame":12}'
-  byte 3 3; piece status.camera.frame 13 extra
-  byte 3 2; piece log.info '{"msg":"not status"}'
+{ byte 3 0 2; piece status.camera '{"state":"acquiring","frame":12}'
+  byte 3 1 3; piece status.camera.frame 13 extra
+  byte 3 0 2; piece log.info '{"msg":"not status"}'
   byte 4; piece $'\x01roc.snapshot.tok42 ["camera"]'
   byte 4; piece $'\x01status.camera'
   byte 4; piece $'\x00roc.snapshot.tok42 ["camera"]'; } >status/cache-publish-snapshot
+STAMP='{"emitted":1764476117.123456,"publisher":{"program":"vnir-server","host":"lab1","pid":4242}}'
+{ byte 3 1 3; piece status.vnir '{"temperature":21.5,"frames":3}' "$STAMP"
+  byte 3 2 3; piece status.vnir.camera '{"gain":2}' '{"emitted":1764476118,"publisher":null}'
+  byte 3 3 3; piece status.vnir '{"camera":null}' 'not a stamp'
+  byte 4; piece $'\x01roc.snapshot.tok7 ["vnir"]'
+  byte 5 1 1
+  byte 5 0 200
+  byte 3 0 2; piece roc.stale.vnir "$STAMP"
+  byte 4; piece $'\x01roc.snapshot.tok8 []'; } >status/stamps-stale-snapshot
+{ byte 6; piece "$STAMP"
+  byte 6; piece '[{"path":"vnir","emitted":1.5,"publisher":null,"stale":true},{"path":"a..b","emitted":1}]'
+  byte 6; piece '{"emitted":1e308,"publisher":{"pid":1.5}}'
+  byte 7; piece vnir.camera '{"gain":1}' camera 1
+  byte 7; piece vnir '{}' camera 0
+  byte 7; piece vnir null "" 1; } >status/sources-and-marks
 { byte 1; piece a..b 1
   byte 0; piece .a a.
   byte 2 1; piece ""
