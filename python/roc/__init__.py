@@ -8,8 +8,8 @@
 
 See python/README.md. The original ROC's names (Endpoints, RocClient, RocServer, ...) are here too.
 """
-from .errors import (Cancelled, CertificateError, NotAllowed, NotSupported, ObjectBusy, ObjectNotFound,
-                     ProtocolError, RemoteError, RocError, SignatureMismatch, Timeout)
+from .errors import (BrokerUnreachable, Cancelled, CertificateError, NotAllowed, NotSupported, ObjectBusy,
+                     ObjectNotFound, ProtocolError, RemoteError, RocError, SignatureMismatch, Timeout)
 from .context import CallContext
 from .endpoints import Credentials, Endpoints
 from .client import Call, Client, ObjectProxy, Progress
@@ -26,7 +26,7 @@ __all__ = [
     "Client", "ObjectProxy", "Call", "Progress", "CallContext", "Server", "method", "describe", "Endpoints", "Credentials",
     "LogHandler", "LogSubscription", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
-    "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError",
+    "Cancelled", "Timeout", "BrokerUnreachable", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",
     "RocStatusUpdater", "statusUpdateIterator",
 ]
