@@ -752,11 +752,13 @@ TEST_CASE("roc status --watch says in one line each when it loses the broker and
   const auto endpoints = broker->endpoints();
   roc::test::TempDir dir;
   const auto out = dir / "watch.out";
-  roc::test::Child watch({ROC_CLI, "--broker", endpoints.address(), "status", "--watch"}, out);
+  // A long --timeout: on a loaded machine the first snapshot may take longer than the default 2 s.
+  roc::test::Child watch({ROC_CLI, "--broker", endpoints.address(), "--timeout", "20", "status", "--watch"}, out);
+  INFO("roc status --watch wrote: " << read_file(out));  // read when a check fails
   const auto lost = "roc status: lost the connection to the broker at " + endpoints.subscribe() + "; waiting for it";
   const auto again = "roc status: connected to the broker at " + endpoints.subscribe() + " again";
   // The snapshot of an empty tree is printed once the subscription is up.
-  REQUIRE(roc::test::wait_until([&] { return !read_file(out).empty(); }, 10s));
+  REQUIRE(roc::test::wait_until([&] { return read_file(out).find("{}") != std::string::npos; }, 20s));
   broker.reset();
   CHECK(roc::test::wait_until([&] { return read_file(out).find(lost) != std::string::npos; }, 10s));
   broker = start_broker("127.0.0.1:" + std::to_string(endpoints.port()));
