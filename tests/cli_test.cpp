@@ -144,11 +144,12 @@ TEST_CASE("roc exit codes tell scripts what went wrong") {
     CHECK(r.code == 4);
     CHECK(r.err.find("nobody") != std::string::npos);
   }
-  SUBCASE("timeout: 3") {
+  SUBCASE("timeout: 3, broker unreachable: 9") {
+    CHECK(fx.roc({"--timeout", "0.3", "call", "vnir", "expose", "2000"}).code == 3);
     fx.broker.stop();
     auto r = fx.roc({"--timeout", "0.3", "ping", "vnir"});
-    CHECK(r.code == 3);
-    CHECK(fx.roc({"--timeout", "0.3", "status"}).code == 3);
+    CHECK(r.code == 9);
+    CHECK(fx.roc({"--timeout", "0.3", "status"}).code == 9);
   }
   SUBCASE("bad usage: 2") {
     CHECK(fx.roc({"call", "vnir", "set_roi", "{not json"}).code == 2);
@@ -181,7 +182,7 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("roc logs and roc status say so when nothing accepts connections at the broker's port") {
+TEST_CASE("roc logs and roc status say the broker is unreachable when nothing accepts connections at its port") {
   roc::test::CallsPortOnly calls_only;
   const roc::Endpoints endpoints(calls_only.address());
   const std::vector<std::vector<std::string>> commands = {
@@ -191,9 +192,8 @@ TEST_CASE("roc logs and roc status say so when nothing accepts connections at th
     args.insert(args.end(), command.begin(), command.end());
     const auto r = roc::test::run(args, 10s);
     CAPTURE(command[0]);
-    CHECK(r.code == 3);
-    CHECK(r.err.find("nothing accepts connections at " + endpoints.subscribe()) != std::string::npos);
-    CHECK(r.err.find("is a roc broker running at " + calls_only.address()) != std::string::npos);
+    CHECK(r.code == 9);
+    CHECK(r.err == "roc: broker unreachable at " + endpoints.subscribe() + " (connection refused)\n");
     CHECK(r.out.empty());
   }
 }
@@ -376,7 +376,7 @@ TEST_CASE("a certificate that cannot be used stops roc with exit 7, naming the f
   roc::Certificate::generate().save(dir / "own");
   std::ofstream(dir / "garbage.key") << "not a certificate\n";
   const auto missing = dir / "missing.key_secret";
-  // Nothing listens at this address: a run that got past the certificates would time out (3).
+  // Nothing listens at this address: a run that got past the certificates finds no broker (9).
   const std::vector<std::string> ping = {"--broker", "127.0.0.1:1", "--timeout", "0.3", "ping", "vnir"};
   auto roc_with = [&](std::vector<std::string> args) {
     args.insert(args.begin(), ROC_CLI);
@@ -399,7 +399,7 @@ TEST_CASE("a certificate that cannot be used stops roc with exit 7, naming the f
     CHECK(r.err.find("ROC_BROKER_CERT") != std::string::npos);
     CHECK(r.err.find(missing) != std::string::npos);
   }
-  CHECK(roc_with({"--broker-cert", dir / "broker.key"}).code == 3);  // usable: it got as far as the timeout
+  CHECK(roc_with({"--broker-cert", dir / "broker.key"}).code == 9);  // usable: it got as far as the broker
 
   SUBCASE("roc-logdump and the samples say so too") {
     r = roc::test::run({ROC_LOGDUMP, "--dir", dir.path(), "--cert", missing, "--broker-cert", dir / "broker.key"});
@@ -672,4 +672,100 @@ TEST_CASE("a result's arrays are found at any depth, summarized in place and nam
                       doctest::Contains("at result[0] an attachment reference that does not fit: a reference to "
                                         "attachment 3, but the message carries 1"));
   }
+}
+
+// ---- a broker that is down (helper "link"): exit 9, fast, one line ---------------------------
+
+namespace {
+
+/// A base port with nothing listening on it or the two above it: connections there are refused.
+std::string refused_broker_address() {
+  zmq::context_t context;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    zmq::socket_t probe(context, zmq::socket_type::router);
+    probe.set(zmq::sockopt::linger, 0);
+    probe.bind("tcp://127.0.0.1:*");
+    const auto bound = probe.get(zmq::sockopt::last_endpoint);
+    const auto base = std::stoi(bound.substr(bound.rfind(':') + 1));
+    try {
+      zmq::socket_t above(context, zmq::socket_type::router);
+      above.set(zmq::sockopt::linger, 0);
+      above.bind("tcp://127.0.0.1:" + std::to_string(base + 1));
+      above.bind("tcp://127.0.0.1:" + std::to_string(base + 2));
+    } catch (const zmq::error_t&) {
+      continue;
+    }
+    return "127.0.0.1:" + std::to_string(base);
+  }
+  throw std::runtime_error("no free port with two free ports above it");
+}
+
+}  // namespace
+
+TEST_CASE("roc against a refused port or an unknown host says the broker is unreachable and exits 9 at once") {
+  struct Case {
+    std::string address, reason;
+  };
+  // RFC 2606: .invalid never resolves.
+  const std::vector<Case> brokers = {{refused_broker_address(), "connection refused"},
+                                     {"no-such-broker.invalid:5555", "unknown host 'no-such-broker.invalid'"}};
+  const std::vector<std::vector<std::string>> calls = {{"list"}, {"ping", "vnir"}, {"call", "vnir", "temperature"}};
+  const std::vector<std::vector<std::string>> subscriptions = {
+      {"logs"}, {"logs", "-f"}, {"status"}, {"status", "--watch"}};
+  for (const auto& broker : brokers) {
+    const roc::Endpoints endpoints(broker.address);
+    auto check = [&](const std::vector<std::string>& command, const std::string& endpoint) {
+      std::vector<std::string> args{ROC_CLI, "--broker", broker.address, "--timeout", "10"};
+      args.insert(args.end(), command.begin(), command.end());
+      const auto start = std::chrono::steady_clock::now();
+      const auto r = roc::test::run(args, 20s);
+      CAPTURE(fmt::format("{}", fmt::join(args, " ")));
+      CHECK(r.code == 9);
+      CHECK(r.err == "roc: broker unreachable at " + endpoint + " (" + broker.reason + ")\n");  // one line
+      CHECK(r.out.empty());
+      CHECK(std::chrono::steady_clock::now() - start < 3s * roc::test::sanitizer_slowdown);  // not the 10 s timeout
+    };
+    for (const auto& command : calls) check(command, endpoints.calls());
+    for (const auto& command : subscriptions) check(command, endpoints.subscribe());
+  }
+  SUBCASE("roc-logdump says it at once, waits its --connect-timeout, and exits 9") {
+    roc::test::TempDir dir;
+    const auto r = roc::test::run({ROC_LOGDUMP, "--broker", "no-such-broker.invalid:5555", "--dir", dir.path(),
+                                   "--connect-timeout", "0.5"},
+                                  20s);
+    CHECK(r.code == 9);
+    const std::string unreachable =
+        "broker unreachable at tcp://no-such-broker.invalid:5557 (unknown host 'no-such-broker.invalid')";
+    CHECK(r.err.find("roc-logdump: " + unreachable + "; waiting up to 0.5 s\n") != std::string::npos);
+    CHECK(r.err.find("roc-logdump: " + unreachable + "\n") != std::string::npos);
+  }
+}
+
+TEST_CASE("roc status --watch says in one line each when it loses the broker and when it is back") {
+  auto start_broker = [](const std::string& bind) {
+    roc::BrokerOptions o;
+    o.bind = bind;
+    auto broker = std::make_unique<roc::Broker>(o);
+    broker->start();
+    return broker;
+  };
+  auto broker = start_broker("127.0.0.1:0");
+  const auto endpoints = broker->endpoints();
+  roc::test::TempDir dir;
+  const auto out = dir / "watch.out";
+  // A long --timeout: on a loaded machine the first snapshot may take longer than the default 2 s.
+  roc::test::Child watch({ROC_CLI, "--broker", endpoints.address(), "--timeout", "20", "status", "--watch"}, out);
+  INFO("roc status --watch wrote: " << read_file(out));  // read when a check fails
+  const auto lost = "roc status: lost the connection to the broker at " + endpoints.subscribe() + "; waiting for it";
+  const auto again = "roc status: connected to the broker at " + endpoints.subscribe() + " again";
+  // The snapshot of an empty tree is printed once the subscription is up.
+  REQUIRE(roc::test::wait_until([&] { return read_file(out).find("{}") != std::string::npos; }, 20s));
+  broker.reset();
+  CHECK(roc::test::wait_until([&] { return read_file(out).find(lost) != std::string::npos; }, 10s));
+  broker = start_broker("127.0.0.1:" + std::to_string(endpoints.port()));
+  CHECK(roc::test::wait_until([&] { return read_file(out).find(again) != std::string::npos; }, 15s));
+  const auto text = read_file(out);
+  CHECK(text.find(lost) == text.rfind(lost));
+  CHECK(text.find(again) == text.rfind(again));
+  CHECK_FALSE(watch.wait(0ms));  // still watching
 }

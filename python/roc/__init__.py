@@ -8,8 +8,8 @@
 
 See python/README.md. The original ROC's names (Endpoints, RocClient, RocServer, ...) are here too.
 """
-from .errors import (Cancelled, CertificateError, NotAllowed, NotSupported, ObjectBusy, ObjectNotFound,
-                     ProtocolError, RemoteError, RocError, SignatureMismatch, Timeout)
+from .errors import (BrokerUnreachable, Cancelled, CertificateError, NotAllowed, NotSupported, ObjectBusy,
+                     ObjectNotFound, ProtocolError, RemoteError, RocError, SignatureMismatch, Timeout)
 from .context import CallContext
 from .endpoints import Credentials, Endpoints
 from .client import Call, Client, ObjectProxy, Progress
@@ -29,7 +29,7 @@ __all__ = [
     "LogHandler", "LogSubscription", "StatusUpdater", "StatusSubscription", "StatusUpdate", "aio",
     "PresenceSubscription", "PresenceEvent",
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
-    "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError",
+    "Cancelled", "Timeout", "BrokerUnreachable", "ProtocolError", "NotSupported", "CertificateError",
     "RocClient", "RocServer", "run_simple_server", "RocLogger", "initRocLogging",
     "RocStatusUpdater", "statusUpdateIterator",
     "StatusSource", "StatusPublisher",

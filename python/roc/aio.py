@@ -28,13 +28,19 @@ from . import wire
 from .client import (EVENT, PROGRESS_QUEUE, Interface, MethodSpec, Progress, call_params, cancel_frames,
                      check_signature, encode_request, mmi_objects_result, result_of, route_reply, timeout_error)
 from .endpoints import Endpoints
-from .errors import CANCELLED, METHOD_NOT_FOUND, Cancelled, RemoteError, RocError, Timeout
+from .errors import CANCELLED, METHOD_NOT_FOUND, BrokerUnreachable, Cancelled, RemoteError, RocError, Timeout
+from .link import FAILED, LOST, LOST_IN_FLIGHT, LinkMonitor
 
 __all__ = ["Client", "ObjectProxy", "RemoteMethod", "Call"]
 
 log = logging.getLogger("roc.aio")
 
 _EVENTS, _POLLIN = int(zmq.EVENTS), int(zmq.POLLIN)
+
+
+def _fail(future: "asyncio.Future", error: Exception) -> None:
+    if not future.done():
+        future.set_exception(error)
 
 
 class Client:
@@ -58,6 +64,9 @@ class Client:
         self._interfaces: Dict[str, "asyncio.Future"] = {}
         self._socket: Optional[zmq.Socket] = None
         self._fd: Optional[int] = None
+        self._link: Optional[LinkMonitor] = None
+        self._link_fd: Optional[int] = None
+        self._unsent: set = set()   # the `until` futures of sends waiting for a connection
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         self._closed = False
 
@@ -115,12 +124,15 @@ class Client:
         """[{"id", "workers"}, ...] from mmi.objects; NotSupported from a broker without it."""
         self._start()
         future = self._loop.create_future()
+        # One bound for the send (which waits for a connection) and the answer.
+        timer = self._loop.call_later(self.timeout, _fail, future,
+                                      Timeout(f"the broker did not answer mmi.objects within {self.timeout:g} s"))
         self._mmi.setdefault(b"mmi.objects", collections.deque()).append(future)
-        await self._send([b"", wire.MDPC, b"mmi.objects", b""], future, copy=True)
         try:
-            body = await asyncio.wait_for(asyncio.shield(future), self.timeout)
-        except asyncio.TimeoutError:
-            raise Timeout(f"the broker did not answer mmi.objects within {self.timeout:g} s") from None
+            await self._send([b"", wire.MDPC, b"mmi.objects", b""], future, copy=True)
+            body = await future
+        finally:
+            timer.cancel()
         return mmi_objects_result(body)
 
     async def close(self) -> None:
@@ -130,8 +142,10 @@ class Client:
         self._closed = True
         if self._fd is not None:
             self._loop.remove_reader(self._fd)
+            self._loop.remove_reader(self._link_fd)
         self._fail_all("the client was closed while the call was waiting for its reply")
         if self._socket is not None:
+            self._link.close()
             self._socket.close(linger=0)
 
     async def interface(self, object_id: str, timeout: Optional[float] = None) -> Optional[Interface]:
@@ -169,9 +183,20 @@ class Client:
         if self._socket is None:
             self._loop = asyncio.get_running_loop()
             self._socket = self.endpoints.socket(self._ctx, zmq.DEALER)
+            # Requests go only into a connection that is up (see roc.Client): one sent during an
+            # outage would run after the broker is back, long after its caller was told it failed.
+            self._socket.immediate = 1
+            self._link = LinkMonitor(self._socket, self.endpoints.calls)
             self._socket.connect(self.endpoints.calls)
             self._fd = self._socket.getsockopt(zmq.FD)
             self._loop.add_reader(self._fd, self._readable)
+            self._link_fd = self._link.socket.getsockopt(zmq.FD)
+            self._loop.add_reader(self._link_fd, self._link_events)
+            self._loop.call_soon(self._link_events)   # the fd signals edges: one may have passed
+        else:
+            # Events the loop has not read yet (it may have been blocked) came before the call that
+            # starts now: a drop among them must not fail it.
+            self._link_events()
 
     async def _describe(self, object_id: str, timeout: Optional[float]) -> Optional[Interface]:
         try:
@@ -184,8 +209,7 @@ class Client:
         return Interface(document) if isinstance(document, dict) else None
 
     async def _call(self, object_id: str, method: str, params: Any, timeout: float) -> Any:
-        if self._socket is None or self._closed:
-            self._start()
+        self._start()
         call_id = next(self._ids)
         message = {"jsonrpc": "2.0", "id": call_id, "method": method}
         if params is not None:
@@ -273,6 +297,8 @@ class Client:
         try:
             await self._send([b"", wire.MDPC, object_id.encode(),
                               wire.call_header(None if forever else timeout, True)] + frames, deadline, copy=True)
+            if deadline.done() and not deadline.cancelled() and deadline.exception() is not None:
+                raise deadline.exception()
         finally:
             if timer is not None:
                 timer.cancel()
@@ -297,7 +323,16 @@ class Client:
             except zmq.Again:
                 if until.done():
                     return
-                await asyncio.sleep(delay)
+                self._link_events()
+                if self._link.failure:   # the last attempt failed: no waiting for the next
+                    _fail(until, BrokerUnreachable(self._link.endpoint, self._link.failure))
+                    return
+                # Without a connection, _link_events fails `until` when an attempt to connect fails.
+                self._unsent.add(until)
+                try:
+                    await asyncio.sleep(delay)
+                finally:
+                    self._unsent.discard(until)
                 delay = min(delay * 2, 0.05)
         # The socket's fd signals edges, and a send may take one a reply brought: look now.
         if socket.getsockopt(_EVENTS) & _POLLIN:
@@ -318,6 +353,37 @@ class Client:
         except Exception as error:  # noqa: BLE001 (waiting calls must hear of it)
             log.exception("roc.aio client: reading replies failed")
             self._fail_all(f"the client's reader failed ({error})")
+
+    def _link_events(self) -> None:
+        """Fails the calls sent when the connection drops, and those waiting to be sent when an
+        attempt to connect fails (the socket takes requests only while it is up)."""
+        if self._closed:
+            return
+        self._readable()   # first: a reply that came before a drop is not failed for it
+        while self._link.socket.getsockopt(_EVENTS) & _POLLIN:   # as _readable: the fd signals edges
+            self._take_link_events()
+
+    def _take_link_events(self) -> None:
+        for kind, reason in self._link.events():
+            if kind == LOST:
+                error = BrokerUnreachable(self._link.endpoint, LOST_IN_FLIGHT)
+                for future, *_ in list(self._pending.values()):
+                    if future not in self._unsent and not future.done():
+                        future.set_exception(error)
+                # Answers to what was sent will not come: only the requests not sent yet stay in line.
+                for service, waiting in self._mmi.items():
+                    for future in waiting:
+                        if future not in self._unsent and not future.done():
+                            future.set_exception(error)
+                    self._mmi[service] = collections.deque(f for f in waiting if f in self._unsent)
+            elif kind == FAILED:
+                error = BrokerUnreachable(self._link.endpoint, reason)
+                failed = set(self._unsent)
+                for until in failed:
+                    if not until.done():
+                        until.set_exception(error)
+                for service, waiting in self._mmi.items():   # never sent: no answer to wait in line for
+                    self._mmi[service] = collections.deque(f for f in waiting if f not in failed)
 
     def _reply(self, frames: List[Any], pending: Dict[int, tuple]) -> None:
         waiter, payload, problem, dropped = route_reply(frames, pending, self._mmi)

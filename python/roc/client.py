@@ -32,8 +32,9 @@ import zmq
 from . import types as idl
 from . import wire
 from .endpoints import Endpoints
-from .errors import (METHOD_NOT_FOUND, NotSupported, ProtocolError, RemoteError, RocError,
+from .errors import (METHOD_NOT_FOUND, BrokerUnreachable, NotSupported, ProtocolError, RemoteError, RocError,
                      SignatureMismatch, Timeout, remote_error)
+from .link import FAILED, LOST, LOST_IN_FLIGHT, LinkMonitor
 
 __all__ = ["Client", "ObjectProxy", "RemoteMethod", "Call", "Progress"]
 
@@ -519,6 +520,10 @@ class _IO:
         os.set_blocking(self.wake_read, False)
         os.set_blocking(self.wake_write, False)
         self.socket = endpoints.socket(ctx, zmq.DEALER)
+        # Requests go only into a connection that is up: one sent during an outage would wait in
+        # the socket and run after the broker is back, long after its caller was told it failed.
+        self.socket.immediate = 1
+        self.link = LinkMonitor(self.socket, endpoints.calls)
         self.socket.connect(endpoints.calls)
         self.thread = threading.Thread(target=self.run, name=f"roc-client {endpoints.address}", daemon=True)
         self.thread.start()
@@ -550,6 +555,7 @@ class _IO:
         poller = zmq.Poller()
         poller.register(socket, zmq.POLLIN)
         poller.register(self.wake_read, zmq.POLLIN)
+        poller.register(self.link.socket, zmq.POLLIN)
         backlog: collections.deque = collections.deque()   # requests the socket would not take yet
         try:
             while not self.closed:
@@ -567,6 +573,18 @@ class _IO:
                     self.wake_pending = False
                 while outbox:
                     backlog.append(outbox.popleft())
+                if socket in events:
+                    while True:
+                        try:
+                            frames = wire.recv_frames(socket)
+                        except zmq.Again:
+                            break
+                        self.reply(frames, pending)
+                # After the replies: one that came before a drop is not failed for it.
+                if self.link.socket in events:
+                    self.link_events(backlog)
+                if backlog and self.link.failure:   # the last attempt failed: no waiting for the next
+                    self.fail_unsent(backlog, BrokerUnreachable(self.link.endpoint, self.link.failure))
                 while backlog:
                     call_id, mmi, frames = backlog[0]
                     if (call_id is not None and call_id not in pending) or (mmi and mmi[1].error):
@@ -579,13 +597,6 @@ class _IO:
                     backlog.popleft()
                     if mmi:
                         self.mmi.setdefault(mmi[0], collections.deque()).append(mmi[1])
-                if socket in events:
-                    while True:
-                        try:
-                            frames = wire.recv_frames(socket)
-                        except zmq.Again:
-                            break
-                        self.reply(frames, pending)
         except Exception:  # noqa: BLE001 (the thread must fail the waiting calls, not vanish)
             log.exception("roc client: the I/O thread failed")
         finally:
@@ -602,8 +613,36 @@ class _IO:
                 if mmi and mmi[1].error is None:
                     mmi[1].error = RocError(f"{failure} ({mmi[1].method})")
                     mmi[1].lock.release()
+            self.link.close()
             socket.close(linger=0)   # the pipe stays open until __del__: a late wake() must not
                                      # write into a descriptor number the process has reused
+
+    def link_events(self, backlog: collections.deque) -> None:
+        """Fails the calls sent when the connection drops, and those waiting to be sent when an
+        attempt to connect fails (the socket takes requests only while it is up)."""
+        for kind, reason in self.link.events():
+            if kind == LOST:
+                error = BrokerUnreachable(self.link.endpoint, LOST_IN_FLIGHT)
+                unsent = {entry[0] for entry in backlog} | {entry[0] for entry in list(self.outbox)}
+                for call_id in [i for i in list(self.pending) if i not in unsent]:
+                    call = self.pending.pop(call_id, None)
+                    if call is not None:
+                        call.settle(None, error)
+                for waiting in self.mmi.values():
+                    while waiting:
+                        waiting.popleft().settle(None, error)
+            elif kind == FAILED:
+                self.fail_unsent(backlog, BrokerUnreachable(self.link.endpoint, reason))
+
+    def fail_unsent(self, backlog: collections.deque, error: BrokerUnreachable) -> None:
+        while backlog:   # notifications and cancels too: nobody waits for them
+            call_id, mmi, _ = backlog.popleft()
+            call = self.pending.pop(call_id, None) if call_id is not None else None
+            if call is not None:
+                call.settle(None, error)
+            if mmi and mmi[1].error is None:
+                mmi[1].error = error
+                mmi[1].lock.release()
 
     def reply(self, frames: List[zmq.Frame], pending: Dict[int, _Call]) -> None:
         call, payload, problem, dropped = route_reply(frames, pending, self.mmi)

@@ -6,7 +6,8 @@ from typing import Any, NoReturn
 
 __all__ = [
     "RocError", "RemoteError", "ObjectNotFound", "SignatureMismatch", "ObjectBusy", "NotAllowed",
-    "Cancelled", "Timeout", "ProtocolError", "NotSupported", "CertificateError", "raise_remote_error",
+    "Cancelled", "Timeout", "BrokerUnreachable", "ProtocolError", "NotSupported", "CertificateError",
+    "raise_remote_error",
     "PARSE_ERROR", "INVALID_REQUEST", "METHOD_NOT_FOUND", "INVALID_PARAMS", "INTERNAL_ERROR",
     "APPLICATION_ERROR", "OBJECT_NOT_FOUND", "WORKER_LOST", "READ_ONLY", "SIGNATURE_MISMATCH",
     "OBJECT_BUSY", "DEADLINE_EXPIRED", "NOT_ALLOWED", "CANCELLED",
@@ -77,6 +78,18 @@ class Cancelled(RemoteError):
 
 class Timeout(RocError, TimeoutError):
     """No reply arrived within the call's timeout (the call may still run remotely)."""
+
+
+class BrokerUnreachable(RocError):
+    """The broker cannot be reached: nothing listens at its address ("connection refused"), its
+    host name does not resolve ("unknown host 'x'"), or the connection dropped while the call was
+    in flight ("lost the connection; the call may have run"). Unlike Timeout, it says nothing of
+    the object. `endpoint` is where the broker was looked for, `reason` why it was not reached."""
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        super().__init__(f"broker unreachable at {endpoint} ({reason})")
+        self.endpoint = endpoint
+        self.reason = reason
 
 
 class ProtocolError(RocError):

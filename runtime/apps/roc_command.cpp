@@ -32,6 +32,9 @@ int run_guarded(const Globals& g, const std::function<int()>& body) {
   } catch (const NotSupported& e) {
     std::cerr << "roc: " << e.what() << '\n';
     return exit_code::unsupported;
+  } catch (const BrokerUnreachable& e) {
+    std::cerr << "roc: " << e.what() << '\n';
+    return exit_code::unreachable;
   } catch (const TimeoutError& e) {
     std::cerr << "roc: timeout: " << e.what() << '\n';
     // With CURVE, a broker that does not admit a key says nothing at all: point at the likely cause.

@@ -21,11 +21,6 @@ namespace {
 volatile std::sig_atomic_t stop_requested = 0;
 void on_signal(int) { stop_requested = 1; }
 
-/// Nothing accepted the connection to the broker's port within --connect-timeout: exit 3.
-struct Unreachable {
-  std::string message;
-};
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,7 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("-l,--level", level, "Minimum level kept: trace, debug, info, warning, error, critical");
   app.add_option("-n,--node", nodes, "Keep only records from these nodes (repeatable)");
   app.add_option("--connect-timeout", connect_timeout_s,
-                 "Seconds to wait for the broker at the start before giving up (exit 3); 0 waits forever")
+                 "Seconds to wait for the broker at the start before giving up (exit 9); 0 waits forever")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   try {
@@ -72,8 +67,9 @@ int main(int argc, char** argv) {
     const roc::Endpoints endpoints = connection.endpoints();
     roc::logdump::RotatingWriter writer(dir, prefix, max_bytes);
     roc::log::Subscription sub(endpoints, filter, std::chrono::milliseconds(200));
-    roc::cli::LinkWatch link("roc-logdump", endpoints, sub.endpoint(),
-                             std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000)));
+    roc::cli::LinkWatch link("roc-logdump", sub.endpoint(),
+                             std::chrono::milliseconds(static_cast<long long>(connect_timeout_s * 1000)),
+                             roc::cli::LinkWatch::Patience::connect_timeout);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     std::cerr << "roc-logdump: writing records from " << sub.endpoint() << " to " << writer.current().string()
@@ -82,7 +78,7 @@ int main(int argc, char** argv) {
     // Each next() reports at most one change of the connection: look after every one.
     auto next = [&](std::chrono::milliseconds timeout) {
       auto record = sub.next(timeout);
-      if (!link.update(sub.connected())) throw Unreachable{link.unreachable()};
+      link.update(sub.connected(), sub.link_failure());
       return record;
     };
     while (!stop_requested) {
@@ -95,9 +91,9 @@ int main(int argc, char** argv) {
       writer.flush();
     }
     writer.flush();
-  } catch (const Unreachable& e) {
-    std::cerr << e.message << '\n';
-    return 3;
+  } catch (const roc::BrokerUnreachable& e) {
+    std::cerr << "roc-logdump: " << e.what() << '\n';
+    return 9;
   } catch (const roc::CertificateError& e) {
     std::cerr << "roc-logdump: " << e.what() << '\n';
     return 7;

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
                "6 the broker does not support the command (a plain Majordomo broker and `list`),\n"
                "7 a certificate file is missing or unusable, or `keygen` would overwrite one,\n"
                "8 `call --save` or `get --save`, but the result holds no array,\n"
+               "9 broker unreachable (connection refused, unknown host, or lost during a call),\n"
                "130 Ctrl-C during `call`: the call was cancelled."};
   app.footer("Security: with --broker-cert (or $ROC_BROKER_CERT) every connection is CURVE-encrypted and\n"
              "presents --cert (or $ROC_CERT); `roc whoami` shows which key. See docs/security.md.");

@@ -19,12 +19,13 @@ namespace exit_code {
 inline constexpr int ok = 0;
 inline constexpr int failure = 1;       ///< anything else: protocol error, I/O error, a bug
 inline constexpr int usage = 2;         ///< bad command line or bad JSON argument
-inline constexpr int timeout = 3;       ///< no answer within --timeout, or nothing accepts connections
+inline constexpr int timeout = 3;       ///< no answer within --timeout
 inline constexpr int not_found = 4;     ///< no such object (-32001)
 inline constexpr int remote_error = 5;  ///< the object answered with an error
 inline constexpr int unsupported = 6;   ///< the broker does not offer what the command needs (8/MMI 501)
 inline constexpr int certificate = 7;   ///< a certificate file is missing or unusable; keygen would overwrite one
 inline constexpr int nothing_to_save = 8;  ///< --save, but the result holds no array
+inline constexpr int unreachable = 9;      ///< broker unreachable: refused, unknown host, connection lost
 inline constexpr int interrupted = 130;    ///< Ctrl-C (SIGINT) during `call`: the call was cancelled (128 + 2)
 }  // namespace exit_code
 

@@ -30,7 +30,7 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   }
   const auto endpoints = g.endpoints();
   roc::StatusSubscription sub(endpoints, checked, g.timeout());
-  LinkWatch link("roc status", endpoints, sub.endpoint(), g.timeout());
+  LinkWatch link("roc status", sub.endpoint(), g.timeout(), LinkWatch::Patience::first_failure);
   roc::StatusTree tree;
   const bool tty = stdout_wants_colour();
   const auto deadline = Clock::now() + g.timeout();
@@ -56,12 +56,9 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   };
   // Wait for the snapshot: that is the current tree.
   while (!sub.synced()) {
-    link.update(sub.connected());
+    link.update(sub.connected(), sub.link_failure());
     if (Clock::now() >= deadline) {
-      if (!link.ever_connected()) {
-        std::cerr << link.unreachable() << '\n';
-        return exit_code::timeout;
-      }
+      if (!link.ever_connected()) throw link.unreachable(sub.link_failure());
       std::cerr << "roc: no status snapshot from the broker at " << g.endpoints().address() << " within "
                 << g.timeout_s << " s\n";
       return exit_code::timeout;
@@ -75,7 +72,7 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   bool dirty = false;
   while (true) {
     auto u = sub.next(std::chrono::milliseconds(100));
-    link.update(sub.connected());
+    link.update(sub.connected(), sub.link_failure());
     if (u) {
       tree.merge(u);
       dirty = true;

@@ -86,6 +86,22 @@ class TimeoutError : public Error {
   using Error::Error;
 };
 
+/// The broker cannot be reached: nothing listens at its address ("connection refused"), its host
+/// name does not resolve ("unknown host 'x'"), or the connection to it dropped while a call was
+/// in flight ("lost the connection ...; the call may have run"). Unlike TimeoutError, it says
+/// nothing about the object: no broker ever saw the call, or the call's fate is unknown.
+class BrokerUnreachable : public Error {
+ public:
+  /// `endpoint` as ZeroMQ uses it (`tcp://127.0.0.1:5555`); `reason` a short phrase.
+  BrokerUnreachable(std::string endpoint, std::string reason);
+  const std::string& endpoint() const noexcept { return endpoint_; }
+  const std::string& reason() const noexcept { return reason_; }
+
+ private:
+  std::string endpoint_;
+  std::string reason_;
+};
+
 /// A peer sent something that does not follow the protocol (bad frames, bad JSON in a reply).
 class ProtocolError : public Error {
  public:

@@ -72,8 +72,9 @@ class Subscription {
   Subscription& operator=(Subscription&&) noexcept;
 
   /// Waits up to `timeout` for the next record that passes the filter; none when none came, when
-  /// a signal interrupted the wait, or as soon as connected() changed (one change per call, so a
-  /// drop and a reconnect are both seen). With a zero timeout, returns what is already there.
+  /// a signal interrupted the wait, or as soon as connected() or link_failure() changed (one
+  /// change per call, so a drop and a reconnect are both seen). With a zero timeout, returns what
+  /// is already there.
   std::optional<Record> next(std::chrono::milliseconds timeout);
   /// next() with the subscription's own timeout.
   std::optional<Record> next();
@@ -85,6 +86,9 @@ class Subscription {
   /// reconnected. Still false a second or two after the start (a connection on a LAN takes
   /// milliseconds) means nothing accepts connections there.
   bool connected() const noexcept;
+  /// Why the last attempt to connect failed, as of the last next(): "connection refused" (nothing
+  /// listens at endpoint()) or "unknown host 'x'"; empty while connected() and before any failed.
+  const std::string& link_failure() const noexcept;
   /// The broker's subscribe endpoint this subscription connects to.
   const std::string& endpoint() const noexcept;
   const Filter& filter() const noexcept;

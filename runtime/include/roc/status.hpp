@@ -224,7 +224,8 @@ class StatusSubscription {
   StatusSubscription& operator=(StatusSubscription&&) noexcept;
 
   /// Waits up to `timeout` for the next update; returns an empty update when none came, or as
-  /// soon as connected() changed (one change per call, so a drop and a reconnect are both seen).
+  /// soon as connected() or link_failure() changed (one change per call, so a drop and a
+  /// reconnect are both seen).
   StatusUpdate next(std::chrono::milliseconds timeout);
   /// next() with the subscription's own timeout.
   StatusUpdate next();
@@ -240,6 +241,9 @@ class StatusSubscription {
   /// reconnected. Still false a second or two after the start (a connection on a LAN takes
   /// milliseconds) means nothing accepts connections there.
   bool connected() const noexcept;
+  /// Why the last attempt to connect failed, as of the last next(): "connection refused" (nothing
+  /// listens at endpoint()) or "unknown host 'x'"; empty while connected() and before any failed.
+  const std::string& link_failure() const noexcept;
   /// The broker's subscribe endpoint this subscription connects to.
   const std::string& endpoint() const noexcept;
 

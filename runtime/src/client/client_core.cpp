@@ -62,6 +62,9 @@ void send_cancel(zmq::socket_t& socket, const std::string& service, std::uint64_
   throw TimeoutError(fmt::format("no reply from object '{}' within {} ms", service, timeout.count()));
 }
 
+// The reason of a call that was sent when the connection dropped: the broker may have passed it on.
+constexpr const char* lost_in_flight = "lost the connection; the call may have run";
+
 [[noreturn]] void throw_unsent(const std::string& service) {
   throw TimeoutError(fmt::format("could not send a request for object '{}': the broker has not taken "
                                  "messages for {} ms",
@@ -120,18 +123,47 @@ ClientCore::~ClientCore() {
   sockets_.clear();
 }
 
-zmq::socket_t ClientCore::make_socket() {
-  auto socket = broker_socket(context_, zmq::socket_type::dealer, broker_, credentials_);
+ClientCore::Link::Link(zmq::socket_t dealer, zmq::context_t& context, const std::string& endpoint)
+    : socket(std::move(dealer)), monitor(context, socket, endpoint) {
   socket.set(zmq::sockopt::sndtimeo, send_timeout_ms);
-  socket.connect(broker_.calls());
-  return socket;
+  // Requests go only into a connection that is up: one sent during an outage would otherwise wait
+  // in the socket and run after the broker is back, long after its caller was told it failed.
+  socket.set(zmq::sockopt::immediate, 1);
+  socket.connect(endpoint);
 }
 
-zmq::socket_t& ClientCore::thread_socket() {
+std::unique_ptr<ClientCore::Link> ClientCore::make_link() {
+  return std::make_unique<Link>(broker_socket(context_, zmq::socket_type::dealer, broker_, credentials_), context_,
+                                broker_.calls());
+}
+
+ClientCore::Link& ClientCore::thread_link() {
   std::lock_guard<std::mutex> lock(sockets_mutex_);
   auto& slot = sockets_[std::this_thread::get_id()];
-  if (!slot) slot = std::make_unique<zmq::socket_t>(make_socket());
+  if (!slot) slot = make_link();
   return *slot;
+}
+
+void ClientCore::await_link(Link& link, Clock::time_point deadline, const std::string& service,
+                            std::chrono::milliseconds timeout) {
+  // What queued while the socket was idle is history; the state it leaves is now: up, failing (the
+  // last attempt failed, at most a retry interval ago), or connecting, where the call waits for
+  // the attempt's outcome.
+  while (link.monitor.next()) {
+  }
+  if (!link.monitor.failure().empty()) throw BrokerUnreachable(link.monitor.endpoint(), link.monitor.failure());
+  while (!link.monitor.up()) {
+    auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    // No TCP connection in time (a host that drops packets), or one the broker never completes
+    // (CURVE: a key it does not admit): as before, a call without a reply.
+    if (remaining.count() < 0) throw_timeout(service, timeout);
+    zmq::pollitem_t item = link.monitor.poll_item();
+    zmq::poll(&item, 1, remaining);
+    while (auto event = link.monitor.next()) {
+      if (event->kind == LinkEvent::Kind::attempt_failed)
+        throw BrokerUnreachable(link.monitor.endpoint(), event->reason);
+    }
+  }
 }
 
 Json ClientCore::request(const std::string& service, mdp::Frames body, std::int64_t id,
@@ -165,18 +197,33 @@ std::string ClientCore::request_raw(const std::string& service, std::string_view
 void ClientCore::exchange(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout,
                           bool attachments, std::uint64_t call,
                           const std::function<bool(mdp::ClientMessage&)>& accept) {
-  auto& socket = thread_socket();
+  auto& link = thread_link();
+  auto& socket = link.socket;
   const auto deadline = Clock::now() + timeout;
-  if (!send_call(socket, service, std::move(body), timeout, attachments, call)) throw_unsent(service);
+  await_link(link, deadline, service, timeout);
+  if (!send_call(socket, service, std::move(body), timeout, attachments, call)) {
+    // The connection dropped just now and took the socket's only pipe with it.
+    while (link.monitor.next()) {
+    }
+    if (!link.monitor.up()) throw BrokerUnreachable(link.monitor.endpoint(), "lost the connection");
+    throw_unsent(service);
+  }
   for (;;) {
     auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (remaining.count() < 0) {
       if (call != 0) send_cancel(socket, service, call);
       throw_timeout(service, timeout);
     }
-    zmq::pollitem_t item{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0};
-    zmq::poll(&item, 1, remaining);
-    if (!(item.revents & ZMQ_POLLIN)) continue;  // the deadline check above ends the wait
+    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0}, link.monitor.poll_item()};
+    zmq::poll(items, 2, remaining);
+    if (!(items[0].revents & ZMQ_POLLIN)) {
+      // A reply that came before the drop was read first (it is there with the event).
+      if (items[1].revents & ZMQ_POLLIN) {
+        while (auto event = link.monitor.next())
+          if (event->kind == LinkEvent::Kind::lost) throw BrokerUnreachable(link.monitor.endpoint(), lost_in_flight);
+      }
+      continue;  // the deadline check above ends the wait
+    }
     mdp::Frames frames;
     if (!zmq::recv_multipart(socket, std::back_inserter(frames), zmq::recv_flags::dontwait)) continue;
     auto decoded = mdp::decode_at_client(frames);
@@ -190,7 +237,9 @@ void ClientCore::exchange(const std::string& service, mdp::Frames body, std::chr
 }
 
 void ClientCore::send(const std::string& service, mdp::Frames body, std::chrono::milliseconds timeout) {
-  if (!send_call(thread_socket(), service, std::move(body), timeout, false)) throw_unsent(service);
+  auto& link = thread_link();
+  await_link(link, Clock::now() + timeout, service, timeout);
+  if (!send_call(link.socket, service, std::move(body), timeout, false)) throw_unsent(service);
 }
 
 void ClientCore::request_async(const std::string& service, mdp::Frames body, std::int64_t id,
@@ -225,7 +274,8 @@ void ClientCore::wake_io_thread() {
 }
 
 void ClientCore::io_loop() {
-  zmq::socket_t socket = make_socket();
+  const auto link = make_link();
+  auto& socket = link->socket;
   std::vector<Outgoing> batch;
   std::vector<std::int64_t> cancels;
   while (!stopping_) {
@@ -235,8 +285,10 @@ void ClientCore::io_loop() {
       timeout = std::clamp(std::chrono::duration_cast<std::chrono::milliseconds>(earliest_deadline_ - now) +
                                std::chrono::milliseconds(1),
                            std::chrono::milliseconds(0), max_poll);
-    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0}, {nullptr, wake_fd_, ZMQ_POLLIN, 0}};
-    zmq::poll(items, 2, timeout);
+    zmq::pollitem_t items[] = {{static_cast<void*>(socket), 0, ZMQ_POLLIN, 0},
+                               {nullptr, wake_fd_, ZMQ_POLLIN, 0},
+                               link->monitor.poll_item()};
+    zmq::poll(items, 3, timeout);
     if (items[1].revents & ZMQ_POLLIN) {
       std::uint64_t count = 0;
       (void)!::read(wake_fd_, &count, sizeof count);
@@ -246,12 +298,14 @@ void ClientCore::io_loop() {
         cancels.swap(cancels_);
       }
       // Requests first: a cancel taken in the same batch may be for one of them.
-      io_send(batch, socket);
+      io_send(batch, *link);
       batch.clear();
       io_cancel(cancels, socket);
       cancels.clear();
     }
     if (items[0].revents & ZMQ_POLLIN) io_receive(socket);
+    // After the replies: one that came before a drop is not failed for it.
+    if (items[2].revents & ZMQ_POLLIN) io_link_events(*link);
     now = Clock::now();
     if (now >= earliest_deadline_) io_expire(now, socket);
   }
@@ -266,23 +320,74 @@ void ClientCore::io_loop() {
   pending_.clear();
 }
 
-void ClientCore::io_send(std::vector<Outgoing>& batch, zmq::socket_t& socket) {
+void ClientCore::io_send(std::vector<Outgoing>& batch, Link& link) {
   const auto now = Clock::now();
+  // The state the events queued so far leave: a request is not held back by a link that is up.
+  io_link_events(link);
   for (auto& o : batch) {
-    const bool progress = static_cast<bool>(o.on_progress);
-    if (!send_call(socket, o.service, std::move(o.body), o.timeout, true, static_cast<std::uint64_t>(o.id),
-                   progress)) {
-      try {
-        throw_unsent(o.service);
-      } catch (...) {
-        o.on_error(std::current_exception());
-      }
+    if (!link.monitor.failure().empty()) {
+      o.on_error(std::make_exception_ptr(BrokerUnreachable(link.monitor.endpoint(), link.monitor.failure())));
       continue;
     }
     auto deadline = now + o.timeout;
     earliest_deadline_ = std::min(earliest_deadline_, deadline);
-    pending_.emplace(o.id, Pending{deadline, std::move(o.service), o.timeout, std::move(o.on_reply),
-                                   std::move(o.on_error), std::move(o.on_progress)});
+    const bool progress = static_cast<bool>(o.on_progress);
+    auto [it, added] = pending_.emplace(o.id, Pending{deadline, std::move(o.body), progress, std::move(o.service),
+                                                      o.timeout, std::move(o.on_reply), std::move(o.on_error),
+                                                      std::move(o.on_progress)});
+    // Without a connection it waits for io_link_events: sent when one is made, failed when an
+    // attempt fails; at once when the last attempt failed.
+    if (added && link.monitor.up()) io_send_pending(o.id, it->second, link.socket);
+  }
+}
+
+bool ClientCore::io_send_pending(std::int64_t id, Pending& p, zmq::socket_t& socket) {
+  auto body = std::move(*p.unsent);
+  p.unsent.reset();
+  if (send_call(socket, p.service, std::move(body), p.timeout, true, static_cast<std::uint64_t>(id),
+                p.wants_progress))
+    return true;
+  auto on_error = std::move(p.on_error);
+  auto service = p.service;
+  pending_.erase(id);
+  try {
+    throw_unsent(service);
+  } catch (...) {
+    on_error(std::current_exception());
+  }
+  return false;
+}
+
+void ClientCore::io_link_events(Link& link) {
+  while (auto event = link.monitor.next()) {
+    switch (event->kind) {
+      case LinkEvent::Kind::up: {
+        std::vector<std::int64_t> waiting;
+        for (auto& [id, p] : pending_)
+          if (p.unsent) waiting.push_back(id);
+        std::sort(waiting.begin(), waiting.end());  // in the order they were made
+        for (auto id : waiting) io_send_pending(id, pending_.at(id), link.socket);
+        break;
+      }
+      case LinkEvent::Kind::lost:
+        io_fail(true, std::make_exception_ptr(BrokerUnreachable(link.monitor.endpoint(), lost_in_flight)));
+        break;
+      case LinkEvent::Kind::attempt_failed:
+        io_fail(false, std::make_exception_ptr(BrokerUnreachable(link.monitor.endpoint(), event->reason)));
+        break;
+    }
+  }
+}
+
+void ClientCore::io_fail(bool sent, const std::exception_ptr& error) {
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    if (it->second.unsent.has_value() == sent) {
+      ++it;
+      continue;
+    }
+    auto on_error = std::move(it->second.on_error);
+    it = pending_.erase(it);
+    on_error(error);
   }
 }
 
@@ -291,6 +396,12 @@ void ClientCore::io_cancel(const std::vector<std::int64_t>& ids, zmq::socket_t& 
   for (auto id : ids) {
     auto it = pending_.find(id);
     if (it == pending_.end() || it->second.cancel_deadline != Clock::time_point::max()) continue;
+    if (it->second.unsent) {  // nothing to tell the broker: it never saw the call
+      auto on_error = std::move(it->second.on_error);
+      pending_.erase(it);
+      on_error(std::make_exception_ptr(Cancelled("cancelled: the call was cancelled before it was sent")));
+      continue;
+    }
     send_cancel(socket, it->second.service, static_cast<std::uint64_t>(id));
     it->second.cancel_deadline = grace_end;
     earliest_deadline_ = std::min(earliest_deadline_, grace_end);
@@ -355,6 +466,7 @@ void ClientCore::io_expire(Clock::time_point now, zmq::socket_t& socket) {
     const auto call = static_cast<std::uint64_t>(it->first);
     // A cancelled call ends as cancelled even when its timeout comes before the broker's answer.
     const bool cancelled = p.cancel_deadline != Clock::time_point::max();
+    const bool unsent = p.unsent.has_value();
     auto on_error = std::move(p.on_error);
     auto service = std::move(p.service);
     auto timeout = p.timeout;
@@ -365,7 +477,7 @@ void ClientCore::io_expire(Clock::time_point now, zmq::socket_t& socket) {
                                     "within {} ms",
                                     service, cancel_grace.count()));
       // Nobody waits for the call any more: it should neither run on nor hold up the calls behind it.
-      send_cancel(socket, service, call);
+      if (!unsent) send_cancel(socket, service, call);
       throw_timeout(service, timeout);
     } catch (...) {
       on_error(std::current_exception());

@@ -11,6 +11,11 @@ RemoteError::RemoteError(int code, std::string message, std::string data_json)
       message_(std::move(message)),
       data_json_(std::move(data_json)) {}
 
+BrokerUnreachable::BrokerUnreachable(std::string endpoint, std::string reason)
+    : Error(fmt::format("broker unreachable at {} ({})", endpoint, reason)),
+      endpoint_(std::move(endpoint)),
+      reason_(std::move(reason)) {}
+
 void throw_remote_error(int code, std::string message, std::string data_json) {
   switch (code) {
     case error_code::object_not_found:

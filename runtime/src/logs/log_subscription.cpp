@@ -172,6 +172,7 @@ std::optional<Record> Subscription::next(std::chrono::milliseconds timeout) {
 std::optional<Record> Subscription::next() { return next(impl_->timeout); }
 std::uint64_t Subscription::dropped() const noexcept { return impl_->dropped; }
 bool Subscription::connected() const noexcept { return impl_->socket.connected(); }
+const std::string& Subscription::link_failure() const noexcept { return impl_->socket.link_failure(); }
 const std::string& Subscription::endpoint() const noexcept { return impl_->socket.endpoint(); }
 const Filter& Subscription::filter() const noexcept { return impl_->filter; }
 

@@ -210,6 +210,7 @@ void Worker::connect() {
   socket_ = std::make_unique<zmq::socket_t>(broker_socket(context_, zmq::socket_type::dealer, broker_, credentials_));
   socket_->set(zmq::sockopt::linger, linger_ms);
   socket_->set(zmq::sockopt::sndtimeo, send_timeout_ms);
+  monitor_ = std::make_unique<ConnectionMonitor>(context_, *socket_, endpoint_);
   socket_->connect(endpoint_);
   const auto info = this_process();
   mdp::send_ready(*socket_, object_id_, options_.credit, &info);
@@ -222,7 +223,29 @@ void Worker::abandon() {
   if (!socket_) return;
   // Without it the broker would keep routing calls to this identity until it expires us.
   mdp::send_command(*socket_, mdp::Command::disconnect);
+  monitor_.reset();
   socket_.reset();
+}
+
+void Worker::watch_link() {
+  while (auto event = monitor_->next()) {
+    if (event->kind == LinkEvent::Kind::up) {
+      if (!link_up_) spdlog::info("roc worker '{}': connected to the broker at {}", object_id_, endpoint_);
+      link_up_ = true;
+      link_down_logged_ = false;
+      continue;
+    }
+    // Up as last said, and now down: "lost", whether this socket saw the drop or a new one (after
+    // a DISCONNECT or a silent broker) finds nothing there.
+    const bool was_up = link_up_;
+    link_up_ = false;
+    if (link_down_logged_) continue;
+    link_down_logged_ = true;
+    if (was_up)
+      spdlog::warn("roc worker '{}': lost the connection to the broker at {}; reconnecting", object_id_, endpoint_);
+    else
+      spdlog::warn("roc worker '{}': broker unreachable at {} ({}); retrying", object_id_, endpoint_, event->reason);
+  }
 }
 
 void Worker::send_heartbeat(Clock::time_point now) {
@@ -281,13 +304,16 @@ void Worker::run() {
       } else {
         auto until_heartbeat = std::chrono::duration_cast<std::chrono::milliseconds>(
             last_sent_ + heartbeat_interval_ - Clock::now());
-        zmq::pollitem_t item{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0};
-        zmq::poll(&item, 1, std::clamp(until_heartbeat, std::chrono::milliseconds(0), max_poll));
+        zmq::pollitem_t items[] = {{static_cast<void*>(*socket_), 0, ZMQ_POLLIN, 0}, monitor_->poll_item()};
+        zmq::poll(items, 2, std::clamp(until_heartbeat, std::chrono::milliseconds(0), max_poll));
+        if (items[1].revents & ZMQ_POLLIN) watch_link();
         // Idle here, and silence counts only while idle: brokers that heartbeat idle workers
         // only (the 7/MDP reference ones) say nothing while a call runs.
-        if (!(item.revents & ZMQ_POLLIN) && Clock::now() - last_heard_ > broker_expiry) {
-          spdlog::warn("roc worker '{}': no word from the broker at {} for {} ms; reconnecting", object_id_,
-                       endpoint_, broker_expiry.count());
+        if (!(items[0].revents & ZMQ_POLLIN) && Clock::now() - last_heard_ > broker_expiry) {
+          // Said already when there is no connection at all; this is for a broker that went silent.
+          spdlog::log(link_up_ ? spdlog::level::warn : spdlog::level::debug,
+                      "roc worker '{}': no word from the broker at {} for {} ms; reconnecting", object_id_, endpoint_,
+                      broker_expiry.count());
           abandon();
           pause(options_.reconnect_delay, lock);
           if (!stopping_) connect();
@@ -403,6 +429,7 @@ void Worker::on_disconnect(const std::string& reason, std::unique_lock<std::mute
   const bool refused = !heard_since_ready_ && (!reason.empty() || refusals_ >= 1);
   if (heard_since_ready_) refusals_ = 0;
   if (!heard_since_ready_) ++refusals_;
+  monitor_.reset();
   socket_.reset();  // the broker has forgotten this identity already: no DISCONNECT back
   if (!refused) {
     last_refusal_.clear();

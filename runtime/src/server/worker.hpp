@@ -4,6 +4,7 @@
 
 #include "server/call_state.hpp"
 #include "server/dispatcher.hpp"
+#include "transport/connection_monitor.hpp"
 #include "wire/mdp.hpp"
 #include "roc/server.hpp"
 
@@ -121,6 +122,8 @@ class Worker {
   /// Waits `delay` (or until stop()) with the socket mutex released.
   void pause(std::chrono::milliseconds delay, std::unique_lock<std::mutex>& lock);
   void connect();                      // needs socket_mutex_
+  /// Logs what the connection monitor saw, once per change: unreachable, connected, lost.
+  void watch_link();                   // needs socket_mutex_
   void abandon();                      // needs socket_mutex_: DISCONNECT, then close
   void send_heartbeat(Clock::time_point now);  // needs socket_mutex_
   /// A HEARTBEAT from the broker: keeps pace with a broker that beats faster than we do, since it
@@ -138,6 +141,7 @@ class Worker {
 
   std::mutex socket_mutex_;
   std::unique_ptr<zmq::socket_t> socket_;
+  std::unique_ptr<ConnectionMonitor> monitor_;  // of socket_; reset before it
   // Guarded by socket_mutex_:
   Clock::time_point last_sent_{};
   Clock::time_point last_heard_{};
@@ -152,6 +156,8 @@ class Worker {
   // The worker thread's own:
   int refusals_ = 0;               // DISCONNECTs in a row that answered our READY
   std::string last_refusal_;       // logged once, not at every retry
+  bool link_up_ = false;           // as last logged
+  bool link_down_logged_ = false;  // unreachable or lost, said once per outage
 
   std::atomic<bool> busy_{false};
   std::atomic<std::uint64_t> calls_{0};  // calls started; the keeper compares it between ticks

@@ -221,6 +221,7 @@ StatusSubscription status_updates(const Endpoints& endpoints, std::vector<std::s
 }
 
 bool StatusSubscription::connected() const noexcept { return impl_->socket.connected(); }
+const std::string& StatusSubscription::link_failure() const noexcept { return impl_->socket.link_failure(); }
 const std::string& StatusSubscription::endpoint() const noexcept { return impl_->socket.endpoint(); }
 
 }  // namespace roc

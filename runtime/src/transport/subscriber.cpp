@@ -4,19 +4,10 @@
 #include "transport/sockets.hpp"
 
 #include <cerrno>
-#include <cstdint>
-#include <cstring>
 
 namespace roc::detail {
 
 namespace {
-
-// The context is this subscriber's own, so one fixed name cannot collide.
-constexpr const char* monitor_address = "inproc://roc-subscriber-monitor";
-
-constexpr int watched_events = ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CLOSED |
-                                ZMQ_EVENT_CONNECT_RETRIED | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL |
-                                ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH;
 
 /// Receives one frame without waiting; false when none is there. A signal can interrupt even a
 /// non-blocking receive (libzmq looks at its command mailbox first): that counts as "nothing
@@ -58,22 +49,16 @@ bool read_message(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
 
 Subscriber::Subscriber(const Endpoints& broker)
     : endpoint_(broker.subscribe()),
-      socket_(broker_socket(context_, zmq::socket_type::sub, broker, broker.credentials())),
-      monitor_(inproc_socket(context_, zmq::socket_type::pair)) {
+      socket_(broker_socket(context_, zmq::socket_type::sub, broker, broker.credentials())) {
   socket_.set(zmq::sockopt::rcvhwm, 100000);  // a burst must not overflow a reader that keeps up
   // A broker whose host vanished sends no FIN: heartbeats notice it, so connected() turns false.
   socket_.set(zmq::sockopt::heartbeat_ivl, 2000);
   socket_.set(zmq::sockopt::heartbeat_timeout, 6000);
-  // The monitor is attached before connect() so that no event of the first attempt is missed.
-  if (zmq_socket_monitor(socket_.handle(), monitor_address, watched_events) != 0) throw zmq::error_t();
-  monitor_.connect(monitor_address);
+  monitor_ = std::make_unique<ConnectionMonitor>(context_, socket_, endpoint_);
   socket_.connect(endpoint_);
 }
 
-Subscriber::~Subscriber() {
-  // Stops the monitor before its sockets go, so it never writes to a closed pair.
-  zmq_socket_monitor(socket_.handle(), nullptr, 0);
-}
+Subscriber::~Subscriber() { monitor_.reset(); }
 
 void Subscriber::subscribe(std::string_view prefix) { socket_.set(zmq::sockopt::subscribe, prefix); }
 
@@ -85,26 +70,20 @@ void Subscriber::unsubscribe(std::string_view prefix) noexcept {
 }
 
 void Subscriber::read_events() {
-  // Each event is two frames: 6 bytes (uint16 event, uint32 value) and the peer's address.
-  while (true) {
-    zmq::message_t event;
-    if (!receive_now(monitor_, event)) return;
-    while (event.more()) {
-      zmq::message_t rest;
-      if (!receive_rest(monitor_, rest)) break;
-      if (!rest.more()) break;
-    }
-    if (event.size() < sizeof(std::uint16_t)) continue;
-    std::uint16_t id = 0;
-    std::memcpy(&id, event.data(), sizeof id);
-    const bool up = id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED;
-    if (up != connected_) {
-      // One change at a time: the rest waits in the monitor's queue for the next call, so a
-      // caller sees a drop and a reconnect even when both happened during one wait.
-      connected_ = up;
+  // One change at a time: the rest waits in the monitor's queue for the next call, so a caller
+  // sees a drop and a reconnect even when both happened during one wait.
+  while (auto event = monitor_->next()) {
+    if (event->kind == LinkEvent::Kind::attempt_failed) {
+      // The first failure of an outage is news (a watcher may give up); the retries are not.
+      const bool news = link_failure_.empty();
+      link_failure_ = event->reason;
+      if (!news) continue;
       link_changed_ = true;
       return;
     }
+    link_failure_.clear();
+    link_changed_ = true;
+    return;
   }
 }
 
@@ -120,7 +99,7 @@ bool Subscriber::receive(std::vector<zmq::message_t>& frames, Clock::time_point 
     if (link_changed_) return false;
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     if (wait.count() <= 0) return false;
-    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}, {monitor_.handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{socket_.handle(), 0, ZMQ_POLLIN, 0}, monitor_->poll_item()};
     try {
       zmq::poll(items, 2, wait);
     } catch (const zmq::error_t& e) {

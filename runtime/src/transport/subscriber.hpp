@@ -2,11 +2,13 @@
 // port, and a ZeroMQ socket monitor that tells whether anything there accepted the connection.
 #pragma once
 
+#include "transport/connection_monitor.hpp"
 #include "roc/endpoints.hpp"
 
 #include <zmq.hpp>
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,12 +38,16 @@ class Subscriber {
 
   /// Waits until `deadline` for one whole multipart message and puts its frames in `frames`.
   /// False when none came in time, when a signal interrupted the wait (so a caller's loop can
-  /// look at its stop flag), or as soon as connected() changed (link_changed() then says so).
+  /// look at its stop flag), or as soon as the link changed (link_changed() then says so).
   bool receive(std::vector<zmq::message_t>& frames, Clock::time_point deadline);
 
-  bool connected() const noexcept { return connected_; }
-  /// Whether connected() changed during the last receive(). Each receive() reports at most one
-  /// change, so a drop and a reconnect within one wait are seen as two.
+  bool connected() const noexcept { return monitor_->up(); }
+  /// Why the last connection attempt failed ("connection refused", "unknown host 'x'"); empty
+  /// while connected() and before any attempt failed.
+  const std::string& link_failure() const noexcept { return link_failure_; }
+  /// Whether connected() changed during the last receive(), or link_failure() was set when it
+  /// was empty. Each receive() reports at most one change, so a drop and a reconnect within one
+  /// wait are seen as two.
   bool link_changed() const noexcept { return link_changed_; }
   const std::string& endpoint() const noexcept { return endpoint_; }
 
@@ -51,8 +57,8 @@ class Subscriber {
   std::string endpoint_;
   zmq::context_t context_{1};
   zmq::socket_t socket_;
-  zmq::socket_t monitor_;
-  bool connected_ = false;
+  std::unique_ptr<ConnectionMonitor> monitor_;  // before the socket closes: destroyed first
+  std::string link_failure_;
   bool link_changed_ = false;
 };
 
