@@ -1,15 +1,19 @@
 // `roc status`: the merged status tree under some masks, once or kept on screen.
 #include "link_watch.hpp"
 #include "roc_command.hpp"
+#include "watch_screen.hpp"
 
 #include <roc/status.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -33,15 +37,18 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   const bool tty = stdout_wants_colour();
   const auto deadline = Clock::now() + g.timeout();
   std::string shown;
+  std::optional<WatchScreen> screen;  // --watch on a terminal: the tree kept in place
   auto show = [&] {
     auto text = g.json ? tree.dump() : tree.pretty();
-    if (text == shown) return;  // an update that changed nothing: no flicker, no duplicate line
-    if (tty && watch) {
-      const Palette p(true);
-      std::cout << "\033[H\033[2J"  // refresh in place
-                << p.dim << "roc status " << fmt::format("{}", fmt::join(masks, " ")) << " @ "
-                << g.endpoints().address() << p.reset << '\n';
+    if (screen) {
+      const Palette p(tty);
+      auto lines = split_lines(text);
+      lines.insert(lines.begin(), fmt::format("{}roc status {} @ {}{}", p.dim, fmt::join(masks, " "),
+                                              g.endpoints().address(), p.reset));
+      screen->show(lines);
+      return;
     }
+    if (text == shown) return;  // an update that changed nothing: no flicker, no duplicate line
     std::cout << text << '\n';
     std::cout.flush();
     shown = std::move(text);
@@ -61,6 +68,8 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
     auto u = sub.next(std::chrono::milliseconds(50));
     if (u) tree.merge(u);
   }
+  // Only now: errors before the first tree stay on the normal screen. --json stays one line per update.
+  if (watch && !g.json && isatty(STDOUT_FILENO)) screen.emplace();
   show();
   if (!watch) return exit_code::ok;
   auto last_shown = Clock::now();
@@ -73,7 +82,7 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
       dirty = true;
     }
     // At most ten refreshes a second, however fast updates come.
-    if (dirty && Clock::now() - last_shown >= std::chrono::milliseconds(100)) {
+    if ((dirty && Clock::now() - last_shown >= std::chrono::milliseconds(100)) || (screen && screen->resized())) {
       show();
       dirty = false;
       last_shown = Clock::now();
