@@ -22,8 +22,10 @@ void add_help_command(CLI::App& app, const Globals& g) {
   help->add_option("command", *command, "The command to explain")->type_name("COMMAND");
   help->callback([&app, &g, command] {
     run_guarded(g, [&app, command] {
+      // Not app.help(): that shows the chosen subcommand's, and `help` is the one chosen.
+      const auto usage = app.get_formatter()->make_help(&app, app.get_name(), CLI::AppFormatMode::Normal);
       if (command->empty()) {
-        std::cout << app.help();
+        std::cout << usage;
         return exit_code::ok;
       }
       const std::function<bool(const CLI::App*)> named = [&](const CLI::App* sub) {
@@ -31,7 +33,7 @@ void add_help_command(CLI::App& app, const Globals& g) {
       };
       const auto found = std::as_const(app).get_subcommands(named);
       if (found.empty()) {
-        std::cerr << app.get_name() << ": unknown command '" << *command << "'\n\n" << app.help();
+        std::cerr << app.get_name() << ": unknown command '" << *command << "'\n\n" << usage;
         return exit_code::usage;
       }
       std::cout << found.front()->help(app.get_name());

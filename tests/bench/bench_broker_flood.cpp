@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -90,7 +91,7 @@ int main(int argc, char** argv) {
   if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   spdlog::set_level(spdlog::level::warn);
 
-  const std::string output = fmt::format("/tmp/roc-bench-flood-{}.log", ::getpid());
+  const std::string output = (std::filesystem::temp_directory_path() / fmt::format("roc-bench-flood-{}.log", ::getpid())).string();
   roc::test::Child broker({broker_path, "--bind", "127.0.0.1:0"}, output);
   const auto calls_endpoint = printed_endpoint(output);
   if (!calls_endpoint) {
