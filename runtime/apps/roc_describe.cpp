@@ -1,6 +1,7 @@
 // `roc describe`: an object's interface as a reader wants it — methods with their signatures and
-// docs, properties with their current values and access, the types they use — or, with --json,
-// the IDL JSON the object serves (rpc.describe).
+// docs, properties with their current values and access, the types they use — or the IDL JSON the
+// object serves (rpc.describe): with --json, and when stdout is not a terminal, as for `call`'s
+// summaries, so `roc describe vnir > vnir.idl.json` gives roc-gen its input.
 #include "roc_command.hpp"
 
 #include <roc/client.hpp>
@@ -8,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <iostream>
+#include <unistd.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
@@ -120,18 +123,22 @@ void print_summary(const std::string& id, const roc::Json& idl, roc::ObjectHandl
 
 void add_describe_command(CLI::App& app, const Globals& g, int& code) {
   auto id = std::make_shared<std::string>();
+  auto summary = std::make_shared<bool>(false);
   auto* describe = app.add_subcommand(
       "describe",
       "Print an object's interface: methods with their signatures and docs, properties with their\n"
-      "current values and access, the types they use; with --json, the IDL JSON (rpc.describe)");
+      "current values and access, the types they use. With --json, or when stdout is not a terminal,\n"
+      "the IDL JSON instead (rpc.describe; roc-gen's input)");
   describe->add_option("id", *id, "Object id")->required();
-  describe->callback([id, &g, &code] {
+  describe->add_flag("--summary", *summary, "The readable summary even when stdout is not a terminal");
+  describe->callback([id, summary, &g, &code] {
     code = run_guarded(g, [&] {
       roc::Client client(g.endpoints(), {g.timeout()});
       auto object = client[*id];
       const auto idl = with_timeout_said(g, *id + ".rpc.describe", [&] { return object.describe(); });
-      if (g.json) {
-        std::cout << idl.dump() << '\n';
+      if (*summary && g.json) throw UsageError("--summary and --json do not mix: --json prints the IDL");
+      if (!*summary && (g.json || !isatty(STDOUT_FILENO))) {
+        print_json(idl, g);
         return exit_code::ok;
       }
       print_summary(*id, idl, object, Palette(stdout_wants_colour()));

@@ -80,7 +80,11 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
   RunResult result;
   const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return result;
+  if (rc != 0) {  // the output files may exist already: the child made them before its exec failed
+    ::unlink((base + ".out").c_str());
+    ::unlink((base + ".err").c_str());
+    return result;
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int st = 0;
   while (::waitpid(pid, &st, WNOHANG) != pid) {

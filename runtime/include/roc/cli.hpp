@@ -100,7 +100,8 @@ inline std::optional<int> parse(CLI::App& app, int argc, const char* const* argv
       }
     }
     std::string message = e.what();
-    if (command == &app && !left.empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
+    if (command == &app && !left.empty() && left.front().rfind('-', 0) == 0 &&
+        dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
       message = "unknown option '" + left.front() + "'";  // CLI11 would first say a command is missing
     if (!message.empty()) message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
     std::cerr << program << ": " << message << " (see '" << detail::command_line_name(command) << " --help')\n";
