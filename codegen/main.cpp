@@ -6,6 +6,8 @@
 #include "frontend/scanner.hpp"
 #endif
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -102,7 +104,7 @@ int main(int argc, char** argv) {
       "  From an annotated header:  roc-gen camera.hpp -o camera.roc.hpp [--idl camera.idl.json] -- -std=c++17 -Iinclude\n"
       "  From IDL JSON:             roc-gen camera.idl.json -o camera_proxy.roc.hpp",
       "roc-gen"};
-  app.set_version_flag("--version", "roc-gen " ROC_GEN_VERSION);
+  roc::cli::set_program(app, "roc-gen", ROC_GEN_VERSION);
   std::string input, output, idl_output, build_dir, include_as, source_name;
   app.add_option("input", input, "annotated C++ header, or IDL JSON (*.json)")->required();
   app.add_option("-o,--output", output, "the generated C++ header to write");
@@ -119,12 +121,8 @@ int main(int argc, char** argv) {
   app.add_option("--umbrella", umbrella,
                  "parse this header (which includes the input) instead; only the input's declarations are "
                  "exported, and the generated file includes the umbrella");
-  app.footer("Compiler flags for the header go after --. Exit status: 0 on success, 1 on any error.");
-  try {
-    app.parse(own_argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
+  app.footer("Compiler flags for the header go after --. Exit status: 0 on success, 2 on a bad command line, 1 on any other error.");
+  if (auto exit = roc::cli::parse(app, own_argc, argv)) return *exit;
   if (output.empty() && idl_output.empty()) {
     std::cerr << "roc-gen: error: nothing to do: give -o and/or --idl\n";
     return 1;

@@ -11,6 +11,7 @@ packages=(
   libclang-rt-14-dev                               # libFuzzer and the sanitizer runtimes for clang (tests/fuzz)
   python3 python3-zmq python3-numpy               # the Python package (python/)
   python3-pytest python3-pytest-timeout            # and its tests
+  tmux                                             # the --watch screen test (python/tests/test_cli_watch.py)
 )
 
 missing=()

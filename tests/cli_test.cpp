@@ -1,6 +1,8 @@
 // The `roc` command against the sample vnir-server through an in-process broker: every command,
 // --json output, and each documented exit code; summaries and .npy files of the arrays in results;
-// keys, `whoami`, and the tools and samples secured by ROC_CERT and ROC_BROKER_CERT alone.
+// keys, `whoami`, and the tools and samples secured by ROC_CERT and ROC_BROKER_CERT alone; the
+// command-line rules every roc program follows (--version, usage, parse errors, seconds), `roc
+// describe`'s summary, errors said once, and the --watch screen's fitting of lines.
 #include <doctest/doctest.h>
 
 #include <roc/broker.hpp>
@@ -16,6 +18,7 @@
 #include "support/temp_dir.hpp"
 #include "support/test_support.hpp"
 #include "vnir_camera.hpp"
+#include "watch_screen.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -23,6 +26,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -37,7 +41,7 @@ struct Fixture {
     broker.start();
     address = broker.endpoints().address();
     server = std::make_unique<roc::test::Child>(std::vector<std::string>{ROC_VNIR_SERVER, "-b", address},
-                                                "/tmp/roc-cli-test-server-" + std::to_string(broker.endpoints().port()));
+                                                files / "server.out");
     roc::Client client(broker.endpoints());
     REQUIRE(roc::test::wait_until([&] { return client.exists("vnir"); }, 10s));
   }
@@ -52,6 +56,7 @@ struct Fixture {
     return roc::test::run(args);
   }
 
+  roc::test::TempDir files;  // outlives the children writing into it
   roc::Broker broker;
   std::string address;
   std::unique_ptr<roc::test::Child> server;
@@ -109,7 +114,7 @@ TEST_CASE("roc commands work against the sample server") {
     CHECK_FALSE(Json::parse(r.out).value()["vnir"].HasMember("temperature"));
   }
   SUBCASE("logs prints records, filtered by node") {
-    const std::string out = "/tmp/roc-cli-test-logs-" + std::to_string(fx.broker.endpoints().port());
+    const std::string out = fx.files / "logs.out";
     roc::test::Child logs({ROC_CLI, "--broker", fx.address, "--json", "logs", "-f", "--node", "cli-test"}, out);
     auto logger = std::make_shared<spdlog::logger>("cli");
     logger->sinks().push_back(std::make_shared<roc::log::Sink>(fx.broker.endpoints(), "cli-test"));
@@ -206,7 +211,8 @@ TEST_CASE("roc logs -f says in one line each when it loses the broker and when i
   }());
   broker->start();
   const auto endpoints = broker->endpoints();
-  const std::string out = "/tmp/roc-cli-test-follow-" + std::to_string(endpoints.port());
+  roc::test::TempDir files;
+  const std::string out = files / "follow.out";
   roc::test::Child logs({ROC_CLI, "--broker", endpoints.address(), "logs", "-f"}, out);
   auto logger = std::make_shared<spdlog::logger>("follow");
   logger->sinks().push_back(std::make_shared<roc::log::Sink>(endpoints, "follow-node"));
@@ -240,6 +246,178 @@ TEST_CASE("roc logs -f says in one line each when it loses the broker and when i
   CHECK(text.find("lost the connection") == text.rfind("lost the connection"));
   CHECK(text.find(again) == text.rfind(again));
   CHECK_FALSE(logs.wait(0ms));  // still following
+}
+
+namespace {
+
+/// The number of lines in `text`.
+std::size_t line_count(const std::string& text) { return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n')); }
+
+/// How often `part` occurs in `text`.
+std::size_t occurrences(const std::string& text, const std::string& part) {
+  std::size_t n = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + part.size())) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("every roc program prints its version, names itself in its usage and exits 2 in one line on a bad option") {
+  const std::vector<std::pair<std::string, std::string>> programs = {
+      {"roc", ROC_CLI},           {"rocbroker", ROC_BROKER_PROGRAM}, {"roc-logdump", ROC_LOGDUMP},
+      {"vnir-server", ROC_VNIR_SERVER}, {"vnir-client", ROC_VNIR_CLIENT}, {"vnir-demo", ROC_VNIR_DEMO}};
+  for (const auto& [name, path] : programs) {
+    CAPTURE(name);
+    auto r = roc::test::run({path, "--version"});
+    CHECK(r.code == 0);
+    CHECK(r.out == name + " " ROC_VERSION_STRING "\n");
+    r = roc::test::run({path, "--help"});
+    CHECK(r.code == 0);
+    CHECK(r.out.find("Usage: " + name + " ") != std::string::npos);
+    CHECK(r.out.find("Usage: /") == std::string::npos);
+    r = roc::test::run({path, "--no-such-option"});
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind(name + ": ", 0) == 0);
+    CHECK(r.err.find("--no-such-option") != std::string::npos);
+    CHECK(line_count(r.err) == 1);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("roc help, roc alone and an unknown command print the usage") {
+  auto r = roc::test::run({ROC_CLI});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("Usage: roc [OPTIONS] SUBCOMMAND") != std::string::npos);
+  CHECK(r.out.empty());
+  r = roc::test::run({ROC_CLI, "help"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("Usage: roc [OPTIONS] SUBCOMMAND") != std::string::npos);
+  r = roc::test::run({ROC_CLI, "help", "call"});
+  CHECK(r.code == 0);
+  CHECK(r.out.find("Usage: roc call [OPTIONS] id method [params]") != std::string::npos);
+  for (const std::vector<std::string>& unknown : {std::vector<std::string>{"frob"}, {"help", "frob"}, {"-t", "5", "frob"}}) {
+    std::vector<std::string> args{ROC_CLI};
+    args.insert(args.end(), unknown.begin(), unknown.end());
+    r = roc::test::run(args);
+    CAPTURE(unknown.back());
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind("roc: unknown command 'frob'\n", 0) == 0);
+    CHECK(r.err.find("Usage: roc [OPTIONS] SUBCOMMAND") != std::string::npos);
+  }
+  r = roc::test::run({ROC_CLI, "--bogus"});
+  CHECK(r.code == 2);
+  CHECK(r.err == "roc: unknown option '--bogus' (see 'roc --help')\n");
+}
+
+TEST_CASE("a command's --help lists the global options it accepts") {
+  for (const char* command : {"call", "status", "describe"}) {
+    const auto r = roc::test::run({ROC_CLI, command, "--help"});
+    CAPTURE(command);
+    CHECK(r.code == 0);
+    const auto globals = r.out.find("Global options");
+    REQUIRE(globals != std::string::npos);
+    CHECK(r.out.find("-b,--broker ADDR", globals) != std::string::npos);
+    CHECK(r.out.find("-t,--timeout SECONDS", globals) != std::string::npos);
+    CHECK(r.out.find("--json", globals) != std::string::npos);
+  }
+}
+
+TEST_CASE("bad --timeout values get one clear message and exit 2, in every tool") {
+  for (const char* bad : {"0", "-1", "abc", "1e99", "nan", "inf", ""}) {
+    CAPTURE(bad);
+    auto r = roc::test::run({ROC_CLI, "--broker", "127.0.0.1:1", "-t", bad, "ping", "vnir"});
+    CHECK(r.code == 2);
+    CHECK(r.err.rfind("roc: --timeout: ", 0) == 0);
+    CHECK(line_count(r.err) == 1);
+    if (*bad) CHECK(r.err.find("is not a number of seconds") != std::string::npos);
+    r = roc::test::run({ROC_VNIR_CLIENT, "--broker", "127.0.0.1:1", "-t", bad});
+    CHECK(r.code == 2);
+    CHECK(line_count(r.err) == 1);
+  }
+  auto r = roc::test::run({ROC_LOGDUMP, "--connect-timeout", "-1"});
+  CHECK(r.code == 2);
+  CHECK(r.err.find("is not a number of seconds from 0 (forever)") != std::string::npos);
+}
+
+TEST_CASE("roc runs nothing when an option after the command is misspelled") {
+  Fixture fx;
+  auto r = fx.roc({"call", "vnir", "open_shutter", "--bogus"});
+  CHECK(r.code == 2);
+  CHECK(r.err == "roc: the following argument was not expected: --bogus (see 'roc call --help')\n");
+  r = fx.roc({"get", "vnir", "shutter_open"});
+  CHECK(r.code == 0);
+  CHECK(r.out == "false\n");
+}
+
+TEST_CASE("a remote error is printed once, in one line") {
+  Fixture fx;
+  struct Case {
+    std::vector<std::string> args;
+    std::string error;
+  };
+  const std::vector<Case> cases = {
+      {{"call", "vnir", "nosuch"}, "roc: remote error -32601: object 'vnir' (lab::VnirCamera) has no method 'nosuch'\n"},
+      {{"call", "vnir", "grab", "0"},
+       "roc: remote error -32000: 'grab' threw std::invalid_argument: lines must be between 1 and 100000, got 0\n"},
+      {{"set", "vnir", "model", "x"}, "roc: remote error -32003: property 'model' of object 'vnir' is read-only\n"},
+      {{"get", "vnir", "nosuch"}, "roc: remote error -32602: object 'vnir' (lab::VnirCamera) has no property 'nosuch'\n"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args[2]);
+    const auto r = fx.roc(c.args);
+    CHECK(r.code == 5);
+    CHECK(r.err == c.error);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("a timeout names the call and its seconds, and says the call may still be running") {
+  Fixture fx;
+  const auto r = fx.roc({"-t", "0.3", "call", "vnir", "expose", "3000"});
+  CHECK(r.code == 3);
+  CHECK(r.err ==
+        "roc: timeout: no reply from 'vnir.expose' within 0.3 s; the call may still be running (a longer -t waits "
+        "longer)\n");
+}
+
+TEST_CASE("roc describe shows methods with signatures, properties with values and access; --json the IDL") {
+  Fixture fx;
+  REQUIRE(fx.roc({"set", "vnir", "fps", "25"}).code == 0);
+  auto r = fx.roc({"describe", "vnir", "--summary"});  // not a terminal here: else the IDL
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("vnir: lab::VnirCamera (interface signature ", 0) == 0);
+  CHECK(r.out.find("\nMethods\n") != std::string::npos);
+  CHECK(r.out.find("\n  grab(lines: uint32) -> array<uint16>\n      Reads `lines` lines") != std::string::npos);
+  CHECK(r.out.find("\n  set_roi(roi: lab::Roi) -> void\n") != std::string::npos);
+  CHECK(r.out.find("\n  fps: double = 25.0  read-write\n      Line rate") != std::string::npos);
+  CHECK(r.out.find("\n  model: string = \"VNIR-1024 (simulated)\"  read-only\n") != std::string::npos);
+  CHECK(r.out.find("\n  struct lab::Roi { x: uint32, y: uint32, width: uint32, height: uint32 }\n") !=
+        std::string::npos);
+  CHECK(r.out.find("\n  enum lab::TriggerMode { internal = 0, external = 1 }\n") != std::string::npos);
+  r = fx.roc({"describe", "vnir", "--json"});
+  CHECK(r.code == 0);
+  CHECK(line_count(r.out) == 1);
+  const auto idl = Json::parse(r.out);
+  CHECK(idl.value()["objects"][0]["name"] == "lab::VnirCamera");
+  CHECK(occurrences(r.out, "\"getter\"") == 5);
+  r = fx.roc({"describe", "vnir"});  // to a file or a pipe: the IDL, pretty, as roc-gen reads it
+  CHECK(r.code == 0);
+  CHECK(Json::parse(r.out).dump() == idl.dump());
+  CHECK(fx.roc({"describe", "vnir", "--summary", "--json"}).code == 2);
+}
+
+TEST_CASE("the watch screen keeps the top of a tall tree in view and cuts long lines to the window") {
+  using roc::cli::fit_to_window;
+  std::vector<std::string> lines;
+  for (int i = 0; i < 10; ++i) lines.push_back(fmt::format("line {}", i));
+  auto fitted = fit_to_window(lines, 4, 80);
+  CHECK(fitted == std::vector<std::string>{"line 0", "line 1", "line 2", "… 7 more lines"});
+  CHECK(fit_to_window(lines, 10, 80) == lines);
+  CHECK(fit_to_window({"a", "b"}, 1, 80) == std::vector<std::string>{"… 2 more lines"});
+  // Colour sequences take no columns, and a cut line is reset to plain.
+  CHECK(fit_to_window({"\033[2mabcdef\033[0m"}, 5, 3) == std::vector<std::string>{"\033[2mabc\033[0m"});
+  CHECK(fit_to_window({"°C°C°C"}, 5, 4) == std::vector<std::string>{"°C°C"});
+  CHECK(roc::cli::split_lines("a\nb\n") == std::vector<std::string>{"a", "b"});
 }
 
 namespace {

@@ -3,6 +3,7 @@
 // (bodies and status updates), plain 7/MDP callers get the routing error for a body that is not
 // JSON, and the broker and the server keep answering afterwards.
 #include "support/raw_peers.hpp"
+#include "support/temp_dir.hpp"
 #include "support/test_device.hpp"
 #include "support/test_support.hpp"
 
@@ -362,7 +363,7 @@ TEST_CASE("status updates too deep or unreadable are dropped and counted; the br
 }
 
 TEST_CASE("a subscriber drops and counts updates it cannot read, and keeps reading") {
-  const std::string path = "/tmp/roc-hostile-" + std::to_string(::getpid());
+  const std::string path = roc::test::temp_root() + "/roc-hostile-" + std::to_string(::getpid());
   zmq::context_t context;
   zmq::socket_t publisher(context, zmq::socket_type::pub);
   publisher.set(zmq::sockopt::linger, 0);

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,6 +43,38 @@ def program(name: str) -> str:
     if not path.exists():
         pytest.fail(f"{path} is not built: run scripts/build.sh (or set ROC_BUILD_DIR)")
     return str(path)
+
+
+# Tests leave nothing behind (issue 13, point 7). The session runs with TMPDIR set to a directory
+# of its own, so every file a test, a fixture or a spawned program makes lands there; tmp_path
+# lives there too unless --basetemp says otherwise. At the end, anything but tmp_path's directory
+# still there fails the session, and the whole directory is removed either way.
+_session_tmp: Optional[Path] = None
+_pytest_tmp: Optional[Path] = None
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's tmp_path plugin reads --basetemp
+def pytest_configure(config) -> None:
+    global _session_tmp, _pytest_tmp
+    _session_tmp = Path(tempfile.mkdtemp(prefix="roc-pytest-"))
+    os.environ["TMPDIR"] = str(_session_tmp)
+    tempfile.tempdir = str(_session_tmp)
+    if not config.option.basetemp:
+        _pytest_tmp = _session_tmp / "tmp_path"
+        config.option.basetemp = str(_pytest_tmp)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if _session_tmp is None:
+        return
+    left = sorted(p.name for p in _session_tmp.iterdir() if _pytest_tmp is None or p != _pytest_tmp)
+    shutil.rmtree(_session_tmp, ignore_errors=True)
+    if left:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        message = f"the tests left these in their TMPDIR ({_session_tmp}, now removed): {', '.join(left)}"
+        if reporter:
+            reporter.write_line(message, red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 class FakeRouter:

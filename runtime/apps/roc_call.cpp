@@ -216,13 +216,13 @@ int cmd_call(const Globals& g, const std::string& id, const std::string& method,
   if (progress.wanted())
     while (auto event = call.next_progress(std::chrono::milliseconds(0))) line.show(*event);
   line.clear();
-  return show_result(g, call.get(), results);
+  return show_result(g, with_timeout_said(g, name, [&] { return call.get(); }), results);
 }
 
 int cmd_ping(const Globals& g, const std::string& id) {
   roc::Client client(g.endpoints(), {g.timeout()});
   const auto start = Clock::now();
-  client[id].ping();
+  with_timeout_said(g, id, [&] { client[id].ping(); });
   const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (g.json)
     std::cout << fmt::format(R"({{"id":"{}","ms":{:.3f}}})", id, ms) << '\n';
@@ -288,7 +288,8 @@ void add_call_commands(CLI::App& app, const Globals& g, int& code) {
       roc::Client client(g.endpoints(), {g.timeout()});
       roc::Json name = roc::Json::parse("[]");
       name.value().PushBack(roc::json::Value(a->prop, name.allocator()), name.allocator());
-      return show_result(g, client[a->id].call_raw("rpc.get", name), a->results);
+      auto result = with_timeout_said(g, a->id + "." + a->prop, [&] { return client[a->id].call_raw("rpc.get", name); });
+      return show_result(g, result, a->results);
     });
   });
   add_result_options(get, a->results);
@@ -306,7 +307,7 @@ void add_call_commands(CLI::App& app, const Globals& g, int& code) {
         v.value().SetString(a->value.c_str(), static_cast<rapidjson::SizeType>(a->value.size()), v.allocator());
       }
       roc::Client client(g.endpoints(), {g.timeout()});
-      client[a->id].set(a->prop, v);
+      with_timeout_said(g, a->id + "." + a->prop, [&] { client[a->id].set(a->prop, v); });
       return exit_code::ok;
     });
   });

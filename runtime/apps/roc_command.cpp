@@ -20,9 +20,41 @@ Json parse_json_argument(const std::string& text, const char* what) {
 
 void print_json(const Json& j, const Globals& g) { std::cout << (g.json ? j.dump() : j.pretty()) << '\n'; }
 
-int run_guarded(const Globals& g, const std::function<int()>& body) {
+std::string timeout_text(const Globals& g) { return fmt::format("{:g} s", g.timeout_s); }
+
+int run_guarded(const Globals& g, std::function<int()> body) {
+  g.command = std::move(body);
+  return exit_code::ok;
+}
+
+namespace {
+
+/// The error's data, unless its message already says all of it (a method that threw carries its
+/// type and text in both: printed once).
+std::string data_not_in_message(const RemoteError& e) {
+  if (e.data_json().empty()) return {};
   try {
-    return body();
+    const auto data = Json::parse(e.data_json());
+    auto said = [&](const json::Value& v) {
+      return v.IsString() && e.message().find(v.GetString()) != std::string::npos;
+    };
+    if (said(data.value())) return {};
+    if (data.value().IsObject()) {
+      bool all = true;
+      for (const auto& member : data.value().GetObject()) all = all && said(member.value);
+      if (all) return {};
+    }
+  } catch (const std::exception&) {
+  }
+  return " " + e.data_json();
+}
+
+}  // namespace
+
+int run_command(const Globals& g) {
+  if (!g.command) return exit_code::ok;
+  try {
+    return g.command();
   } catch (const CertificateError& e) {
     std::cerr << "roc: " << e.what() << '\n';
     return exit_code::certificate;
@@ -46,9 +78,7 @@ int run_guarded(const Globals& g, const std::function<int()>& body) {
     std::cerr << "roc: not found: " << e.message() << '\n';
     return exit_code::not_found;
   } catch (const RemoteError& e) {
-    std::cerr << fmt::format("roc: remote error {}: {}", e.code(), e.message());
-    if (!e.data_json().empty()) std::cerr << " " << e.data_json();
-    std::cerr << '\n';
+    std::cerr << fmt::format("roc: remote error {}: {}{}\n", e.code(), e.message(), data_not_in_message(e));
     return exit_code::remote_error;
   } catch (const std::invalid_argument& e) {  // a malformed --broker address, for one
     std::cerr << "roc: " << e.what() << '\n';

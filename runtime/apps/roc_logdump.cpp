@@ -7,7 +7,6 @@
 #include <roc/cli.hpp>
 #include <roc/log_subscriber.hpp>
 #include <roc/security.hpp>
-#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -26,7 +25,7 @@ void on_signal(int) { stop_requested = 1; }
 int main(int argc, char** argv) {
   CLI::App app{"roc-logdump — write every log record published through a roc broker to disk as JSON lines.\n"
                "Files: DIR/PREFIX-YYYY-MM-DD.N.jsonl (UTC day; N grows when --max-bytes is reached)."};
-  app.set_version_flag("--version", "roc-logdump " ROC_VERSION_STRING);
+  roc::cli::set_program(app, "roc-logdump");
   roc::cli::BrokerArgs connection;
   std::string dir = ".", prefix = "roc", level;
   std::vector<std::string> nodes;
@@ -43,15 +42,9 @@ int main(int argc, char** argv) {
   app.add_option("--connect-timeout", connect_timeout_s,
                  "Seconds to wait for the broker at the start before giving up (exit 9); 0 waits forever")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {  // --help, --version
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+      ->check(roc::cli::seconds(/*zero_allowed=*/true))
+      ->type_name("SECONDS");
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   roc::log::Filter filter;
   filter.nodes = nodes;
   if (!level.empty()) {

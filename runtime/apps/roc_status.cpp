@@ -3,15 +3,19 @@
 #include "link_watch.hpp"
 #include "roc_command.hpp"
 #include "status_view.hpp"
+#include "watch_screen.hpp"
 
 #include <roc/status.hpp>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <unistd.h>
+
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,21 +39,23 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
   const bool tty = stdout_wants_colour();
   const auto deadline = Clock::now() + g.timeout();
   std::string shown;
-  auto render = [&] {
-    if (g.json) return tree.dump();
+  std::optional<WatchScreen> screen;  // --watch on a terminal: the tree kept in place
+  auto lines = [&] {
     StatusViewStyle style;
     style.colour = tty;
-    return fmt::format("{}", fmt::join(status_lines(tree, style), "\n"));
+    return status_lines(tree, style);
   };
   auto show = [&] {
-    auto text = render();
-    if (text == shown) return;  // an update that changed nothing: no flicker, no duplicate line
-    if (tty && watch) {
-      const Palette p(true);
-      std::cout << "\033[H\033[2J"  // refresh in place
-                << p.dim << "roc status " << fmt::format("{}", fmt::join(masks, " ")) << " @ "
-                << g.endpoints().address() << p.reset << '\n';
+    if (screen) {
+      const Palette p(tty);
+      auto shown_lines = lines();
+      shown_lines.insert(shown_lines.begin(), fmt::format("{}roc status {} @ {}{}", p.dim, fmt::join(masks, " "),
+                                                          g.endpoints().address(), p.reset));
+      screen->show(shown_lines);
+      return;
     }
+    auto text = g.json ? tree.dump() : fmt::format("{}", fmt::join(lines(), "\n"));
+    if (text == shown) return;  // an update that changed nothing: no flicker, no duplicate line
     std::cout << text << '\n';
     std::cout.flush();
     shown = std::move(text);
@@ -66,6 +72,8 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
     auto u = sub.next(std::chrono::milliseconds(50));
     if (u) tree.merge(u);
   }
+  // Only now: errors before the first tree stay on the normal screen. --json stays one line per update.
+  if (watch && !g.json && isatty(STDOUT_FILENO)) screen.emplace();
   show();
   if (!watch) return exit_code::ok;
   auto last_shown = Clock::now();
@@ -78,7 +86,9 @@ int cmd_status(const Globals& g, const std::vector<std::string>& masks, bool wat
       dirty = true;
     }
     // At most ten refreshes a second, however fast updates come.
-    if (dirty && Clock::now() - last_shown >= std::chrono::milliseconds(100)) {
+    // Once a second anyway on the screen, so that the ages of stale parts keep counting.
+    const auto since = Clock::now() - last_shown;
+    if ((dirty && since >= std::chrono::milliseconds(100)) || (screen && (screen->resized() || since >= std::chrono::seconds(1)))) {
       show();
       dirty = false;
       last_shown = Clock::now();
@@ -96,17 +106,14 @@ int cmd_delete(const Globals& g, const std::string& path) {
   }
   const auto endpoints = g.endpoints();
   roc::StatusSubscription sub(endpoints, {path}, g.timeout());
-  LinkWatch link("roc status", endpoints, sub.endpoint(), g.timeout());
+  LinkWatch link("roc status", sub.endpoint(), g.timeout(), LinkWatch::Patience::first_failure);
   const auto deadline = Clock::now() + g.timeout();
   // Subscribed first (the snapshot says the subscription is in place), so the deletion is seen.
   while (!sub.synced() && Clock::now() < deadline) {
     sub.next(std::chrono::milliseconds(50));
-    link.update(sub.connected());
+    link.update(sub.connected(), sub.link_failure());
   }
-  if (!link.ever_connected()) {
-    std::cerr << link.unreachable() << '\n';
-    return exit_code::timeout;
-  }
+  if (!link.ever_connected()) throw link.unreachable(sub.link_failure());
   roc::StatusUpdater updater(endpoints);
   updater.emit_json(path, "null");
   while (Clock::now() < deadline) {

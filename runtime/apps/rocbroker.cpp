@@ -2,9 +2,9 @@
 // until SIGINT or SIGTERM, then stops in order (DISCONNECT to every worker); SIGHUP re-reads the
 // allow directory of a secured broker.
 #include <roc/broker.hpp>
+#include <roc/cli.hpp>
 #include <roc/error.hpp>
 #include <roc/security.hpp>
-#include <roc/version.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -16,7 +16,7 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"rocbroker — the roc broker: routes remote object calls and relays logs and status"};
-  app.set_version_flag("--version", "rocbroker " ROC_VERSION_STRING);
+  roc::cli::set_program(app, "rocbroker");
   app.footer(
       "Security: without --cert the broker is plaintext and admits every peer (a warning is logged when it\n"
       "is bound to more than loopback). With --cert every peer needs the broker's public certificate\n"
@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 86400.0));
   app.add_flag("-v,--verbose", verbose, "log every registration and debug detail");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
 
   options.heartbeat_interval = std::chrono::milliseconds(heartbeat_ms);
   options.unknown_object_grace = std::chrono::milliseconds(grace_ms);

@@ -11,10 +11,10 @@
 
 int main(int argc, char** argv) {
   CLI::App app{"Calls a VNIR camera published by vnir-server, through the dynamic API."};
-  app.set_version_flag("--version", "vnir-client " ROC_VERSION_STRING);
+  roc::cli::set_program(app, "vnir-client");
   sample::ClientArgs args;
   args.add_to(app);
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
 
   roc::Endpoints endpoints;
   try {

@@ -43,12 +43,12 @@ std::string frame_rate(F&& grab_frame, Clock::duration duration) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Starts an embedded roc broker, publishes a simulated VNIR camera, and calls it."};
-  app.set_version_flag("--version", "vnir-demo " ROC_VERSION_STRING);
+  roc::cli::set_program(app, "vnir-demo");
   std::string bind = "127.0.0.1:0";
   bool secure = false;
   app.add_option("--bind", bind, "Broker address to bind (port 0 picks free ports)")->capture_default_str();
   app.add_flag("--secure", secure, "CURVE on: fresh keys for the broker and for the server and client, made in memory");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
 
   try {
     roc::BrokerOptions options{bind};

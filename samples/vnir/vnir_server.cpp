@@ -63,12 +63,12 @@ class StatusLoop {
 
 int main(int argc, char** argv) {
   CLI::App app{"Publishes a simulated VNIR camera through a roc broker."};
-  app.set_version_flag("--version", "vnir-server " ROC_VERSION_STRING);
+  roc::cli::set_program(app, "vnir-server");
   roc::cli::BrokerArgs connection;
   std::string id = "vnir";
   connection.add_to(app);
   app.add_option("-i,--id", id, "Object id to publish the camera under")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
 
   try {
     const auto endpoints = connection.endpoints();

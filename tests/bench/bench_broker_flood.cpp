@@ -6,6 +6,8 @@
 
 #include <roc/roc.hpp>
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -13,6 +15,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <optional>
@@ -70,6 +73,7 @@ std::optional<std::string> printed_endpoint(const std::string& output_file) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Measures the broker's RSS under a flood of calls to a slow object, and after the client leaves."};
+  roc::cli::set_program(app, "bench_broker_flood");
   std::string broker_path = ROC_BROKER;
   int calls = 200'000;
   long sleep_ms = 100;
@@ -84,10 +88,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--settle-ms", settle_ms, "how long to watch after the flood is sent and after the client leaves")
       ->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   spdlog::set_level(spdlog::level::warn);
 
-  const std::string output = fmt::format("/tmp/roc-bench-flood-{}.log", ::getpid());
+  const std::string output = (std::filesystem::temp_directory_path() / fmt::format("roc-bench-flood-{}.log", ::getpid())).string();
   roc::test::Child broker({broker_path, "--bind", "127.0.0.1:0"}, output);
   const auto calls_endpoint = printed_endpoint(output);
   if (!calls_endpoint) {

@@ -6,6 +6,8 @@
 
 #include <roc/roc.hpp>
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -49,6 +51,7 @@ void print(const Row& row, const Row& floor) {
 
 static int run_benchmark(int argc, char** argv) {
   CLI::App app{"Measures roc calls through the broker against raw libzmq two hops, each as three processes."};
+  roc::cli::set_program(app, "bench_calls");
   int count = 20000;
   int cpu = 0;
   bool no_pin = false, no_curve = false;
@@ -64,8 +67,7 @@ static int run_benchmark(int argc, char** argv) {
                  "Measure only the roc client against this running broker (its object --object has add(int,int)), "
                  "e.g. to compare other clients on the same broker and server");
   app.add_option("--object", object_id, "The object --broker measures")->capture_default_str();
-  app.set_version_flag("--version", ROC_VERSION_STRING);
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   if (!no_pin && !pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
   spdlog::set_level(spdlog::level::warn);
 

@@ -7,6 +7,8 @@
 
 #include <roc/roc.hpp>
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -39,6 +41,7 @@ double frames_per_second(int count, int window, Start&& start, Wait&& wait) {
 
 static int run_benchmark(int argc, char** argv) {
   CLI::App app{"Measures frames returned by a roc method against raw libzmq two hops moving the same bytes."};
+  roc::cli::set_program(app, "bench_frames");
   int count = 200;
   int json_count = 6;
   int window = 4;
@@ -49,8 +52,7 @@ static int run_benchmark(int argc, char** argv) {
   app.add_option("-w,--window", window, "Frames in flight in the pipelined figure")->capture_default_str();
   app.add_option("--cpu", cpu, "CPU to pin the whole benchmark (and its child processes) to")->capture_default_str();
   app.add_flag("--no-pin", no_pin, "Do not pin to one CPU");
-  app.set_version_flag("--version", ROC_VERSION_STRING);
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   if (!no_pin && !pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
   spdlog::set_level(spdlog::level::warn);
 

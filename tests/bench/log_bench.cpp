@@ -5,6 +5,8 @@
 #include <roc/broker.hpp>
 #include <roc/log.hpp>
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -30,9 +32,10 @@ void measure(const char* scenario, const roc::Endpoints& endpoints, int count) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Cost of a log call in the caller's thread with roc's sink installed."};
+  roc::cli::set_program(app, "bench_log");
   int count = 200000;
   app.add_option("-n,--count", count, "Log calls per scenario")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
 
   roc::BrokerOptions options;
   options.bind = "127.0.0.1:0";

@@ -5,6 +5,8 @@
 #include <roc/broker.hpp>
 #include <roc/status.hpp>
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -66,9 +68,10 @@ void measure(int subscribers, int count) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Status updates per second through the broker to 1 and 10 subscribers."};
+  roc::cli::set_program(app, "bench_status");
   int count = 100000;
   app.add_option("-n,--count", count, "Updates per run")->capture_default_str();
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   measure(1, count);
   measure(10, count);
   return 0;

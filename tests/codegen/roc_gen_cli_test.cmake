@@ -1,4 +1,4 @@
-# roc-gen as a command: --help and --version work; a header with an unsupported construct fails
+# roc-gen as a command: --help and --version work, a bad option exits 2; a header with an unsupported construct fails
 # like a compiler (file:line:col: error, exit status 1) and leaves an existing output file untouched.
 # -D ROC_GEN=<roc-gen> SOURCE_DIR=<tests/codegen> RUNTIME_INCLUDE=<runtime/include> WORK=<dir>
 execute_process(COMMAND "${ROC_GEN}" --help RESULT_VARIABLE rc OUTPUT_VARIABLE out)
@@ -8,6 +8,11 @@ endif()
 execute_process(COMMAND "${ROC_GEN}" --version RESULT_VARIABLE rc OUTPUT_VARIABLE out)
 if(NOT rc EQUAL 0 OR NOT out MATCHES "^roc-gen [0-9]+\\.[0-9]+\\.[0-9]+")
   message(FATAL_ERROR "roc-gen --version failed (${rc}): ${out}")
+endif()
+# A bad command line: exit 2 and one line naming roc-gen, as every roc tool does (roc/cli.hpp).
+execute_process(COMMAND "${ROC_GEN}" --no-such-option RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "^roc-gen: [^\n]*--no-such-option[^\n]*\n$")
+  message(FATAL_ERROR "roc-gen --no-such-option: expected exit 2 and one line, got ${rc}: ${err}")
 endif()
 
 file(MAKE_DIRECTORY "${WORK}")

@@ -1,6 +1,8 @@
 // Child processes for the end-to-end tests: spawn, wait, kill, run to completion.
 #include "support/process.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include <csignal>
 #include <fstream>
 #include <iterator>
@@ -66,7 +68,7 @@ static std::string slurp(const std::string& path) {
 
 RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds timeout) {
   static int counter = 0;
-  const std::string base = "/tmp/roc-test-run-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  const std::string base = temp_root() + "/roc-test-run-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
@@ -78,7 +80,11 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
   RunResult result;
   const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return result;
+  if (rc != 0) {  // the output files may exist already: the child made them before its exec failed
+    ::unlink((base + ".out").c_str());
+    ::unlink((base + ".err").c_str());
+    return result;
+  }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int st = 0;
   while (::waitpid(pid, &st, WNOHANG) != pid) {
@@ -87,6 +93,9 @@ RunResult run(const std::vector<std::string>& argv, std::chrono::milliseconds ti
       ::waitpid(pid, &st, 0);
       result.code = -1;
       result.out = slurp(base + ".out");
+      result.err = slurp(base + ".err");
+      ::unlink((base + ".out").c_str());
+      ::unlink((base + ".err").c_str());
       return result;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));

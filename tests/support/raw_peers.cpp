@@ -1,6 +1,8 @@
 // Hand-driven peers for the tests that act as third parties and attackers.
 #include "support/raw_peers.hpp"
 
+#include "support/temp_dir.hpp"
+
 #include "support/test_support.hpp"
 
 #include <doctest/doctest.h>
@@ -126,7 +128,7 @@ long rss_kib(int pid) {
 }
 
 BrokerProcess::BrokerProcess(const std::string& program, const std::vector<std::string>& flags)
-    : output("/tmp/roc-test-broker-" + std::to_string(::getpid()) + "-" +
+    : output(temp_root() + "/roc-test-broker-" + std::to_string(::getpid()) + "-" +
              std::to_string(Clock::now().time_since_epoch().count()) + ".txt"),
       child(
           [&] {

@@ -1,4 +1,5 @@
-// A directory of its own for one test, removed with everything in it when the test ends.
+// Where tests put their files: a directory of its own for one test, removed with everything in it
+// when the test ends, under $TMPDIR (ctest sets it to a directory it checks is left empty).
 #pragma once
 
 #include <cstdlib>
@@ -8,11 +9,16 @@
 
 namespace roc::test {
 
+/// $TMPDIR, else /tmp: the directory every file a test makes goes under.
+inline std::string temp_root() {
+  const char* base = std::getenv("TMPDIR");
+  return base != nullptr && *base != '\0' ? base : "/tmp";
+}
+
 class TempDir {
  public:
   TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string pattern = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/roc-test-XXXXXX";
+    std::string pattern = temp_root() + "/roc-test-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("cannot make a temporary directory");
     path_ = pattern;
   }

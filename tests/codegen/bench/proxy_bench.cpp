@@ -8,6 +8,8 @@
 #include <roc/client.hpp>
 #include <roc/server.hpp>
 
+#include <roc/cli.hpp>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -37,6 +39,7 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   CLI::App app{"Per-call cost of a generated proxy against the dynamic handle it wraps."};
+  roc::cli::set_program(app, "bench_codegen_proxy");
   int calls = 5000;
   int rounds = 7;
   int cpu = 0;
@@ -45,7 +48,7 @@ int main(int argc, char** argv) {
   app.add_option("-r,--rounds", rounds, "Rounds (the median is reported)")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--cpu", cpu, "CPU to pin the whole benchmark to")->capture_default_str();
   app.add_flag("--no-pin", no_pin, "Do not pin to one CPU");
-  CLI11_PARSE(app, argc, argv);
+  if (auto exit = roc::cli::parse(app, argc, argv)) return *exit;
   if (!no_pin && !roc::bench::pin_to_cpu(cpu)) fmt::print(stderr, "warning: could not pin to CPU {}\n", cpu);
   spdlog::set_level(spdlog::level::warn);
   roc::Broker broker{roc::BrokerOptions{"127.0.0.1:0"}};
