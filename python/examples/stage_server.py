@@ -3,7 +3,7 @@
     python3 stage_server.py [--broker HOST:PORT] [--id stage] [--heartbeat SECONDS]
 
 Then, from anywhere: `roc call stage move '[1.5]'`, `roc get stage position`,
-`roc describe stage > stage.idl.json && roc-gen stage.idl.json -o stage.roc.hpp`.
+`roc describe stage --json > stage.idl.json && roc-gen stage.idl.json -o stage.roc.hpp`.
 """
 from __future__ import annotations
 

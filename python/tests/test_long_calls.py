@@ -155,6 +155,6 @@ def test_the_cpp_roc_cli_calls_a_python_method_that_takes_a_context(device, brok
     assert roc_cli(broker, "call", "long", "count", "[3]").stdout.strip() == "3"
     seen = json.loads(roc_cli(broker, "--json", "call", "long", "context", '["cli"]').stdout)
     assert seen["object"] == "long" and seen["current"] is True and 0 < seen["remaining"] <= 5.0
-    document = json.loads(roc_cli(broker, "describe", "long").stdout)
+    document = json.loads(roc_cli(broker, "describe", "long", "--json").stdout)
     count = next(m for m in document["objects"][0]["methods"] if m["name"] == "count")
     assert count["params"] == [{"name": "n", "type": "int64"}] and count["progress"] and count["cancellable"]

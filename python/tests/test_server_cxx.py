@@ -45,7 +45,7 @@ def test_the_roc_cli_calls_gets_sets_and_describes_a_python_object(broker, stage
     assert failed.returncode == 5 and "-32000" in failed.stderr and '"type":"StageError"' in failed.stderr
     readonly = roc_cli(broker, "set", "stage", "position", "2", check=False)
     assert readonly.returncode == 5 and "-32003" in readonly.stderr
-    document = json.loads(roc_cli(broker, "describe", "stage").stdout)
+    document = json.loads(roc_cli(broker, "describe", "stage", "--json").stdout)
     assert document["objects"][0]["name"] == "lab::Stage"
     assert [m["name"] for m in document["objects"][0]["methods"]][:3] == ["move", "where", "home"]
 
@@ -83,7 +83,7 @@ def build_cxx_client(generated: Path, work: Path) -> Path:
 
 def test_a_cxx_typed_proxy_generated_from_rpc_describe_calls_the_python_object(broker, stage_process, tmp_path):
     idl = tmp_path / "stage.idl.json"
-    idl.write_text(roc_cli(broker, "describe", "stage").stdout)
+    idl.write_text(roc_cli(broker, "describe", "stage", "--json").stdout)
     # roc-gen validates the document against the schema and checks its signature.
     generated = subprocess.run([program("roc-gen"), str(idl), "-o", str(tmp_path / "stage.roc.hpp")],
                                capture_output=True, text=True, timeout=60)
@@ -109,7 +109,7 @@ def test_a_cxx_typed_proxy_generated_from_rpc_describe_calls_the_python_object(b
 def test_the_signature_is_computed_as_the_cxx_runtime_computes_it(broker, object_server, vnir_server):
     object_server("device")
     for object_id in ("device", "vnir"):
-        document = json.loads(roc_cli(broker, "describe", object_id).stdout)
+        document = json.loads(roc_cli(broker, "describe", object_id, "--json").stdout)
         obj = document["objects"][0]
         served = json.loads(roc_cli(broker, "--json", "call", object_id, "rpc.signature").stdout)
         assert signature_of(obj, document["types"]) == obj["signature"] == served, signature_text(obj, document["types"])

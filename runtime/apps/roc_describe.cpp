@@ -1,7 +1,8 @@
 // `roc describe`: an object's interface as a reader wants it — methods with their signatures and
 // docs, properties with their current values and access, the types they use — or the IDL JSON the
-// object serves (rpc.describe): with --json, and when stdout is not a terminal, as for `call`'s
-// summaries, so `roc describe vnir > vnir.idl.json` gives roc-gen its input.
+// object serves (rpc.describe) with --json: `roc describe vnir --json > vnir.idl.json` gives roc-gen
+// its input. The summary does not depend on where stdout goes, so what a reader sees in a pipe
+// (`| less`) is what they saw on the terminal.
 #include "roc_command.hpp"
 
 #include <roc/client.hpp>
@@ -9,7 +10,6 @@
 #include <fmt/format.h>
 
 #include <iostream>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
@@ -123,21 +123,18 @@ void print_summary(const std::string& id, const roc::Json& idl, roc::ObjectHandl
 
 void add_describe_command(CLI::App& app, const Globals& g, int& code) {
   auto id = std::make_shared<std::string>();
-  auto summary = std::make_shared<bool>(false);
   auto* describe = app.add_subcommand(
       "describe",
       "Print an object's interface: methods with their signatures and docs, properties with their\n"
-      "current values and access, the types they use. With --json, or when stdout is not a terminal,\n"
-      "the IDL JSON instead (rpc.describe; roc-gen's input)");
+      "current values and access, the types they use. With --json, the IDL JSON instead\n"
+      "(rpc.describe; roc-gen's input)");
   describe->add_option("id", *id, "Object id")->required();
-  describe->add_flag("--summary", *summary, "The readable summary even when stdout is not a terminal");
-  describe->callback([id, summary, &g, &code] {
+  describe->callback([id, &g, &code] {
     code = run_guarded(g, [&] {
       roc::Client client(g.endpoints(), {g.timeout()});
       auto object = client[*id];
       const auto idl = with_timeout_said(g, *id + ".rpc.describe", [&] { return object.describe(); });
-      if (*summary && g.json) throw UsageError("--summary and --json do not mix: --json prints the IDL");
-      if (!*summary && (g.json || !isatty(STDOUT_FILENO))) {
+      if (g.json) {
         print_json(idl, g);
         return exit_code::ok;
       }

@@ -1,5 +1,5 @@
 // Calls the Python example stage (python/examples/stage_server.py) through the typed proxy that
-// roc-gen generated from its rpc.describe (`roc describe stage > stage.idl.json`, then
+// roc-gen generated from its rpc.describe (`roc describe stage --json > stage.idl.json`, then
 // `roc-gen stage.idl.json -o stage.roc.hpp`). Prints one `name=value` line per call, which
 // python/tests/test_server_cxx.py checks. Usage: stage_proxy_client BROKER [ID]
 #include "stage.roc.hpp"
