@@ -128,13 +128,10 @@ void print_current(const roc::Client& client, const Globals& g, const Palette& p
 int cmd_watch(const Globals& g) {
   const auto& endpoints = g.endpoints();
   PresenceSubscription events(endpoints, {}, 200ms);
-  LinkWatch link("roc list", endpoints, events.endpoint(), g.timeout());
-  while (!events.connected()) {
+  LinkWatch link("roc list", events.endpoint(), g.timeout(), LinkWatch::Patience::first_failure);
+  while (!events.connected()) {  // update() throws BrokerUnreachable when there is none
     events.next(100ms);
-    if (!link.update(events.connected())) {
-      std::cerr << link.unreachable() << '\n';
-      return exit_code::timeout;
-    }
+    link.update(events.connected(), events.link_failure());
   }
   roc::Client client(endpoints, {g.timeout()});
   const Palette p(stdout_wants_colour());
@@ -147,7 +144,7 @@ int cmd_watch(const Globals& g) {
   bool was_connected = true;
   for (;;) {
     const auto event = events.next();
-    link.update(events.connected());
+    link.update(events.connected(), events.link_failure());
     if (events.connected() && !was_connected) {
       // Events of the time without a connection are lost: show where things stand now.
       try {

@@ -85,7 +85,7 @@ class PresenceSubscription {
   PresenceSubscription& operator=(PresenceSubscription&&) noexcept;
 
   /// Waits up to `timeout` for the next event; none when none came, when a signal interrupted
-  /// the wait, or as soon as connected() changed (one change per call).
+  /// the wait, or as soon as connected() or link_failure() changed (one change per call).
   std::optional<PresenceEvent> next(std::chrono::milliseconds timeout);
   /// next() with the subscription's own timeout.
   std::optional<PresenceEvent> next();
@@ -95,6 +95,9 @@ class PresenceSubscription {
   /// Whether a broker (any ZeroMQ peer) at endpoint() has accepted the connection and it is up,
   /// as of the last next(); see roc::log::Subscription::connected().
   bool connected() const noexcept;
+  /// Why the last connection attempt failed ("connection refused", "unknown host 'x'"), as of
+  /// the last next(); empty once a connection is up. See roc::log::Subscription::link_failure().
+  const std::string& link_failure() const noexcept;
   /// The broker's subscribe endpoint this subscription connects to.
   const std::string& endpoint() const noexcept;
   const std::vector<std::string>& ids() const noexcept;

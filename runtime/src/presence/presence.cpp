@@ -150,6 +150,7 @@ std::optional<PresenceEvent> PresenceSubscription::next(std::chrono::millisecond
 std::optional<PresenceEvent> PresenceSubscription::next() { return next(impl_->timeout); }
 std::uint64_t PresenceSubscription::dropped() const noexcept { return impl_->dropped; }
 bool PresenceSubscription::connected() const noexcept { return impl_->socket.connected(); }
+const std::string& PresenceSubscription::link_failure() const noexcept { return impl_->socket.link_failure(); }
 const std::string& PresenceSubscription::endpoint() const noexcept { return impl_->socket.endpoint(); }
 const std::vector<std::string>& PresenceSubscription::ids() const noexcept { return impl_->ids; }
 
