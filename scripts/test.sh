@@ -22,10 +22,9 @@ stamp "test suite"
 (cd build && ctest --output-on-failure -j "$jobs")
 # Debian's python3 (setup.sh installed its zmq, numpy and pytest), not whatever python3 is first on PATH.
 stamp "Python tests"
-# Its own temporary directory, removed afterwards: pytest would keep the last runs' files in /tmp.
-pytest_tmp=$(mktemp -d)
-(cd python && ROC_BUILD_DIR=$PWD/../build /usr/bin/python3 -m pytest -q -p no:cacheprovider --basetemp "$pytest_tmp" tests)
-rm -rf "$pytest_tmp"
+# The session makes its own TMPDIR (tmp_path inside it), fails if a test leaves anything there and
+# removes it (python/tests/conftest.py); ctest does the same with build/test-tmp.
+(cd python && ROC_BUILD_DIR=$PWD/../build /usr/bin/python3 -m pytest -q -p no:cacheprovider tests)
 
 if ((fuzz_seconds > 0)); then
   # libFuzzer needs clang; the whole fuzz build is instrumented (see docs/testing.md). Only the

@@ -74,7 +74,7 @@ def test_status_watch_redraws_in_place_keeps_the_top_visible_and_restores_the_sc
         for value in range(1, 11):
             updater.emit("rig.counter", value)
             time.sleep(0.15)  # apart, so each is drawn rather than merged into the next
-        wait_until(lambda: '"counter": 10' in pane.screen(), "the last counter value on the screen")
+        wait_until(lambda: 'counter: 10' in pane.screen(), "the last counter value on the screen")
         assert pane.pane("history_size") == history == "0"
 
         # A taller window: redrawn at once (SIGWINCH) with more of the tree.
