@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 import time
-from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar, Union
 
 import zmq
 
@@ -418,11 +418,17 @@ def _level_rank(level: str) -> int:
     return _RANK[level]
 
 
+_Item = TypeVar("_Item")
+
+
 class Subscription:
     """What every subscription (logs, status) offers around its subscriber socket: whether the
     broker is connected, close(), and use as a context manager."""
 
     _subscriber: "_Subscriber"
+    _socket: zmq.Socket
+    timeout: Optional[float]
+    dropped: int
 
     @property
     def connected(self) -> bool:
@@ -432,6 +438,35 @@ class Subscription:
 
     def close(self) -> None:
         self._subscriber.close()
+
+    def _receive(self, timeout: Optional[float], accept: Callable[[List[zmq.Frame]], Optional[_Item]]
+                 ) -> Optional[_Item]:
+        """The first message within `timeout` seconds (`...`: the subscription's own; None: no
+        limit) that `accept` turns into an item, or None. `accept` returns None for a message to
+        skip and raises ProtocolError for one to drop and count in `dropped`."""
+        timeout = self.timeout if timeout is ... else timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not self._socket.poll(None if wait is None else int(wait * 1000) + (wait > 0)):
+                if deadline is not None and time.monotonic() >= deadline:
+                    return None
+                continue
+            frames = self._socket.recv_multipart(copy=False)
+            try:
+                if len(frames) < 2:
+                    raise ProtocolError("a message without a body")
+                item = accept(frames)
+            except ProtocolError:
+                self.dropped += 1
+                continue
+            if item is not None:
+                return item
+
+    def __iter__(self) -> Iterator[Any]:
+        """Endless: yields next(), None when nothing came within the timeout."""
+        while True:
+            yield self.next()  # type: ignore[attr-defined]
 
     def __enter__(self):
         return self
@@ -479,30 +514,13 @@ class LogSubscription(Subscription):
 
     def next(self, timeout: Optional[float] = ...) -> Optional[Dict[str, Any]]:  # type: ignore[assignment]
         """The next record within `timeout` seconds (default: the subscription's), or None."""
-        timeout = self.timeout if timeout is ... else timeout
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not self._socket.poll(None if wait is None else int(wait * 1000) + (wait > 0)):
-                if deadline is not None and time.monotonic() >= deadline:
-                    return None
-                continue
-            frames = self._socket.recv_multipart(copy=False)
-            if len(frames) < 2:
-                self.dropped += 1
-                continue
-            try:
-                record = parse_record(frames[1].buffer)
-            except ProtocolError:
-                self.dropped += 1
-                continue
-            if _RANK[record["level"]] >= self.min_rank and (not self.nodes or record["node"] in self.nodes):
-                return record
+        return self._receive(timeout, self._accept)
 
-    def __iter__(self) -> Iterator[Optional[Dict[str, Any]]]:
-        while True:
-            yield self.next()
-
+    def _accept(self, frames: List[zmq.Frame]) -> Optional[Dict[str, Any]]:
+        record = parse_record(frames[1].buffer)
+        if _RANK[record["level"]] >= self.min_rank and (not self.nodes or record["node"] in self.nodes):
+            return record
+        return None
 
 
 _LINK_EVENTS = (zmq.EVENT_HANDSHAKE_SUCCEEDED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED

@@ -13,8 +13,7 @@ may then see an event the listing already shows. Reference: runtime/src/presence
 """
 from __future__ import annotations
 
-import time
-from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Union
+from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Union
 
 import zmq
 
@@ -133,25 +132,8 @@ class PresenceSubscription(Subscription):
 
     def next(self, timeout: Optional[float] = ...) -> Optional[PresenceEvent]:  # type: ignore[assignment]
         """The next event within `timeout` seconds (default: the subscription's), or None."""
-        timeout = self.timeout if timeout is ... else timeout
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-            if not self._socket.poll(None if wait is None else int(wait * 1000) + (wait > 0)):
-                if deadline is not None and time.monotonic() >= deadline:
-                    return None
-                continue
-            frames = self._socket.recv_multipart(copy=False)
-            try:
-                if len(frames) < 2:
-                    raise ProtocolError("a message without a body")
-                event = read_event(frames[1].buffer)
-            except ProtocolError:
-                self.dropped += 1
-                continue
-            if not self.ids or event.id in self.ids:
-                return event
+        return self._receive(timeout, self._accept)
 
-    def __iter__(self) -> Iterator[Optional[PresenceEvent]]:
-        while True:
-            yield self.next()
+    def _accept(self, frames: List[zmq.Frame]) -> Optional[PresenceEvent]:
+        event = read_event(frames[1].buffer)
+        return event if not self.ids or event.id in self.ids else None

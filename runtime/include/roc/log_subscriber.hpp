@@ -3,13 +3,13 @@
 #pragma once
 
 #include <roc/endpoints.hpp>
+#include <roc/next_iterator.hpp>
 
 #include <spdlog/common.h>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -93,31 +93,7 @@ class Subscription {
   const std::string& endpoint() const noexcept;
   const Filter& filter() const noexcept;
 
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = std::optional<Record>;
-    using difference_type = std::ptrdiff_t;
-    using pointer = value_type*;
-    using reference = value_type&;
-
-    explicit iterator(Subscription* owner) : owner_(owner) { ++*this; }
-    /// The end sentinel: never dereferenced.
-    iterator(Subscription* owner, int) : owner_(owner) {}
-    reference operator*() { return current_; }
-    pointer operator->() { return &current_; }
-    iterator& operator++() {
-      current_ = owner_->next();
-      return *this;
-    }
-    /// The range never ends by itself: break out of the loop.
-    bool operator!=(const iterator&) const { return true; }
-    bool operator==(const iterator&) const { return false; }
-
-   private:
-    Subscription* owner_;
-    value_type current_;
-  };
+  using iterator = NextIterator<Subscription, std::optional<Record>>;
   iterator begin() { return iterator(this); }
   iterator end() { return iterator(this, 0); }
 

@@ -3,11 +3,11 @@
 #pragma once
 
 #include <roc/endpoints.hpp>
+#include <roc/next_iterator.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -102,31 +102,7 @@ class PresenceSubscription {
   const std::string& endpoint() const noexcept;
   const std::vector<std::string>& ids() const noexcept;
 
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = std::optional<PresenceEvent>;
-    using difference_type = std::ptrdiff_t;
-    using pointer = value_type*;
-    using reference = value_type&;
-
-    explicit iterator(PresenceSubscription* owner) : owner_(owner) { ++*this; }
-    /// The end sentinel: never dereferenced.
-    iterator(PresenceSubscription* owner, int) : owner_(owner) {}
-    reference operator*() { return current_; }
-    pointer operator->() { return &current_; }
-    iterator& operator++() {
-      current_ = owner_->next();
-      return *this;
-    }
-    /// The range never ends by itself: break out of the loop.
-    bool operator!=(const iterator&) const { return true; }
-    bool operator==(const iterator&) const { return false; }
-
-   private:
-    PresenceSubscription* owner_;
-    value_type current_;
-  };
+  using iterator = NextIterator<PresenceSubscription, std::optional<PresenceEvent>>;
   iterator begin() { return iterator(this); }
   iterator end() { return iterator(this, 0); }
 

@@ -4,10 +4,10 @@
 
 #include <roc/endpoints.hpp>
 #include <roc/json.hpp>
+#include <roc/next_iterator.hpp>
 
 #include <chrono>
 #include <cstdint>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
@@ -247,36 +247,11 @@ class StatusSubscription {
   /// The broker's subscribe endpoint this subscription connects to.
   const std::string& endpoint() const noexcept;
 
-  class iterator {
-   public:
-    using iterator_category = std::input_iterator_tag;
-    using value_type = StatusUpdate;
-    using difference_type = std::ptrdiff_t;
-    using pointer = StatusUpdate*;
-    using reference = StatusUpdate&;
-
-    explicit iterator(StatusSubscription* owner) : owner_(owner) { ++*this; }
-    /// The end sentinel: never dereferenced.
-    iterator(StatusSubscription* owner, int) : owner_(owner) {}
-    StatusUpdate& operator*() { return current_; }
-    StatusUpdate* operator->() { return &current_; }
-    iterator& operator++() {
-      current_ = owner_->next();
-      return *this;
-    }
-    /// The range never ends by itself: break out of the loop.
-    bool operator!=(const iterator&) const { return true; }
-    bool operator==(const iterator&) const { return false; }
-
-   private:
-    StatusSubscription* owner_;
-    StatusUpdate current_;
-  };
+  using iterator = NextIterator<StatusSubscription, StatusUpdate>;
   iterator begin() { return iterator(this); }
   iterator end() { return iterator(this, 0); }
 
  private:
-  friend class iterator;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

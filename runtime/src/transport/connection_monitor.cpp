@@ -23,18 +23,6 @@ std::string next_monitor_address() {
   return "inproc://roc-connection-monitor-" + std::to_string(next++);
 }
 
-/// Receives one frame without waiting; false when none is there. A signal can interrupt even a
-/// non-blocking receive (libzmq looks at its command mailbox first): that counts as "nothing
-/// now", so a program's signal handler gets its loop back instead of an exception.
-bool receive_now(zmq::socket_t& socket, zmq::message_t& frame) {
-  try {
-    return socket.recv(frame, zmq::recv_flags::dontwait).has_value();
-  } catch (const zmq::error_t& e) {
-    if (e.num() == EINTR) return false;
-    throw;
-  }
-}
-
 /// The host of `tcp://host:port` (brackets of an IPv6 literal removed); empty for other transports.
 std::string host_of(const std::string& endpoint) {
   constexpr std::string_view tcp = "tcp://";
@@ -89,11 +77,7 @@ std::optional<LinkEvent> ConnectionMonitor::next() {
     if (!receive_now(monitor_, event)) return std::nullopt;
     for (bool more = event.more(); more;) {
       zmq::message_t rest;
-      // The address frame is there already (ZeroMQ delivers a message's frames at once).
-      int attempts = 0;
-      while (!receive_now(monitor_, rest) && ++attempts < 100) {
-      }
-      more = attempts < 100 && rest.more();
+      more = receive_rest(monitor_, rest) && rest.more();
     }
     if (event.size() < sizeof(std::uint16_t)) continue;
     std::uint16_t id = 0;

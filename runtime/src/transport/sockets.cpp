@@ -2,6 +2,7 @@
 #include "transport/sockets.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <mutex>
 
@@ -68,6 +69,21 @@ zmq::socket_t inproc_socket(zmq::context_t& context, zmq::socket_type type) {
   zmq::socket_t socket(context, type);
   socket.set(zmq::sockopt::linger, 0);
   return socket;
+}
+
+bool receive_now(zmq::socket_t& socket, zmq::message_t& frame) {
+  try {
+    return socket.recv(frame, zmq::recv_flags::dontwait).has_value();
+  } catch (const zmq::error_t& e) {
+    if (e.num() == EINTR) return false;
+    throw;
+  }
+}
+
+bool receive_rest(zmq::socket_t& socket, zmq::message_t& frame) {
+  for (int attempt = 0; attempt < 100; ++attempt)
+    if (receive_now(socket, frame)) return true;
+  return false;
 }
 
 }  // namespace roc::detail

@@ -30,4 +30,13 @@ zmq::socket_t broker_side_socket(zmq::context_t& context, zmq::socket_type type,
 /// A socket for talking between threads of one process (inproc): linger 0, no security needed.
 zmq::socket_t inproc_socket(zmq::context_t& context, zmq::socket_type type);
 
+/// Receives one frame without waiting; false when none is there. A signal can interrupt even a
+/// non-blocking receive (libzmq looks at its command mailbox first): that counts as "nothing
+/// now", so a program's signal handler gets its loop back instead of an exception.
+bool receive_now(zmq::socket_t& socket, zmq::message_t& frame);
+/// The next frame of a multipart message: already there (ZeroMQ delivers the parts at once), so
+/// an interrupted receive is tried again rather than cut the message in two. False only when it
+/// keeps failing.
+bool receive_rest(zmq::socket_t& socket, zmq::message_t& frame);
+
 }  // namespace roc::detail

@@ -9,26 +9,6 @@ namespace roc::detail {
 
 namespace {
 
-/// Receives one frame without waiting; false when none is there. A signal can interrupt even a
-/// non-blocking receive (libzmq looks at its command mailbox first): that counts as "nothing
-/// now", so a program's signal handler gets its loop back instead of an exception.
-bool receive_now(zmq::socket_t& socket, zmq::message_t& frame) {
-  try {
-    return socket.recv(frame, zmq::recv_flags::dontwait).has_value();
-  } catch (const zmq::error_t& e) {
-    if (e.num() == EINTR) return false;
-    throw;
-  }
-}
-
-/// The next frame of a multipart message: already there (ZeroMQ delivers the parts at once), so
-/// an interrupted receive is tried again rather than cut the message in two.
-bool receive_rest(zmq::socket_t& socket, zmq::message_t& frame) {
-  for (int attempt = 0; attempt < 100; ++attempt)
-    if (receive_now(socket, frame)) return true;
-  return false;
-}
-
 /// Reads one whole multipart message without waiting; false when none is there.
 bool read_message(zmq::socket_t& socket, std::vector<zmq::message_t>& frames) {
   frames.clear();
