@@ -27,7 +27,12 @@ void StatusCache::on_publish(Frames& frames, std::uint64_t connection, Clock::ti
     dropped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
-  if (frames.size() < 2 || !starts_with(topic_view, st::topic_prefix)) return;
+  if (!starts_with(topic_view, st::topic_prefix)) return;
+  if (frames.size() < 2) {  // no body: nothing any subscriber could apply
+    frames.clear();
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   try {
     // Read before numbering: an update no subscriber could apply is dropped here, without a
     // number, so subscribers see no gap. Nothing a peer sends can make it into the tree deeper

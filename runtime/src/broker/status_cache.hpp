@@ -44,7 +44,7 @@ class StatusCache {
   /// messages: assigns the next sequence number (the third frame), passes on the publisher's
   /// stamp as the fourth (its own stamp when the publisher sent none it can read), merges the
   /// body into the tree and notes `connection` as the writer of `path`. An update whose path is
-  /// malformed or whose body cannot be read (not JSON, or path and body nested deeper than
+  /// malformed or whose body is missing or cannot be read (not JSON, or path and body nested deeper than
   /// json::max_depth together) is dropped: `frames` comes back empty, and dropped() counts it.
   /// A publication on a stale-notice topic is dropped the same way: only the broker makes those.
   /// Other topics pass as is.
