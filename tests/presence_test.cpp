@@ -218,7 +218,8 @@ TEST_CASE("mmi.workers lists each object's workers with host, pid, program, upti
     auto pending = client.object("dev").call_async<void>("sleep_ms", 500);
     REQUIRE(roc::test::wait_until([&] {
       std::uint64_t in_flight = 0;
-      for (const auto& w : client.workers("dev").at(0).workers) in_flight += w.in_flight;
+      const auto objects = client.workers("dev");  // kept: the loop below reads into it
+      for (const auto& w : objects.at(0).workers) in_flight += w.in_flight;
       return in_flight == 1;
     }));
     pending.get();
