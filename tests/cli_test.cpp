@@ -858,27 +858,8 @@ TEST_CASE("a result's arrays are found at any depth, summarized in place and nam
 
 namespace {
 
-/// A base port with nothing listening on it or the two above it: connections there are refused.
-std::string refused_broker_address() {
-  zmq::context_t context;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    zmq::socket_t probe(context, zmq::socket_type::router);
-    probe.set(zmq::sockopt::linger, 0);
-    probe.bind("tcp://127.0.0.1:*");
-    const auto bound = probe.get(zmq::sockopt::last_endpoint);
-    const auto base = std::stoi(bound.substr(bound.rfind(':') + 1));
-    try {
-      zmq::socket_t above(context, zmq::socket_type::router);
-      above.set(zmq::sockopt::linger, 0);
-      above.bind("tcp://127.0.0.1:" + std::to_string(base + 1));
-      above.bind("tcp://127.0.0.1:" + std::to_string(base + 2));
-    } catch (const zmq::error_t&) {
-      continue;
-    }
-    return "127.0.0.1:" + std::to_string(base);
-  }
-  throw std::runtime_error("no free port with two free ports above it");
-}
+/// A broker address nothing listens at: connections there are refused.
+std::string refused_broker_address() { return "127.0.0.1:" + std::to_string(roc::test::free_base_port()); }
 
 }  // namespace
 

@@ -29,30 +29,7 @@ namespace {
 constexpr auto call_timeout = 10s;
 constexpr auto fast = 2s * roc::test::sanitizer_slowdown;
 
-/// A base port on 127.0.0.1 with the two above it free too: nothing listens there (connection
-/// refused) until a broker is started on it. Found by binding for a moment.
-unsigned free_base_port() {
-  zmq::context_t context;
-  for (int attempt = 0; attempt < 50; ++attempt) {
-    zmq::socket_t probe(context, zmq::socket_type::router);
-    probe.set(zmq::sockopt::linger, 0);
-    probe.bind("tcp://127.0.0.1:*");
-    const auto bound = probe.get(zmq::sockopt::last_endpoint);
-    const auto base = static_cast<unsigned>(std::stoul(bound.substr(bound.rfind(':') + 1)));
-    try {
-      zmq::socket_t above(context, zmq::socket_type::router);
-      above.set(zmq::sockopt::linger, 0);
-      above.bind("tcp://127.0.0.1:" + std::to_string(base + 1));
-      above.bind("tcp://127.0.0.1:" + std::to_string(base + 2));
-    } catch (const zmq::error_t&) {
-      continue;
-    }
-    return base;
-  }
-  throw std::runtime_error("no free port with two free ports above it");
-}
-
-std::string refused_address() { return "127.0.0.1:" + std::to_string(free_base_port()); }
+std::string refused_address() { return "127.0.0.1:" + std::to_string(roc::test::free_base_port()); }
 
 template <class F>
 Clock::duration time_of(F&& f) {
@@ -183,7 +160,7 @@ TEST_CASE("Calls in flight fail at once when the broker is killed, and the same 
 
 TEST_CASE("The worker logs once that the broker is unreachable, then that it connected, then that it lost it") {
   LogCapture log;
-  const auto base = free_base_port();
+  const auto base = roc::test::free_base_port();
   const auto address = "127.0.0.1:" + std::to_string(base);
   const auto endpoint = roc::Endpoints(address).calls();
   testing_lab::Device device;

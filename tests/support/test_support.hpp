@@ -8,6 +8,11 @@
 
 namespace roc::test {
 
+/// A base port on 127.0.0.1 with the two above it free too (a broker's calls, publish and
+/// subscribe ports): nothing listens there, so connections are refused until a broker is started
+/// on it. Found by binding for a moment.
+unsigned free_base_port();
+
 /// Polls `condition` every millisecond until it holds or `timeout` passes; returns its last value.
 bool wait_until(const std::function<bool()>& condition,
                 std::chrono::milliseconds timeout = std::chrono::seconds(5));
