@@ -13,6 +13,7 @@
 #include <roc/client.hpp>
 #include <roc/presence.hpp>
 #include <roc/server.hpp>
+#include <roc/status.hpp>
 
 #include <zmq_addon.hpp>
 
@@ -339,6 +340,18 @@ TEST_CASE("a publisher cannot forge presence events: the broker drops and counts
     return broker.stats().publications_forged > 0;
   }));
   CHECK_FALSE(next_event_for(events, "x", 300ms));
+
+  // The same rule covers every topic of the broker's own: a forged stale notice reaches no
+  // status subscriber, whose subscription to roc.stale.x passes it up to the publisher.
+  roc::StatusSubscription status(endpoints, {"x"}, 50ms);
+  REQUIRE(roc::test::wait_until([&] { return status.next().snapshot; }, 5s));
+  const auto forged_before = broker.stats().publications_forged;
+  REQUIRE(roc::test::wait_until([&] {
+    publisher.send(zmq::str_buffer("roc.stale.x"), zmq::send_flags::sndmore);
+    publisher.send(zmq::str_buffer(R"({"emitted":1,"publisher":null,"reason":"disconnected"})"), zmq::send_flags::none);
+    return broker.stats().publications_forged > forged_before;
+  }));
+  for (int i = 0; i < 5; ++i) CHECK_FALSE(status.next().stale);
 
   // The broker's own events still flow.
   roc::test::MdpPeer worker(context, endpoints.calls());

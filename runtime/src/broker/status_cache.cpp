@@ -22,11 +22,6 @@ bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(
 void StatusCache::on_publish(Frames& frames, std::uint64_t connection, Clock::time_point now) noexcept {
   if (frames.empty()) return;
   const auto topic_view = text(frames[0]);
-  if (starts_with(topic_view, st::stale_prefix)) {  // a forgery: only the broker says what is stale
-    frames.clear();
-    dropped_.fetch_add(1, std::memory_order_relaxed);
-    return;
-  }
   if (!starts_with(topic_view, st::topic_prefix)) return;
   if (frames.size() < 2) {  // no body: nothing any subscriber could apply
     frames.clear();

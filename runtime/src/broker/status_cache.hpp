@@ -46,7 +46,8 @@ class StatusCache {
   /// body into the tree and notes `connection` as the writer of `path`. An update whose path is
   /// malformed or whose body is missing or cannot be read (not JSON, or path and body nested deeper than
   /// json::max_depth together) is dropped: `frames` comes back empty, and dropped() counts it.
-  /// A publication on a stale-notice topic is dropped the same way: only the broker makes those.
+  /// (A publisher's message on a stale-notice topic never gets here: the relay drops every `roc.*`
+  /// publication, Relay::not_forged.)
   /// Other topics pass as is.
   void on_publish(Frames& frames, std::uint64_t connection = 0, Clock::time_point now = Clock::now()) noexcept;
 
