@@ -1,0 +1,42 @@
+"""`python3 -m roc.console <web|archive|history> [options]`: the entry point `roc web`, `roc archive`
+and `roc history` forward to. Each command is a module with `main(argv) -> exit code`; it is imported
+only when asked for, so `roc history` does not pay for the web server's imports."""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import List, Optional
+
+COMMANDS = {
+    "web": ("roc.console.web", "serve the live web console"),
+    "archive": ("roc.console.archive_command", "record numeric status values into the archive"),
+    "history": ("roc.console.history_command", "print a status value's history from the archive"),
+}
+USAGE_EXIT = 2
+
+
+def usage() -> str:
+    lines = ["usage: roc <command> [options]", "", "console commands:"]
+    lines += [f"  {name:<9} {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += ["", "`roc <command> --help` describes each."]
+    return "\n".join(lines)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if not args or args[0] not in COMMANDS:
+        if args and args[0] in ("-h", "--help"):
+            print(usage())
+            return 0
+        print(f"roc: unknown console command {args[0]!r}\n" if args else "", end="", file=sys.stderr)
+        print(usage(), file=sys.stderr)
+        return USAGE_EXIT
+    module = importlib.import_module(COMMANDS[args[0]][0])
+    try:
+        return module.main(args[1:])
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
