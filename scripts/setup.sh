@@ -13,14 +13,23 @@ packages=(
   python3-pytest python3-pytest-timeout            # and its tests
   tmux                                             # the --watch screen test (python/tests/test_cli_watch.py)
 )
+# The web console's browser tests (python/tests/test_web_browser.py): headless Chromium, its driver,
+# Selenium, and a font to render text in screenshots. Without their recommends: those are a desktop
+# (printing, notifications, udev), which a headless browser does not need.
+lean_packages=(chromium chromium-driver python3-selenium fonts-liberation)
 
-missing=()
-for package in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
-done
-((${#missing[@]} == 0)) && exit 0
+missing_from() {
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || echo "$package"
+  done
+}
 
-echo "roc setup: installing ${missing[*]}"
+mapfile -t missing < <(missing_from "${packages[@]}")
+mapfile -t missing_lean < <(missing_from "${lean_packages[@]}")
+((${#missing[@]} + ${#missing_lean[@]} == 0)) && exit 0
+
+echo "roc setup: installing ${missing[*]} ${missing_lean[*]}"
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then
   command -v sudo >/dev/null || { echo "roc setup: run as root, or install sudo" >&2; exit 1; }
@@ -28,4 +37,5 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+((${#missing[@]} == 0)) || $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+((${#missing_lean[@]} == 0)) || $sudo apt-get install -y -qq --no-install-recommends "${missing_lean[@]}" >/dev/null

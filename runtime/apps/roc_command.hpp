@@ -86,5 +86,6 @@ void add_describe_command(CLI::App& app, const Globals& g, int& code);  // descr
 void add_logs_command(CLI::App& app, const Globals& g, int& code);      // logs
 void add_status_command(CLI::App& app, const Globals& g, int& code);    // status
 void add_key_commands(CLI::App& app, const Globals& g, int& code);      // keygen, whoami
+void add_console_commands(CLI::App& app, const Globals& g, int& code);  // web, archive, history (Python)
 
 }  // namespace roc::cli

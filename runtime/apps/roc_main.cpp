@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
   add_logs_command(app, g, code);
   add_status_command(app, g, code);
   add_key_commands(app, g, code);
+  add_console_commands(app, g, code);
   add_help_command(app, g);
 
   if (auto exit = parse(app, argc, argv)) return *exit;

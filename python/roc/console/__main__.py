@@ -7,13 +7,14 @@ import importlib
 import sys
 from typing import List, Optional
 
+from ..errors import BrokerUnreachable, CertificateError
+from .options import EXIT_CERTIFICATE, EXIT_INTERRUPTED, EXIT_UNREACHABLE, EXIT_USAGE
+
 COMMANDS = {
     "web": ("roc.console.web", "serve the live web console"),
     "archive": ("roc.console.archive_command", "record numeric status values into the archive"),
     "history": ("roc.console.history_command", "print a status value's history from the archive"),
 }
-USAGE_EXIT = 2
-
 
 def usage() -> str:
     lines = ["usage: roc <command> [options]", "", "console commands:"]
@@ -30,12 +31,20 @@ def main(argv: Optional[List[str]] = None) -> int:
             return 0
         print(f"roc: unknown console command {args[0]!r}\n" if args else "", end="", file=sys.stderr)
         print(usage(), file=sys.stderr)
-        return USAGE_EXIT
-    module = importlib.import_module(COMMANDS[args[0]][0])
+        return EXIT_USAGE
+    name = args[0]
+    module = importlib.import_module(COMMANDS[name][0])
+    # The errors every command can meet, said once as the C++ roc says them (roc_command.cpp).
     try:
         return module.main(args[1:])
+    except BrokerUnreachable as error:
+        print(f"roc {name}: {error}", file=sys.stderr)
+        return EXIT_UNREACHABLE
+    except CertificateError as error:
+        print(f"roc {name}: {error}", file=sys.stderr)
+        return EXIT_CERTIFICATE
     except KeyboardInterrupt:
-        return 130
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":
