@@ -136,6 +136,12 @@ def test_usage_errors_exit_2_with_a_message(args, tmp_path):
     assert out.stderr.strip() and "Traceback" not in out.stderr
 
 
+def test_archive_exits_7_for_a_certificate_it_cannot_read(tmp_path):
+    out = run("archive", "--broker-cert", str(tmp_path / "missing.cert"), "--archive", str(tmp_path / "a.sqlite"))
+    assert out.returncode == 7 and out.stderr.count("\n") == 1 and "missing.cert" in out.stderr
+    assert not (tmp_path / "a.sqlite").exists()  # refused before the archive was made
+
+
 @pytest.mark.parametrize("command", ["history", "archive"])
 def test_help_and_version(command):
     out = run(command, "--help")

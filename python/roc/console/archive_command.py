@@ -15,7 +15,7 @@ from typing import List, Optional
 import roc
 from roc.archive import Archive, DEFAULT_RETENTION, Recorder, default_archive_path, parse_duration
 
-OK, FAILURE, USAGE = 0, 1, 2
+OK, FAILURE, USAGE, CERTIFICATE = 0, 1, 2, 7  # as the C++ roc (runtime/apps/roc_output.hpp)
 KEEP_FOREVER = ("none", "forever")
 
 
@@ -61,8 +61,16 @@ def parser() -> argparse.ArgumentParser:
                     "Ctrl-C or SIGTERM. The values in the broker's cache at start are recorded too. "
                     "`roc history` and `roc web` read the archive while this writes it.",
         epilog="Durations: 30s, 5m, 1h, 7d, 2w. See docs/archive.md.")
-    p.add_argument("--broker", metavar="ADDR", default=None,
-                   help="the broker (default: $ROC_BROKER, else localhost:5555)")
+    # The same broker options as every roc program (roc.console.options on the lead's branch).
+    p.add_argument("-b", "--broker", metavar="ADDR", default=None,
+                   help="broker address: host, host:port, tcp://host:port or ipc://path "
+                        "(default: $ROC_BROKER, else localhost:5555)")
+    p.add_argument("--cert", metavar="FILE", default=None,
+                   help="this program's secret certificate, PATH.key_secret from `roc keygen PATH` "
+                        "(default: $ROC_CERT)")
+    p.add_argument("--broker-cert", metavar="FILE", default=None,
+                   help="the broker's public certificate; turns CURVE on "
+                        "(default: $ROC_BROKER_CERT, else plaintext)")
     p.add_argument("--archive", metavar="PATH", default=None,
                    help=f"the archive file (default: $ROC_ARCHIVE, else {default_archive_path()})")
     p.add_argument("--retention", metavar="DUR", type=retention_argument, default=DEFAULT_RETENTION,
@@ -82,13 +90,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     path = default_archive_path() if args.archive is None else args.archive
     try:
-        endpoints = roc.Endpoints(args.broker)
+        endpoints = roc.Endpoints(args.broker, cert=args.cert, broker_cert=args.broker_cert)
+    except roc.CertificateError as error:
+        print(f"roc archive: {error}", file=sys.stderr)
+        return CERTIFICATE
     except ValueError as error:
         print(f"roc archive: {error}", file=sys.stderr)
         return USAGE
-    except roc.CertificateError as error:
-        print(f"roc archive: {error}", file=sys.stderr)
-        return FAILURE
     try:
         archive = Archive(path, retention=args.retention)
     except (OSError, sqlite3.Error) as error:
