@@ -171,7 +171,7 @@ class Archive:
 
     def __init__(self, path: Union[str, Path], retention: Optional[float] = DEFAULT_RETENTION,
                  readonly: bool = False) -> None:
-        self.path = Path(path).expanduser()
+        self.path = Path(path).expanduser().absolute()  # what a start line or an error names
         self.retention = retention
         self.readonly = readonly
         #: Leaves not archived by add_update (see numeric_leaves), and values dropped unwritten.

@@ -17,6 +17,7 @@ from roc.archive import Archive, DEFAULT_RETENTION, Recorder, default_archive_pa
 
 OK, FAILURE, USAGE, CERTIFICATE = 0, 1, 2, 7  # as the C++ roc (runtime/apps/roc_output.hpp)
 KEEP_FOREVER = ("none", "forever")
+WAIT_NOTICE = 3.0  # seconds without the broker's snapshot before saying that it is awaited
 
 
 def retention_argument(text: str) -> Optional[float]:
@@ -44,10 +45,10 @@ def positive_duration(text: str) -> float:
 
 
 def describe_duration(seconds: Optional[float]) -> str:
-    """30d, 12h, 90s: the largest unit that divides it; 'none' for None."""
+    """30d, 12h, 90s (14d, not 2w): the largest unit that divides it; 'none' for None."""
     if seconds is None:
         return "none"
-    for unit, size in (("w", 7 * 86400), ("d", 86400), ("h", 3600), ("m", 60)):
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds >= size and seconds % size == 0:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
@@ -113,9 +114,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     recorder.start()
-    masks = ", ".join(args.mask) if args.mask else "all status"
-    print(f"roc archive: recording {masks} from {endpoints.address} into {archive.path} "
-          f"(retention {describe_duration(args.retention)})", flush=True)
+    # The start line comes once the broker's snapshot is recorded: from then on every update is,
+    # so a script that waits for the line knows that what it publishes next is archived.
+    waited = 0.0
+    while not stop.is_set() and not recorder.synced.wait(0.1):
+        waited += 0.1
+        if abs(waited - WAIT_NOTICE) < 0.05:
+            print(f"roc archive: waiting for the broker at {endpoints.address} ...", file=sys.stderr, flush=True)
+    if not stop.is_set():
+        masks = ", ".join(args.mask) if args.mask else "all status"
+        print(f"roc archive: recording {masks} from {endpoints.address} into {archive.path} "
+              f"(retention {describe_duration(args.retention)})", flush=True)
     while not stop.wait(1.0):
         pass
     recorder.stop()
