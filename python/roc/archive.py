@@ -397,6 +397,18 @@ class Archive:
 
 # --- the recorder ----------------------------------------------------------------------------------
 
+#: A publisher's stamp this far (seconds) ahead of the recorder's clock is not believed: such a
+#: value would sit after every later one and outlive the retention. Behind is fine (a cached value).
+MAX_CLOCK_AHEAD = 3600.0
+
+
+def stamped_time(source: Any, received: float) -> float:
+    """When a value was emitted, from its StatusSource; `received` when there is no usable stamp."""
+    emitted = getattr(source, "emitted", 0.0)
+    if not emitted or emitted <= 0 or emitted > received + MAX_CLOCK_AHEAD:
+        return received
+    return emitted
+
 class Recorder:
     """Feeds an Archive from the broker's status stream in a background thread.
 
@@ -483,19 +495,15 @@ class Recorder:
         if update.snapshot:
             leaves: List[Tuple[str, float]] = []
             skipped = _leaves("", update.value, MAX_SNAPSHOT_LEAVES, leaves)
-            rows = []
-            for leaf, number in leaves:
-                source = self._subscription.source(leaf)
-                rows.append((leaf, source.emitted if source is not None and source.emitted > 0
-                             else received, number))
+            rows = [(leaf, stamped_time(self._subscription.source(leaf), received), number)
+                    for leaf, number in leaves]
             self.archive._add_rows(rows, skipped)
             self.synced.set()
             return
         if update.value is None:
             return  # a deletion: the history stays
         source = update.sources[0] if update.sources else None
-        t = source.emitted if source is not None and source.emitted > 0 else received
-        self.archive.add_update(update.path, update.value, t)
+        self.archive.add_update(update.path, update.value, stamped_time(source, received))
 
     def _flush(self) -> None:
         try:

@@ -353,9 +353,9 @@ def test_hostile_publishers_cannot_stop_the_recorder_and_what_is_skipped_is_coun
             updater.emit("h.nan", math.nan)  # sent as the string "NaN"
             updater.emit("h.dotted", {"a.b": 1, "": 2})
             for body in (b"NaN", b"{not json", b"1e999", b"[" * 300 + b"]" * 300, b"\xff\xfe"):
-                raw.send_multipart([b"status.h.raw", body, b"", b"{\"emitted\": \"soon\"}"])
-            raw.send_multipart([b"status.h.badstamp", b"7", b"", b"not a stamp"])
-            raw.send_multipart([b"status.h.future", b"8", b"",
+                raw.send_multipart([b"status.h.raw", body, b"{\"emitted\": \"soon\"}"])
+            raw.send_multipart([b"status.h.badstamp", b"7", b"not a stamp"])
+            raw.send_multipart([b"status.h.future", b"8",
                                 wire.dumps({"emitted": 1e300, "publisher": None})])
             updater.emit("h.sentinel", 42)
             wait_until(lambda: archive.query("h.sentinel", 0), "the sentinel after the hostile updates")
@@ -367,6 +367,8 @@ def test_hostile_publishers_cannot_stop_the_recorder_and_what_is_skipped_is_coun
     assert archive.paths("h.deep") == [] and archive.paths("h.p") == [] and archive.paths("h.nan") == []
     assert archive.paths("h.dotted") == []
     assert [v for _, v in archive.query("h.badstamp", 0)] == [7.0]  # the broker stamps it itself
+    [(t, _)] = archive.query("h.future", 0)  # a stamp centuries ahead: the arrival time instead
+    assert abs(t - time.time()) < 60
     # yes, text, list, none (4) + the 5 over MAX_LEAVES + deep (1) + long path (1) + "NaN" (1) + 2 keys
     assert archive.skipped >= 4 + 5 + 1 + 1 + 1 + 2
     recorder.stop()
