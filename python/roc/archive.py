@@ -231,9 +231,9 @@ class Archive:
         value numeric_leaves would not archive (NaN, a bool, a path too long) is counted in
         `skipped` instead."""
         leaves: List[Tuple[str, float]] = []
-        skipped = _leaves(path, value, 1, leaves) if isinstance(path, str) and "." not in path[-1:] else 1
-        if not (isinstance(t, (int, float)) and math.isfinite(t)):
-            skipped, leaves = 1, []
+        well_formed = isinstance(path, str) and "" not in path.split(".") \
+            and isinstance(t, (int, float)) and not isinstance(t, bool) and math.isfinite(t)
+        skipped = _leaves(path, value, 1, leaves) if well_formed else 1  # the value: numeric_leaves' rule
         self._add_rows([(leaf, float(t), number) for leaf, number in leaves], skipped)
 
     def add_update(self, path: str, value: Any, t: float) -> int:

@@ -88,7 +88,9 @@ def test_add_update_counts_what_it_skips_and_add_refuses_what_sqlite_would_choke
         archive.add("lab.bool", 100.0, True)
         archive.add("lab.y", math.inf, 1.0)
         archive.add("p" * (MAX_PATH_LENGTH + 1), 100.0, 1.0)
-        assert archive.skipped == 7
+        archive.add("lab..z", 100.0, 1.0)
+        archive.add("lab.z", True, 1.0)
+        assert archive.skipped == 9
         assert archive.flush() == 1
         assert archive.paths() == ["lab.x"]
 
