@@ -188,6 +188,18 @@ def test_an_unknown_object_is_404(web):
                          ("PUT", "/api/objects/nobody/properties/fps")):
         answer = web.json(method, path, {"value": 1} if method == "PUT" else {}, status=404)
         assert "nobody" in answer["error"]["message"]
+    for odd in ("x" * 60000, "%00%ff%2F..", "vnir%20", "%E2%80%AE"):
+        web.get(f"/api/objects/{odd}", status=404)
+        web.json("POST", f"/api/objects/{odd}/call/temperature", {}, status=404)
+
+
+def test_an_unreachable_broker_is_502(spawn, tmp_path):
+    web = Web(spawn([sys.executable, "-m", "roc.console", "web", "--listen", "127.0.0.1:0", "--broker",
+                     "127.0.0.1:1", "--archive", str(tmp_path / "a.sqlite")], env=console_env()))
+    for method, path in (("GET", "/api/objects"), ("GET", "/api/objects/vnir"),
+                         ("POST", "/api/objects/vnir/call/frame")):
+        assert "broker unreachable" in web.json(method, path, {}, status=502)["error"]["message"]
+    assert web.get("/api/status") == {"tree": {}, "sources": {}}
 
 
 def test_a_call_returns_its_result(web):

@@ -99,7 +99,9 @@ class Console:
 
     def _describe(self, object_id: str) -> Optional[dict]:
         try:
-            self.client.workers(object_id) or self._not_found(object_id)
+            # Asked first: an object without workers is 404 at once, not after the broker's grace.
+            if not self.client.workers(object_id):
+                self._not_found(object_id)
             document = self.client.call(object_id, "rpc.describe", timeout=BROKER_TIMEOUT)
         except RemoteError as error:
             if error.code == METHOD_NOT_FOUND:
