@@ -34,6 +34,7 @@ PRESENCE_BACKLOG = 256
 #: Status updates applied per hold of the lock, so HTTP readers of the tree wait little.
 STATUS_BATCH = 500
 IDLE_WAIT = 0.02    # how long the status reader sleeps when nothing came, seconds
+BUSY_PAUSE = 0.001  # and between two full batches, so that HTTP threads get the lock
 READ_TIMEOUT = 0.25  # logs and presence: how often their readers look at the stop flag
 
 
@@ -234,8 +235,9 @@ class Hub:
                 except Exception as error:  # noqa: BLE001 - the console outlives one bad update
                     log.warning("roc web: reading status failed: %s", error)
                     self._stop.wait(1.0)
-                if taken < STATUS_BATCH:
-                    self._stop.wait(IDLE_WAIT)
+                # A full batch means more is waiting, but the lock is let go for a moment
+                # anyway: a thread that retakes a lock at once starves those waiting for it.
+                self._stop.wait(IDLE_WAIT if taken < STATUS_BATCH else BUSY_PAUSE)
         finally:
             subscription.close()
 
