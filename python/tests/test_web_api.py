@@ -190,7 +190,7 @@ def test_an_unknown_object_is_404(web):
         assert "nobody" in answer["error"]["message"]
     for odd in ("x" * 60000, "%00%ff%2F..", "vnir%20", "%E2%80%AE"):
         web.get(f"/api/objects/{odd}", status=404)
-        web.json("POST", f"/api/objects/{odd}/call/temperature", {}, status=404)
+    web.json("POST", "/api/objects/%00%ff%2F../call/temperature", {}, status=404)
 
 
 def test_an_unreachable_broker_is_502(spawn, tmp_path):
@@ -217,7 +217,7 @@ def test_a_remote_error_comes_back_as_200_with_its_code(web):
 
 
 def test_a_call_that_outlasts_its_timeout_is_504(web):
-    answer = web.json("POST", "/api/objects/vnir/call/expose", {"params": [3000], "timeout": 0.3}, status=504)
+    answer = web.json("POST", "/api/objects/vnir/call/expose", {"params": [1500], "timeout": 0.3}, status=504)
     assert "0.3" in answer["error"]["message"]
 
 
@@ -512,3 +512,24 @@ def test_listen_addresses_and_host_headers():
     assert not host_allowed("localhost", "127.0.0.1", 8080)
     assert host_allowed("lab-pc:8080", "0.0.0.0", 8080) and not host_allowed("lab-pc:8080", "10.0.0.5", 8080)
     assert host_allowed("10.0.0.5:8080", "10.0.0.5", 8080)
+
+
+def run_web(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "roc.console", "web", *args], env=console_env(),
+                          capture_output=True, text=True, timeout=WAIT)
+
+
+def test_version_help_and_usage_errors():
+    assert run_web("--version").stdout == f"roc web {roc.__version__}\n"
+    help_text = run_web("--help").stdout
+    for option in ("--listen", "--allow-remote", "--token", "--broker", "--archive", "--retention", "--no-record"):
+        assert option in help_text
+    for args, says in ((("--listen", "127.0.0.1:99999"), "port"), (("--retention", "5x"), "duration"),
+                       (("--listen", "nonsense"), "HOST:PORT")):
+        result = run_web(*args)
+        assert result.returncode == 2 and says in result.stderr and result.stderr.count("\n") == 1, result.stderr
+
+
+def test_a_taken_port_exits_1_saying_so(web, tmp_path):
+    result = run_web("--listen", f"127.0.0.1:{web.port}", "--archive", str(tmp_path / "b.sqlite"))
+    assert result.returncode == 1 and f"cannot listen on 127.0.0.1:{web.port}" in result.stderr
