@@ -798,8 +798,11 @@
     }
   }
 
-  function historyHash() {
-    return '#/history?path=' + encodeURIComponent(history.path) + '&range=' + history.range;
+  // Choices go into the address (bookmarkable); choosing what is already shown reloads it.
+  function showHistoryChoice() {
+    const hash = '#/history?path=' + encodeURIComponent(history.path) + '&range=' + history.range;
+    if (location.hash === hash) loadHistory();
+    else location.hash = hash;
   }
 
   // The live tail: a status value for the plotted path extends the line.
@@ -816,12 +819,12 @@
 
   $('history-path').addEventListener('change', () => {
     history.path = $('history-path').value.trim();
-    location.hash = historyHash();
+    showHistoryChoice();
   });
   for (const button of document.querySelectorAll('#history-ranges button')) {
     button.addEventListener('click', () => {
       history.range = Number(button.dataset.range);
-      location.hash = historyHash();
+      showHistoryChoice();
     });
   }
   window.addEventListener('resize', () => { if (current === pages.history) scheduleHistoryDraw(); });
