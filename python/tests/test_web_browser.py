@@ -151,11 +151,11 @@ def test_the_object_list_shows_vnir_with_its_worker(stack, browser):
 def test_a_property_changes_on_the_page_when_it_changes_on_the_device(stack, browser):
     broker, url = stack
     with roc.Client(broker.address) as client:
-        client.call("vnir", "set_fps", 25.0)
+        client.call("vnir", "rpc.set", name="fps", value=25.0)
         open_page(browser, url, "#/object/vnir")
         cell = '#object-properties tr[data-property="fps"] td[data-value]'
         wait_for(browser, lambda d: text_of(d, cell) == "25", "fps 25 on the page")
-        client.call("vnir", "set_fps", 37.5)
+        client.call("vnir", "rpc.set", name="fps", value=37.5)
         wait_for(browser, lambda d: text_of(d, cell) == "37.5", "fps 37.5 on the page after the device changed")
 
 
@@ -167,7 +167,7 @@ def test_a_property_set_on_the_page_changes_the_device(stack, browser):
     css(browser, '#object-properties tr[data-property="fps"] [data-action="set"]')[0].click()
     with roc.Client(broker.address) as client:
         deadline = time.monotonic() + WAIT
-        while client.call("vnir", "fps") != 12.5:
+        while client.call("vnir", "rpc.get", name="fps") != 12.5:
             assert time.monotonic() < deadline, "the page's Set did not reach the camera"
             time.sleep(0.05)
     wait_for(browser, lambda d: text_of(d, '#object-properties tr[data-property="fps"] td[data-value]') == "12.5",

@@ -572,6 +572,7 @@
         message.classList.remove('error');
         try {
           const reply = await api('PUT', '/api/objects/' + encodeURIComponent(id) + '/properties/' + encodeURIComponent(prop.name), { value: input.read() });
+          if (reply.error) throw new Error(reply.error.message);  // the object refused (range, read-only)
           showProperty(entry, reply.value);
           message.textContent = 'set';
         } catch (error) {
