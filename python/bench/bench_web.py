@@ -157,7 +157,8 @@ def bench_status_fps(driver, broker: str, scratch: Path, leaves: int, rate: floa
         print(f"status page, {leaves} leaves at {rate:g} Hz ({leaves * rate:,.0f} leaf updates/s published), "
               f"{result['seconds']:.1f} s:")
         print(f"  {result['fps']:.1f} frames/s (idle page: {idle['fps']:.1f}), longest frame {result['longestFrameMs']:.0f} ms")
-        print(f"  {result['leavesPerSecond']:,.0f} leaves/s applied, {result['statusEventsPerSecond']:.1f} status events/s")
+        print(f"  {result['leavesPerSecond']:,.0f} leaves/s applied, {result['statusEventsPerSecond']:.1f} status events/s, "
+              f"{result['msPerFlush']:.1f} ms of script per applied batch")
     finally:
         if publisher.is_alive():
             publisher.stop()

@@ -14,6 +14,7 @@
     statusEvents: 0,        // status events received
     leavesApplied: 0,       // status leaves written to the page
     flushes: 0,             // animation frames that applied status updates
+    flushMs: 0,             // script time those took, in total
     logRecords: 0,          // log records received
     lastPlot: null,         // {ms: draw time, points, columns, requestToDrawMs}
     plots: 0,
@@ -232,7 +233,7 @@
     const key = dot < 0 ? path : path.slice(dot + 1);
     const parent = ensureBranch(parentPath);
     const node = { path, key, leaf, kids: leaf ? null : new Map() };
-    node.el = el('div', { className: 'node', 'data-path': path });
+    node.el = el('div', { className: leaf ? 'node leaf' : 'node', 'data-path': path });
     node.row = el('div', { className: 'row' }, [el('span', { className: 'key', text: key })]);
     node.el.append(node.row);
     if (leaf) {
@@ -330,10 +331,12 @@
   function flushStatus() {
     status.frameRequested = false;
     if (status.snapshotLoading) return;
+    const started = performance.now();
     const batch = status.pending;
     status.pending = [];
     for (const data of batch) applyStatusEvent(data);
     if (batch.length) hooks.flushes++;
+    hooks.flushMs += performance.now() - started;
     $('status-empty').hidden = statusRoot().kids.size > 0;
   }
 
@@ -849,7 +852,7 @@
   function measureFrames(durationMs) {
     return new Promise((resolve) => {
       let frames = 0;
-      const leaves0 = hooks.leavesApplied, events0 = hooks.statusEvents;
+      const leaves0 = hooks.leavesApplied, events0 = hooks.statusEvents, flushMs0 = hooks.flushMs, flushes0 = hooks.flushes;
       const started = performance.now();
       let longest = 0, last = started;
       function tick(now) {
@@ -861,7 +864,8 @@
           const seconds = (now - started) / 1000;
           resolve({ frames, seconds, fps: frames / seconds, longestFrameMs: longest,
             leavesPerSecond: (hooks.leavesApplied - leaves0) / seconds,
-            statusEventsPerSecond: (hooks.statusEvents - events0) / seconds });
+            statusEventsPerSecond: (hooks.statusEvents - events0) / seconds,
+            msPerFlush: (hooks.flushMs - flushMs0) / Math.max(1, hooks.flushes - flushes0) });
         }
       }
       requestAnimationFrame(tick);
