@@ -142,9 +142,11 @@ def set_value(driver, element, value: str) -> None:
 def test_the_object_list_shows_vnir_with_its_worker(stack, browser):
     broker, url = stack
     open_page(browser, url, "#/objects")
-    row = wait_for(browser, lambda d: css(d, '#objects-list tr[data-object="vnir"]'), "vnir in the object list")[0]
-    assert "vnir-server" in row.text  # the worker's program
-    assert text_of(browser, "#broker") == broker.address
+    # The list is redrawn as workers change: read the row inside the wait, not from a kept element.
+    wait_for(browser, lambda d: "vnir-server" in text_of(d, '#objects-list tr[data-object="vnir"]'),
+             "vnir and its worker's program in the object list")
+    wait_for(browser, lambda d: text_of(d, "#broker") == broker.address, "the broker's address in the header")
+    assert text_of(browser, "#connection") == "live"
     screenshot(browser, "objects")
 
 
@@ -266,9 +268,15 @@ def test_a_log_record_appears_live_and_the_filters_hide_it(stack, browser):
         css(browser, "#logs-text")[0].clear()
 
 
-def test_a_history_plot_has_points_and_extends_live(stack, browser):
+def test_a_number_in_the_status_tree_opens_its_history_plot_which_has_points_and_extends_live(stack, browser):
     broker, url = stack
-    open_page(browser, url, "#/history?path=vnir.temperature&range=900")
+    open_page(browser, url, "#/status")
+    leaf = '#status-tree [data-path="vnir.temperature"] [data-value]'
+    wait_for(browser, lambda d: css(d, leaf), "vnir.temperature in the status tree")[0].click()
+    wait_for(browser, lambda d: d.execute_script("return document.body.dataset.page") == "history",
+             "the history page after clicking the number")
+    assert css(browser, "#history-path")[0].get_attribute("value") == "vnir.temperature"
+    browser.execute_script("document.querySelector('#history-ranges [data-range=\"900\"]').click()")
 
     def plotted(d):
         plot = d.execute_script("return window.rocConsole.lastPlot")
