@@ -328,21 +328,25 @@ class Archive:
         unknown path. With `max_points` (>= 2) and more values than that in the range, the range
         is cut into max_points // 2 equal buckets and each gives its minimum and its maximum (at
         their own times): at most max_points points, and every spike and dip stays visible."""
+        if max_points is not None and max_points < 2:
+            raise ValueError(f"max_points is {max_points}: at least 2 (a minimum and a maximum)")
         until = math.inf if until is None else until
         reader = self._reader()
-        row = reader.execute("SELECT id FROM paths WHERE path = ?", (path,)).fetchone()
-        if row is None or until < since:
-            return []
-        path_id = row[0]
-        if max_points is not None:
-            if max_points < 2:
-                raise ValueError(f"max_points is {max_points}: at least 2 (a minimum and a maximum)")
-            count = reader.execute("SELECT count(*) FROM samples WHERE path_id = ? AND t BETWEEN ? AND ?",
-                                   (path_id, since, until)).fetchone()[0]
-            if count > max_points:
-                return self._downsampled(reader, path_id, since, until, max_points // 2)
-        return reader.execute("SELECT t, value FROM samples WHERE path_id = ? AND t BETWEEN ? AND ? "
-                              "ORDER BY t", (path_id, since, until)).fetchall()
+        reader.execute("BEGIN")  # one snapshot of the file for the count and the values
+        try:
+            row = reader.execute("SELECT id FROM paths WHERE path = ?", (path,)).fetchone()
+            if row is None or until < since:
+                return []
+            path_id = row[0]
+            if max_points is not None:
+                count = reader.execute("SELECT count(*) FROM samples WHERE path_id = ? AND t BETWEEN ? AND ?",
+                                       (path_id, since, until)).fetchone()[0]
+                if count > max_points:
+                    return self._downsampled(reader, path_id, since, until, max_points // 2)
+            return reader.execute("SELECT t, value FROM samples WHERE path_id = ? AND t BETWEEN ? AND ? "
+                                  "ORDER BY t", (path_id, since, until)).fetchall()
+        finally:
+            reader.execute("COMMIT")
 
     @staticmethod
     def _downsampled(reader: sqlite3.Connection, path_id: int, since: float, until: float,

@@ -11,7 +11,6 @@ or make it hold more memory than its bounds.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import signal
@@ -24,6 +23,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from .. import __version__
+from .. import archive as archive_module
 from ..client import Client
 from ..errors import (METHOD_NOT_FOUND, BrokerUnreachable, CertificateError, ObjectNotFound, RemoteError,
                       RocError, Timeout)
@@ -48,12 +48,6 @@ CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; c
                  ".map": "application/json", ".woff2": "font/woff2"}
 STATIC_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}")
 
-try:   # the archive comes from its own module; the console still serves live data without it
-    from .. import archive as archive_module
-except ImportError:  # pragma: no cover - only before roc.archive exists
-    archive_module = None
-
-
 class HttpError(Exception):
     """An answer other than 200: the status and the message the page shows."""
 
@@ -76,20 +70,6 @@ def failure_of(error: RocError, what: str) -> HttpError:
 
 def remote_error_json(error: RemoteError) -> Dict[str, Any]:
     return {"error": {"code": error.code, "message": error.message, "data": shown(error.data)}}
-
-
-def history_time(text: str, now: float) -> float:
-    """A history bound: UNIX seconds (`1767225600.5`), or a duration before now (`1h`, `90s`)."""
-    text = text.strip()
-    try:
-        value = float(text)
-    except ValueError:
-        if archive_module is None:
-            raise ValueError(f"{text!r} is not UNIX seconds") from None
-        return now - archive_module.parse_duration(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text!r} is not a time")
-    return value
 
 
 class Console:
@@ -119,7 +99,9 @@ class Console:
 
     def _describe(self, object_id: str) -> Optional[dict]:
         try:
-            self.client.workers(object_id) or self._not_found(object_id)
+            # Asked first: an object without workers is 404 at once, not after the broker's grace.
+            if not self.client.workers(object_id):
+                self._not_found(object_id)
             document = self.client.call(object_id, "rpc.describe", timeout=BROKER_TIMEOUT)
         except RemoteError as error:
             if error.code == METHOD_NOT_FOUND:
@@ -199,7 +181,7 @@ class Console:
 
     def _archive(self) -> Any:
         if self.archive is None:
-            raise HttpError(503, "this console has no archive (roc.archive could not be opened)")
+            raise HttpError(503, "this console has no archive: it could not be opened at start (see its output)")
         return self.archive
 
     def history_paths(self, query: Dict[str, str]) -> Dict[str, Any]:
@@ -212,8 +194,8 @@ class Console:
             raise HttpError(400, "give the status path: /api/history?path=vnir.temperature&since=1h")
         now = time.time()
         try:
-            since = history_time(query.get("since", "1h"), now)
-            until = history_time(query["until"], now) if query.get("until") else None
+            since = archive_module.parse_time(query.get("since", "1h"), now)
+            until = archive_module.parse_time(query["until"], now) if query.get("until") else None
         except ValueError as error:
             raise HttpError(400, f"since/until: {error}") from None
         points_text = query.get("points", str(HISTORY_POINTS))
@@ -563,14 +545,9 @@ def parse_args(argv: List[str]) -> Any:
 
 def open_archive(args: Any) -> Tuple[Any, Optional[str]]:
     """(Archive or None, its path); prints why when it cannot be opened."""
-    if archive_module is None:
-        print("roc web: roc.archive is missing: history is off", file=sys.stderr)
-        return None, None
     path = str(Path(args.archive).expanduser() if args.archive else archive_module.default_archive_path())
     retention = archive_module.parse_duration(args.retention)
     try:
-        if not args.no_record:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         return archive_module.Archive(path, retention=retention, readonly=args.no_record), path
     except Exception as error:  # noqa: BLE001 - sqlite3 and OS errors alike: history is off, live data stays
         print(f"roc web: cannot open the archive {path}: {error}; history is off", file=sys.stderr)
@@ -581,8 +558,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         host, port = security.parse_listen(args.listen)
-        if archive_module is not None:
-            archive_module.parse_duration(args.retention)
+        archive_module.parse_duration(args.retention)
         endpoints = options.endpoints(args)
     except ValueError as error:
         print(f"roc web: {error}", file=sys.stderr)
