@@ -663,10 +663,15 @@
       (!text || (r.msg || r.message || '').toLowerCase().includes(text) || (r.node || '').toLowerCase().includes(text));
   }
 
+  // Local time, as the history plot's axis: a control room reads its own clock.
   function logTime(r) {
-    const t = r.ts || r.time;
-    if (typeof t === 'number') return new Date(t * 1000).toISOString().replace('T', ' ').slice(0, 23);
-    return typeof t === 'string' ? t.replace('T', ' ').replace(/Z$/, '').slice(0, 23) : '';
+    const t = r.ts !== undefined ? r.ts : r.time;
+    const ms = typeof t === 'number' ? t * 1000 : Date.parse(t);
+    if (!Number.isFinite(ms)) return typeof t === 'string' ? t : '';
+    const d = new Date(ms);
+    const two = (n) => String(n).padStart(2, '0');
+    return d.getFullYear() + '-' + two(d.getMonth() + 1) + '-' + two(d.getDate()) + ' ' + two(d.getHours()) + ':' +
+      two(d.getMinutes()) + ':' + two(d.getSeconds()) + '.' + String(d.getMilliseconds()).padStart(3, '0');
   }
 
   function logRow(r) {
