@@ -12,36 +12,10 @@ import sys
 import threading
 from typing import List, Optional
 
-import roc
-from roc.archive import Archive, DEFAULT_RETENTION, Recorder, default_archive_path, parse_duration
+from ..archive import Archive, Recorder, default_archive_path
+from . import options
 
-OK, FAILURE, USAGE, CERTIFICATE = 0, 1, 2, 7  # as the C++ roc (runtime/apps/roc_output.hpp)
-KEEP_FOREVER = ("none", "forever")
 WAIT_NOTICE = 3.0  # seconds without the broker's snapshot before saying that it is awaited
-
-
-def retention_argument(text: str) -> Optional[float]:
-    """--retention: a duration, or `none` to keep everything."""
-    if text.strip().lower() in KEEP_FOREVER:
-        return None
-    try:
-        seconds = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"a retention of '{text}' would keep nothing: give a positive "
-                                         "duration, or 'none' to keep everything")
-    return seconds
-
-
-def positive_duration(text: str) -> float:
-    try:
-        seconds = parse_duration(text)
-    except ValueError as error:
-        raise argparse.ArgumentTypeError(str(error)) from None
-    if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a positive duration")
-    return seconds
 
 
 def describe_duration(seconds: Optional[float]) -> str:
@@ -55,35 +29,21 @@ def describe_duration(seconds: Optional[float]) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="roc archive",
-        description="Record the numeric status values the broker relays (every int or float leaf of "
-                    "the status tree, with its publisher's time) into an SQLite archive, until "
-                    "Ctrl-C or SIGTERM. The values in the broker's cache at start are recorded too. "
-                    "`roc history` and `roc web` read the archive while this writes it.",
-        epilog="Durations: 30s, 5m, 1h, 7d, 2w. See docs/archive.md.")
-    # The same broker options as every roc program (roc.console.options on the lead's branch).
-    p.add_argument("-b", "--broker", metavar="ADDR", default=None,
-                   help="broker address: host, host:port, tcp://host:port or ipc://path "
-                        "(default: $ROC_BROKER, else localhost:5555)")
-    p.add_argument("--cert", metavar="FILE", default=None,
-                   help="this program's secret certificate, PATH.key_secret from `roc keygen PATH` "
-                        "(default: $ROC_CERT)")
-    p.add_argument("--broker-cert", metavar="FILE", default=None,
-                   help="the broker's public certificate; turns CURVE on "
-                        "(default: $ROC_BROKER_CERT, else plaintext)")
-    p.add_argument("--archive", metavar="PATH", default=None,
-                   help=f"the archive file (default: $ROC_ARCHIVE, else {default_archive_path()})")
-    p.add_argument("--retention", metavar="DUR", type=retention_argument, default=DEFAULT_RETENTION,
-                   help="delete values older than this, at start and then periodically "
-                        "(default: 30d; 'none' keeps everything)")
+    p = options.parser(
+        "archive",
+        "Record the numeric status values the broker relays (every int or float leaf of the status "
+        "tree, with its publisher's time) into an SQLite archive, until Ctrl-C or SIGTERM. The values "
+        "in the broker's cache at start are recorded too. `roc history` and `roc web` read the "
+        "archive while this writes it.")
+    p.epilog = "Durations: 30s, 5m, 1h, 7d, 2w. See docs/archive.md."
+    options.add_broker_options(p)
+    options.add_archive_options(p, str(default_archive_path()))
     p.add_argument("--mask", metavar="PATH", action="append", default=[],
                    help="record only this status subtree (dotted path; repeat for several; "
                         "default: everything)")
-    p.add_argument("--flush", metavar="DUR", type=positive_duration, default=0.5,
+    p.add_argument("--flush", metavar="DUR", type=options.positive_duration, default=0.5,
                    help="write what was received to the file this often (default: 0.5s); "
                         "SIGINT and SIGTERM write the rest before exiting")
-    p.add_argument("--version", action="version", version=f"roc archive {roc.__version__}")
     return p
 
 
@@ -91,24 +51,21 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser().parse_args(sys.argv[1:] if argv is None else argv)
     path = default_archive_path() if args.archive is None else args.archive
     try:
-        endpoints = roc.Endpoints(args.broker, cert=args.cert, broker_cert=args.broker_cert)
-    except roc.CertificateError as error:
-        print(f"roc archive: {error}", file=sys.stderr)
-        return CERTIFICATE
+        endpoints = options.endpoints(args)
     except ValueError as error:
         print(f"roc archive: {error}", file=sys.stderr)
-        return USAGE
+        return options.EXIT_USAGE
     try:
         archive = Archive(path, retention=args.retention)
     except (OSError, sqlite3.Error) as error:
         print(f"roc archive: cannot open the archive {path}: {error}", file=sys.stderr)
-        return FAILURE
+        return options.EXIT_FAILURE
     try:
         recorder = Recorder(archive, endpoints, masks=args.mask, flush_interval=args.flush)
     except ValueError as error:  # a malformed mask
         archive.close()
         print(f"roc archive: {error}", file=sys.stderr)
-        return USAGE
+        return options.EXIT_USAGE
 
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -130,4 +87,4 @@ def main(argv: Optional[List[str]] = None) -> int:
     recorder.stop()
     archive.close()
     print(f"roc archive: stopped; {recorder.recorded} values recorded", flush=True)
-    return OK
+    return options.EXIT_OK

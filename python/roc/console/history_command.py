@@ -14,10 +14,8 @@ import time
 from datetime import datetime
 from typing import List, Optional, Tuple
 
-import roc
-from roc.archive import Archive, default_archive_path, parse_time
-
-OK, FAILURE, USAGE, NOT_FOUND = 0, 1, 2, 4
+from ..archive import Archive, default_archive_path, parse_time
+from . import options
 #: Names the rest of a `roc history` table elides when the path is a subtree's.
 LISTED_PATHS = 20
 
@@ -52,17 +50,17 @@ def shown_number(value: float) -> str:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="roc history",
-        description="Print the archived values of one numeric status leaf (e.g. vnir.temperature) over "
-                    "a time range: a table of local time and value by default. The archive is "
-                    "recorded by `roc archive` or `roc web`. Exit status 4 when the archive does "
-                    "not exist or has no values of PATH in the range.",
-        epilog="Times (--since, --until): a duration back from now (30s, 5m, 1h, 7d), 'now', a UNIX "
-               "time (1764490000) or an ISO date/time (2026-11-30T08:00, local unless it has an "
-               "offset). --json prints [{\"t\": UNIX seconds, \"value\": number}, ...]; --csv "
-               "prints the header time,value then one ISO local time and value per line. "
-               "See docs/archive.md.")
+    p = options.parser(
+        "history",
+        "Print the archived values of one numeric status leaf (e.g. vnir.temperature) over a time "
+        "range: a table of local time and value by default. The archive is recorded by "
+        "`roc archive` or `roc web`. Exit status 4 when the archive does not exist or has no "
+        "values of PATH in the range.")
+    p.epilog = ("Times (--since, --until): a duration back from now (30s, 5m, 1h, 7d), 'now', a UNIX "
+                "time (1764490000) or an ISO date/time (2026-11-30T08:00, local unless it has an "
+                "offset). --json prints [{\"t\": UNIX seconds, \"value\": number}, ...]; --csv "
+                "prints the header time,value then one ISO local time and value per line. "
+                "See docs/archive.md.")
     p.add_argument("path", metavar="PATH", help="the dotted status path of a numeric leaf")
     p.add_argument("--since", metavar="TIME", type=time_argument, default=None,
                    help="from this time (default: 1h, an hour ago)")
@@ -76,7 +74,6 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--points", metavar="N", type=points_argument, default=None,
                    help="at most N points: the range cut into N/2 buckets, each giving its minimum "
                         "and maximum (default: every value)")
-    p.add_argument("--version", action="version", version=f"roc history {roc.__version__}")
     return p
 
 
@@ -90,27 +87,27 @@ def main(argv: Optional[List[str]] = None) -> int:
         archive = Archive(path, readonly=True)
     except FileNotFoundError:
         print(f"roc history: no archive at {path} (`roc archive` or `roc web` records one)", file=sys.stderr)
-        return NOT_FOUND
+        return options.EXIT_NOT_FOUND
     except (OSError, sqlite3.Error) as error:
         print(f"roc history: cannot read the archive {path}: {error}", file=sys.stderr)
-        return FAILURE
+        return options.EXIT_FAILURE
     try:
         points = archive.query(args.path, since, until, args.points)
         below = [] if points else archive.paths(args.path + ".")
     except sqlite3.Error as error:
         print(f"roc history: cannot read the archive {path}: {error}", file=sys.stderr)
-        return FAILURE
+        return options.EXIT_FAILURE
     finally:
         archive.close()
     if not points:
         print(f"roc history: no values of '{args.path}' from {local_time(since)} to {local_time(until)} "
               f"in {path}{paths_hint(below)}", file=sys.stderr)
-        return NOT_FOUND
+        return options.EXIT_NOT_FOUND
     try:
         write(points, "json" if args.json else "csv" if args.csv else "table")
     except BrokenPipeError:  # `roc history ... | head`: the reader has seen enough
         sys.stdout = None  # nothing more to flush at exit
-    return OK
+    return options.EXIT_OK
 
 
 def paths_hint(below: List[str]) -> str:

@@ -14,6 +14,7 @@ import json
 import os
 import re
 import signal
+import socket
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import __version__
 from .. import archive as archive_module
 from ..client import Client
-from ..errors import (METHOD_NOT_FOUND, BrokerUnreachable, CertificateError, ObjectNotFound, RemoteError,
+from ..errors import (METHOD_NOT_FOUND, BrokerUnreachable, ObjectNotFound, RemoteError,
                       RocError, Timeout)
 from . import options, security
 from .hub import Hub, worker_json
@@ -510,7 +511,6 @@ class ConsoleServer(ThreadingHTTPServer):
 
 
 def socket_family(host: str) -> int:
-    import socket
     return socket.AF_INET6 if ":" in host else socket.AF_INET
 
 
@@ -533,11 +533,7 @@ def parse_args(argv: List[str]) -> Any:
     parser.add_argument("--token", metavar="TOKEN",
                         help="access token every request must carry (default $ROC_WEB_TOKEN; "
                              "with --allow-remote and none given, one is generated and printed)")
-    parser.add_argument("--archive", metavar="PATH",
-                        help="the status archive (default $ROC_ARCHIVE, else "
-                             "${XDG_STATE_HOME:-~/.local/state}/roc/archive.sqlite)")
-    parser.add_argument("--retention", metavar="DURATION", default="30d",
-                        help="how long archived values are kept: 30s, 5m, 1h, 7d (default 30d)")
+    options.add_archive_options(parser, str(archive_module.default_archive_path()))
     parser.add_argument("--no-record", action="store_true",
                         help="do not record status into the archive (a `roc archive` process feeds it)")
     return parser.parse_args(argv)
@@ -546,9 +542,8 @@ def parse_args(argv: List[str]) -> Any:
 def open_archive(args: Any) -> Tuple[Any, Optional[str]]:
     """(Archive or None, its path); prints why when it cannot be opened."""
     path = str(Path(args.archive).expanduser() if args.archive else archive_module.default_archive_path())
-    retention = archive_module.parse_duration(args.retention)
     try:
-        return archive_module.Archive(path, retention=retention, readonly=args.no_record), path
+        return archive_module.Archive(path, retention=args.retention, readonly=args.no_record), path
     except Exception as error:  # noqa: BLE001 - sqlite3 and OS errors alike: history is off, live data stays
         print(f"roc web: cannot open the archive {path}: {error}; history is off", file=sys.stderr)
         return None, path
@@ -558,14 +553,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         host, port = security.parse_listen(args.listen)
-        archive_module.parse_duration(args.retention)
         endpoints = options.endpoints(args)
     except ValueError as error:
         print(f"roc web: {error}", file=sys.stderr)
         return options.EXIT_USAGE
-    except CertificateError as error:
-        print(f"roc web: {error}", file=sys.stderr)
-        return options.EXIT_FAILURE
     token = args.token or os.environ.get("ROC_WEB_TOKEN") or None
     generated = False
     if not security.is_loopback(host):

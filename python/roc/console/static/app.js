@@ -434,7 +434,11 @@
     clearTimeout(presenceTimer);
     presenceTimer = setTimeout(loadObjects, 100);
   });
-  listeners.open.push(() => { if (current === pages.objects) loadObjects(); });
+  // After a reconnect or a `reset` (the server dropped presence events this page did not read in
+  // time), the listing is the truth again.
+  const reloadObjects = () => { if (current === pages.objects) loadObjects(); };
+  listeners.open.push(reloadObjects);
+  listeners.reset.push(reloadObjects);
 
   pages.objects = {
     enter() {
