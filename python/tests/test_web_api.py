@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import queue
+import shutil
 import signal
 import struct
 import subprocess
@@ -27,7 +28,7 @@ from roc.console.png import png_of
 from roc.console.security import host_allowed, parse_listen
 from roc.console.shown import BIG_ARRAY, ImageStore, shown
 
-from conftest import REPO, wait_until
+from conftest import REPO, program, wait_until
 
 PYTHON = str(REPO / "python")
 WAIT = 10.0   # seconds any one thing may take to show up
@@ -266,6 +267,7 @@ def test_the_event_stream_delivers_a_status_change(web, broker):
             meanwhile=lambda: updater.emit("webtest", {"value": next(counter), "big": list(range(BIG_ARRAY + 1))}))
         assert change["set"]["webtest"]["value"] >= 1
         assert change["set"]["webtest"]["big"]["$summary"]["shape"] == [BIG_ARRAY + 1]
+        assert abs(change["times"]["webtest"] - time.time()) < WAIT   # emitted, on the publisher's clock
         updater.emit("webtest", None)
         stream.wait_for(lambda name, data: name == "status" and "webtest" in data["deleted"],
                         "deleting webtest")
@@ -533,3 +535,29 @@ def test_version_help_and_usage_errors():
 def test_a_taken_port_exits_1_saying_so(web, tmp_path):
     result = run_web("--listen", f"127.0.0.1:{web.port}", "--archive", str(tmp_path / "b.sqlite"))
     assert result.returncode == 1 and f"cannot listen on 127.0.0.1:{web.port}" in result.stderr
+
+
+# --- the console is a roc client with its own key -------------------------------------------------
+
+def test_over_curve_the_console_sees_what_its_key_may_and_is_refused_what_it_may_not(make_broker, spawn, tmp_path):
+    keygen = [program("roc"), "keygen"]
+    for name, meta in (("broker", []), ("lab", []), ("viewer", ["--meta", "roc-call=", "--meta", "roc-read=*"])):
+        subprocess.run([*keygen, str(tmp_path / name), *meta], check=True, capture_output=True, timeout=10)
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    for name in ("lab", "viewer"):
+        shutil.copy(tmp_path / f"{name}.key", allowed)
+    broker = make_broker(["--cert", str(tmp_path / "broker.key_secret"), "--allow", str(allowed)])
+    as_key = lambda name: console_env(ROC_CERT=str(tmp_path / f"{name}.key_secret"),  # noqa: E731
+                                      ROC_BROKER_CERT=str(tmp_path / "broker.key"))
+    spawn([program("vnir-server"), "--broker", broker.address], env=as_key("lab"))
+    web = Web(spawn([sys.executable, "-m", "roc.console", "web", "--listen", "127.0.0.1:0", "--broker",
+                     broker.address, "--archive", str(tmp_path / "a.sqlite")], env=as_key("viewer")))
+
+    wait_until(lambda: [o["id"] for o in web.get("/api/objects")["objects"]] == ["vnir"],
+               "the console to list vnir over CURVE")
+    assert web.get("/api/objects/vnir/properties")["fps"] == 100.0          # roc-read: may read
+    refused = web.json("POST", "/api/objects/vnir/call/open_shutter", {"params": []})
+    assert "not allowed" in refused["error"]["message"]                      # but not act
+    wait_until(lambda: "temperature" in web.get("/api/status")["tree"].get("vnir", {}),
+               "the camera's status to reach the console over CURVE")

@@ -197,9 +197,12 @@ class Hub:
                 changed[path] = shown(value)
         now = time.time()
         stale = {path: source_json(sources[path], now, False) for path in feed.stale_dirty if path in sources}
+        # When each value was emitted, on its publisher's clock: what a plot's live tail and the
+        # archive both put it at.
+        times = {path: round(sources[path].emitted, 3) for path in changed if path in sources}
         feed.dirty.clear()
         feed.stale_dirty.clear()
-        return {"set": changed, "stale": stale, "deleted": deleted}
+        return {"set": changed, "times": times, "stale": stale, "deleted": deleted}
 
     def status(self) -> Dict[str, Any]:
         """The merged tree (shown) and who wrote each part, for GET /api/status."""

@@ -202,7 +202,7 @@
     sources: new Map(),  // path → {stale, age, at (performance.now() when age was measured)}
     frameRequested: false,
     snapshotLoading: false,
-    leafListeners: [],   // f(path, value) for every leaf set (the history page's live tail)
+    leafListeners: [],   // f(path, value, t) for every leaf a status event sets (the history page's live tail)
   };
 
   function statusRoot() {
@@ -265,7 +265,9 @@
     return makeNode(path, false);
   }
 
-  function setLeaf(path, value) {
+  // `t`: when the value was emitted (UNIX seconds), for a leaf a live status event sets; a snapshot's
+  // leaves have none and extend no plot (the archive already has them).
+  function setLeaf(path, value, t) {
     let node = status.nodes.get(path);
     if (node && !node.leaf) { removeNode(path); node = null; }
     if (!node) node = makeNode(path, true);
@@ -279,20 +281,20 @@
     }
     node.value = value;
     hooks.leavesApplied++;
-    for (const f of status.leafListeners) f(path, value);
+    if (t !== undefined) for (const f of status.leafListeners) f(path, value, t);
   }
 
   // A status value at `path`: objects merge (as status updates do, null deletes), anything else is a leaf.
-  function applySet(path, value) {
+  function applySet(path, value, t) {
     if (isPlainObject(value) && !isShownBig(value)) {
       if (path !== '') ensureBranch(path);
       for (const [key, member] of Object.entries(value)) {
         const below = joinPath(path, key);
         if (member === null) removeNode(below);
-        else applySet(below, member);
+        else applySet(below, member, t);
       }
     } else if (path !== '') {
-      setLeaf(path, value);
+      setLeaf(path, value, t);
     }
   }
 
@@ -323,7 +325,9 @@
   }
 
   function applyStatusEvent(data) {
-    if (data.set) for (const [path, value] of Object.entries(data.set)) applySet(path, value);
+    const times = data.times || {};
+    const received = Date.now() / 1000;
+    if (data.set) for (const [path, value] of Object.entries(data.set)) applySet(path, value, times[path] ?? received);
     if (data.deleted) for (const path of data.deleted) removeNode(path);
     if (data.stale) for (const [path, info] of Object.entries(data.stale)) applyStale(path, info);
   }
@@ -819,11 +823,11 @@
   }
 
   // The live tail: a status value for the plotted path extends the line.
-  status.leafListeners.push((path, value) => {
+  // Points go at the publisher's emit time, as the archive records them.
+  status.leafListeners.push((path, value, t) => {
     if (path !== history.path || typeof value !== 'number') return;
-    const now = Date.now() / 1000;
-    history.points.push([now, value]);
-    const cut = now - history.range;
+    history.points.push([t, value]);
+    const cut = Date.now() / 1000 - history.range;
     let drop = 0;
     while (drop < history.points.length && history.points[drop][0] < cut) drop++;
     if (drop) history.points.splice(0, drop);
