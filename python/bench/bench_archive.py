@@ -14,7 +14,10 @@ Rows:
   subscription share this machine's cores with the archive;
 - query: 24 h of one 1 Hz value (86,400 rows) read whole, and downsampled in SQL to 2,000 points
   (what the console plots), median of 20;
-- the file's size per value.
+- the file's size per value;
+- baseline: the same table (roc.archive's schema, WAL) filled by sqlite3's executemany with rows
+  made beforehand, committed in the same batches: what SQLite itself takes from Python, the
+  ceiling for any writer here.
 """
 from __future__ import annotations
 
@@ -66,6 +69,30 @@ def insert_rate(archive: Archive, seconds: float, t0: float) -> tuple:
             next_flush = now + 0.5
     archive.flush()
     return values / (time.perf_counter() - began), values
+
+
+def raw_sqlite_rate(path: Path, seconds: float, t0: float) -> float:
+    """values/s of executemany + commit of ready (path_id, t, value) rows into the archive's table."""
+    import sqlite3
+    from roc.archive import _SCHEMA
+    connection = sqlite3.connect(str(path), isolation_level=None)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.executescript(_SCHEMA)
+    ticks = 50  # 50,000 values a transaction: what the archive's flush every 0.5 s writes at its rate
+    values, i, spent = 0, 0, 0.0
+    while spent < seconds:
+        rows = [(p, t0 + (i + k // (OBJECTS * LEAVES)) * 0.1, float(k % 977)) for k, p in
+                enumerate(list(range(OBJECTS * LEAVES)) * ticks)]
+        began = time.perf_counter()  # only SQLite's part is timed: the rows are ready
+        connection.execute("BEGIN")
+        connection.executemany("INSERT OR REPLACE INTO samples (path_id, t, value) VALUES (?, ?, ?)", rows)
+        connection.execute("COMMIT")
+        spent += time.perf_counter() - began
+        values += len(rows)
+        i += ticks
+    connection.close()
+    return values / spent
 
 
 def prefill(archive: Archive, paths: int, t0: float) -> int:
@@ -152,6 +179,9 @@ def main() -> None:
         size = (directory / "fresh.sqlite").stat().st_size
         print(f"{'sustained insert, 1,000 paths, empty file':<58} {rate:>14,.0f} values/s")
         print(f"{'  file size per value':<58} {size / values:>14.1f} bytes")
+
+        rate = raw_sqlite_rate(directory / "raw.sqlite", args.seconds, t0)
+        print(f"{'  baseline: sqlite3 executemany of ready rows, same table':<58} {rate:>14,.0f} values/s")
 
         with Archive(directory / "full.sqlite", retention=None) as archive:
             rows = prefill(archive, 200, t0)
