@@ -40,6 +40,10 @@ MAX_SNAPSHOT_LEAVES = 1_000_000
 #: Values buffered and not yet written; beyond this (a disk that refuses writes for long) the
 #: oldest are dropped and counted, so a stuck archive cannot eat the memory.
 MAX_BUFFERED = 1_000_000
+#: Distinct paths the archive holds; values of new paths beyond it are dropped and counted, so a
+#: publisher inventing paths cannot grow the file's index or the path cache without bound.
+#: `prune` forgets paths whose values have all expired, which makes room again.
+MAX_PATHS = 100_000
 
 _log = logging.getLogger("roc.archive")
 Where = Any  # what roc.StatusSubscription takes as endpoints: None, an address, Endpoints
@@ -267,7 +271,9 @@ class Archive:
             try:
                 self._writer.execute("BEGIN IMMEDIATE")
                 try:
-                    rows = [(self._path_id(path), t, value) for path, t, value in batch]
+                    ids = [(self._path_id(path), t, value) for path, t, value in batch]
+                    rows = [row for row in ids if row[0] is not None]
+                    self.dropped += len(ids) - len(rows)
                     # A later value with the same stamp replaces an earlier one: the last word wins.
                     self._writer.executemany(
                         "INSERT OR REPLACE INTO samples (path_id, t, value) VALUES (?, ?, ?)", rows)
@@ -282,10 +288,13 @@ class Archive:
                 raise
         return len(batch)
 
-    def _path_id(self, path: str) -> int:
-        """The id of `path`, inserting it (inside the caller's transaction, under the write lock)."""
+    def _path_id(self, path: str) -> Optional[int]:
+        """The id of `path`, inserting it (inside the caller's transaction, under the write lock);
+        None for a new path when MAX_PATHS are held."""
         found = self._path_ids.get(path)
         if found is None:
+            if len(self._path_ids) >= MAX_PATHS:
+                return None
             self._writer.execute("INSERT OR IGNORE INTO paths (path) VALUES (?)", (path,))
             found = self._writer.execute("SELECT id FROM paths WHERE path = ?", (path,)).fetchone()[0]
             self._path_ids[path] = found
@@ -306,10 +315,15 @@ class Archive:
                 for (path_id,) in self._writer.execute("SELECT id FROM paths").fetchall():
                     deleted += self._writer.execute(
                         "DELETE FROM samples WHERE path_id = ? AND t < ?", (path_id, cutoff)).rowcount
+                # A path with no values left is forgotten: the paths table stays as large as
+                # what is kept, not as every path ever seen.
+                self._writer.execute("DELETE FROM paths WHERE NOT EXISTS "
+                                     "(SELECT 1 FROM samples WHERE path_id = paths.id)")
                 self._writer.execute("COMMIT")
             except BaseException:
                 self._writer.execute("ROLLBACK")
                 raise
+            self._path_ids = dict((p, i) for i, p in self._writer.execute("SELECT id, path FROM paths"))
         return deleted
 
     # -- reading --

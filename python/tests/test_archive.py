@@ -20,6 +20,7 @@ import zmq
 from conftest import REPO, wait_until
 from roc import StatusSubscription, StatusUpdater
 from roc import wire
+from roc import archive as archive_module
 from roc.archive import (DEFAULT_RETENTION, MAX_DEPTH, MAX_LEAVES, MAX_PATH_LENGTH, Archive, Recorder,
                          default_archive_path, numeric_leaves, parse_duration, parse_time)
 
@@ -221,6 +222,22 @@ def test_prune_deletes_values_older_than_the_retention_and_opening_prunes(tmp_pa
         assert archive.prune(now + 86400) == 0
         assert archive.prune(now + 6 * 86400) == 2  # a.x and b.y at 2 days
         assert [v for _, v in archive.query("b.y", 0)] == [3600, 0]
+
+
+def test_a_publisher_inventing_paths_fills_at_most_max_paths_and_pruning_makes_room(tmp_path, monkeypatch):
+    monkeypatch.setattr(archive_module, "MAX_PATHS", 5)
+    now = time.time()
+    with Archive(tmp_path / "a.sqlite", retention=3600) as archive:
+        for n in range(8):
+            archive.add(f"made.up{n}", now - 7200 if n < 5 else now, float(n))
+        archive.flush()
+        assert archive.paths() == [f"made.up{n}" for n in range(5)]
+        assert archive.dropped == 3
+        archive.prune(now)  # every value of the five is past the retention: their paths go too
+        assert archive.paths() == []
+        archive.add("made.up7", now, 7.0)
+        archive.flush()
+        assert archive.query("made.up7", now - 1) == [(now, 7.0)]
 
 
 def test_the_recorder_prunes_periodically(broker, tmp_path):
