@@ -497,6 +497,14 @@ def test_shown_keeps_small_json_and_summarizes_big_arrays():
     assert "$image" not in shown(np.zeros((4, 4)))   # no store: status values get no picture
 
 
+def test_a_value_nested_as_deep_as_json_parses_is_shown_cut_short_not_as_a_crash():
+    deep = json.loads("[" * 900 + "]" * 900)   # what a publisher may send and json.loads accepts
+    cut = shown({"deep": deep})
+    for _ in range(65):
+        cut = cut[0] if isinstance(cut, list) else cut["deep"]
+    assert cut["$summary"]["why"] == "nested more than 64 levels deep"
+
+
 def test_png_of_stretches_min_to_max():
     pixels = read_png(png_of(np.array([[10, 20], [30, 40]], dtype=np.uint16)))
     assert pixels.tolist() == [[0, 85], [170, 255]]

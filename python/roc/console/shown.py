@@ -18,6 +18,9 @@ from .png import png_of
 BIG_ARRAY = 256
 #: How many images are kept to be fetched; older ones answer 404 (the page shows the newer).
 IMAGES_KEPT = 16
+#: Levels of nesting shown; deeper parts become a summary. A publisher's value may be nested as
+#: deep as JSON parsing allows, which would exhaust this recursion's stack.
+MAX_DEPTH = 64
 
 
 class ImageStore:
@@ -83,9 +86,18 @@ def _as_array(items: list) -> Optional[np.ndarray]:
     return array if array.dtype.kind in "biuf" else None
 
 
-def shown(value: Any, images: Optional[ImageStore] = None) -> Any:
+def _json_summary(length: int, why: Optional[str] = None) -> dict:
+    out: dict = {"shape": [length], "dtype": "json", "min": None, "max": None, "mean": None}
+    if why:
+        out["why"] = why
+    return {"$summary": out}
+
+
+def shown(value: Any, images: Optional[ImageStore] = None, depth: int = 0) -> Any:
     """`value` as the console shows it (above). Without `images`, 2-D arrays get no $image (status
     values, which change too often to keep pictures of)."""
+    if depth > MAX_DEPTH and isinstance(value, (dict, list, tuple)):
+        return _json_summary(len(value), f"nested more than {MAX_DEPTH} levels deep")
     if isinstance(value, np.ndarray):
         if value.ndim == 0:
             return _number(value.item())
@@ -95,12 +107,12 @@ def shown(value: Any, images: Optional[ImageStore] = None) -> Any:
     if isinstance(value, (bytes, bytearray, memoryview)):
         return {"$summary": {"shape": [len(value)], "dtype": "bytes", "min": None, "max": None, "mean": None}}
     if isinstance(value, dict):
-        return {str(key): shown(item, images) for key, item in value.items()}
+        return {str(key): shown(item, images, depth + 1) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         if len(value) > BIG_ARRAY:
             array = _as_array(list(value))
             if array is not None:
                 return _big(array, images)
-            return {"$summary": {"shape": [len(value)], "dtype": "json", "min": None, "max": None, "mean": None}}
-        return [shown(item, images) for item in value]
+            return _json_summary(len(value))
+        return [shown(item, images, depth + 1) for item in value]
     return _number(value)
