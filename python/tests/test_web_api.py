@@ -10,6 +10,7 @@ import os
 import queue
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -436,6 +437,11 @@ def test_a_post_or_put_without_the_console_header_is_refused(web):
 def test_an_oversized_body_is_413(web):
     status, headers, data = web.request("POST", "/api/objects/vnir/call/grab", raw=b"[" + b"1," * (1 << 19) + b"1]")
     assert status == 413 and "at most" in json.loads(data)["error"]["message"]
+    # A body announced too big to be worth reading is answered at once, unread.
+    with socket.create_connection((web.host, web.port), timeout=WAIT) as connection:
+        connection.sendall(b"POST /api/objects/vnir/call/grab HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
+                           b"X-Roc-Console: 1\r\nContent-Length: 104857600\r\n\r\n[1," % web.port)
+        assert connection.recv(100).startswith(b"HTTP/1.1 413 ")
 
 
 def test_bad_json_and_bad_fields_are_400(web):
@@ -466,10 +472,13 @@ def test_the_page_and_its_static_files_are_served(web):
     assert data == index.read_bytes() and headers["cache-control"] == "no-cache"
     status, headers, _ = web.request("GET", "/static/index.html")
     assert status == 200 and headers["x-frame-options"] == "DENY"
+    # Only the console's own files may run or load: a string from an object or a publisher that
+    # slipped into the page as markup would still not execute.
+    policy = headers["content-security-policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy and "unsafe" not in policy
 
 
 def test_garbage_on_the_socket_does_not_stop_the_console(web):
-    import socket
     for junk in (b"\x00\x01\x02\r\n\r\n", b"GET " + b"a" * 70000 + b" HTTP/1.1\r\n\r\n",
                  b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n", b"POST /api/info HTTP/1.1\r\nContent-Length: -5\r\n\r\n"):
         with socket.create_connection((web.host, web.port), timeout=WAIT) as connection:

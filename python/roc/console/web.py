@@ -34,6 +34,7 @@ from .shown import ImageStore, shown
 
 STATIC = Path(__file__).resolve().parent / "static"
 MAX_BODY = 1 << 20                 # request bodies above this are refused (413)
+MAX_DRAINED = 16 << 20             # and read to the end first when no bigger than this
 CALL_TIMEOUT = 10.0                # default for calls from the page, seconds
 MAX_CALL_TIMEOUT = 3600.0          # the most a page may ask for
 BROKER_TIMEOUT = 5.0               # mmi.workers, rpc.describe, rpc.get, rpc.set
@@ -47,6 +48,8 @@ CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; c
                  ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
                  ".ico": "image/x-icon", ".json": "application/json", ".txt": "text/plain; charset=utf-8",
                  ".map": "application/json", ".woff2": "font/woff2"}
+CONTENT_SECURITY_POLICY = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                           "form-action 'none'; frame-ancestors 'none'")
 STATIC_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,100}")
 
 class HttpError(Exception):
@@ -335,7 +338,16 @@ class Handler(BaseHTTPRequestHandler):
             raise HttpError(400, "Content-Length is not a number")
         length = int(text)
         if length > MAX_BODY:
-            self.close_connection = True   # its body is not read: the connection cannot go on
+            self.close_connection = True
+            if length <= MAX_DRAINED:
+                # Read and drop it, so a client still sending gets the answer rather than a reset
+                # connection; a bigger one is not worth reading, and the close cuts it off.
+                left = length
+                while left > 0:
+                    chunk = self.rfile.read(min(1 << 16, left))
+                    if not chunk:
+                        break
+                    left -= len(chunk)
             raise HttpError(413, f"the body is {length} bytes; at most {MAX_BODY} are accepted")
         return length
 
@@ -360,6 +372,9 @@ class Handler(BaseHTTPRequestHandler):
     # -- answers --
 
     def _common_headers(self) -> None:
+        # The page's own files only: a string some object or publisher sent can never run as a
+        # script or pull in anything from elsewhere, even if the page had a bug that let it in.
+        self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("X-Frame-Options", "DENY")
         self.send_header("Referrer-Policy", "no-referrer")

@@ -105,7 +105,10 @@
   function shownValue(v) {
     if (isShownBig(v)) {
       const box = el('div', { className: 'shown-big' });
-      if (v.$image) box.append(el('img', { className: 'shown-image', src: v.$image, alt: 'image', 'data-image': true }));
+      // Only the console's own images: a result that merely looks shown must not load anything else.
+      if (typeof v.$image === 'string' && /^\/api\/images\/\d+\.png$/.test(v.$image)) {
+        box.append(el('img', { className: 'shown-image', src: v.$image, alt: 'image', 'data-image': true }));
+      }
       box.append(el('div', { className: 'summary', 'data-summary': true, text: summaryText(v.$summary) }));
       return box;
     }
