@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable, List, Optional
 
 import pytest
+import zmq
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "python"))
@@ -219,6 +220,28 @@ def spawn():
     yield start
     for p in processes:
         p.stop()
+
+
+def free_base_port() -> int:
+    """A port with the two above it free too, for a broker started later on a known port. Taken
+    below Linux's ephemeral range (32768 and up), where outgoing connections of other tests take
+    their local ports and could be holding base + 1 or base + 2 by the time the broker binds."""
+    with zmq.Context() as ctx:
+        for _ in range(50):
+            probes = [ctx.socket(zmq.ROUTER) for _ in range(3)]
+            try:
+                for probe in probes:
+                    probe.linger = 0
+                base = probes[0].bind_to_random_port("tcp://127.0.0.1", min_port=20000, max_port=32000)
+                probes[1].bind(f"tcp://127.0.0.1:{base + 1}")
+                probes[2].bind(f"tcp://127.0.0.1:{base + 2}")
+                return base
+            except zmq.ZMQError:
+                continue
+            finally:
+                for probe in probes:
+                    probe.close()
+    raise RuntimeError("no free port with two free ports above it")
 
 
 def wait_until(condition: Callable[[], bool], what: str, timeout: float = START_TIMEOUT) -> None:

@@ -231,13 +231,8 @@ def test_a_restarted_broker_gets_the_tree_again_without_a_new_emit(broker):
 
 
 def test_updates_emitted_before_any_broker_are_delivered_when_it_comes():
-    from conftest import Broker
-    with zmq.Context() as ctx:
-        probe = ctx.socket(zmq.REP)
-        port = probe.bind_to_random_port("tcp://127.0.0.1", min_port=20000, max_port=40000)
-        probe.close()
-    # Nothing listens there yet (port, port+1, port+2 are the broker's; race-free enough: the
-    # broker fails to start if someone took them meanwhile).
+    from conftest import Broker, free_base_port
+    port = free_base_port()  # nothing listens there yet: port, port+1, port+2 are the broker's
     with StatusUpdater(f"127.0.0.1:{port}") as updater:
         updater.emit("early", {"bird": True})
         assert not updater.flush(0.3)  # no broker: not delivered
