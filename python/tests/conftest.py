@@ -253,6 +253,25 @@ def wait_until(condition: Callable[[], bool], what: str, timeout: float = START_
         time.sleep(0.02)
 
 
+def connected_updater(broker: "Broker", program: str = "roc-test") -> roc.StatusUpdater:
+    """A StatusUpdater the broker has subscribed to, so nothing it emits is lost to the join."""
+    updater = roc.StatusUpdater(broker.endpoints, program=program)
+    assert updater.flush(5), "the broker never subscribed to the updater"
+    return updater
+
+
+def emit_seen(broker: "Broker", updater: roc.StatusUpdater, numbers) -> None:
+    """Emits test.counter = each number, and waits until a witness subscriber saw the last one."""
+    with roc.StatusSubscription("test.counter", broker.endpoints, timeout=0.2) as witness:
+        wait_until(lambda: witness.next() and witness.synced, "the witness's snapshot")
+        last = None
+        for n in numbers:
+            updater.emit("test.counter", n)
+            last = n
+        wait_until(lambda: (witness.next() or True) and witness.tree.get("test", {}).get("counter") == last,
+                   f"the broker to relay test.counter = {last}")
+
+
 def wait_for_object(broker: Broker, object_id: str, timeout: float = START_TIMEOUT,
                     endpoints: Optional[roc.Endpoints] = None) -> None:
     """Waits until the broker has a worker for `object_id` (8/MMI mmi.service, over raw zmq;

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 import zmq
 
-from conftest import REPO, wait_until
-from roc import StatusSubscription, StatusUpdater
+from conftest import REPO, connected_updater, emit_seen, wait_until
+from roc import StatusSubscription
 from roc import wire
 from roc import archive as archive_module
 from roc.archive import (DEFAULT_RETENTION, MAX_DEPTH, MAX_LEAVES, MAX_PATH_LENGTH, Archive, Recorder,
@@ -39,12 +39,6 @@ def values(path: Path, leaf: str) -> list:
     """(t, value) of `leaf` as another reader sees the file now."""
     with Archive(path, readonly=True) as archive:
         return archive.query(leaf, 0)
-
-
-def connected_updater(broker) -> StatusUpdater:
-    updater = StatusUpdater(broker.endpoints, program="archive-test")
-    assert updater.flush(5), "the broker never subscribed to the updater"
-    return updater
 
 
 # --- what is archived --------------------------------------------------------------------------------
@@ -305,15 +299,15 @@ def test_a_stopped_and_restarted_roc_archive_loses_nothing(broker, spawn, tmp_pa
         wait_until(lambda: _cached(broker, "test.counter") == 0, "the broker to cache test.counter")
         # Flushes only when stopped: every value below is in the file because the signal flushed it.
         first = roc_archive(spawn, broker, path, "--flush", "1h")
-        _emit_seen(broker, updater, range(1, 21))
+        emit_seen(broker, updater, range(1, 21))
         time.sleep(0.5)  # the archive process reads the same stream the witness just read
         assert first.stop(stop_signal) == 0, first.output
         assert "stopped; 21 values recorded" in first.output, first.output
-        _emit_seen(broker, updater, range(21, 26))  # while nothing records: only 25 stays, in the cache
+        emit_seen(broker, updater, range(21, 26))  # while nothing records: only 25 stays, in the cache
         second = roc_archive(spawn, broker, path)
         wait_until(lambda: 25 in [v for _, v in values(path, "test.counter")],
                    "the restarted archive to record the cached value from the snapshot")
-        _emit_seen(broker, updater, range(26, 41))
+        emit_seen(broker, updater, range(26, 41))
         wait_until(lambda: values(path, "test.counter")[-1][1] == 40, "the restarted archive to record 40")
         assert second.stop(stop_signal) == 0, second.output
     points = values(path, "test.counter")
@@ -328,18 +322,6 @@ def _cached(broker, path: str):
         for segment in path.split("."):
             node = node.get(segment, {}) if isinstance(node, dict) else {}
         return node
-
-
-def _emit_seen(broker, updater: StatusUpdater, numbers) -> None:
-    """Emits test.counter = each number, and waits until a witness subscriber saw the last one."""
-    with StatusSubscription("test.counter", broker.endpoints, timeout=0.2) as witness:
-        wait_until(lambda: witness.next() and witness.synced, "the witness's snapshot")
-        last = None
-        for n in numbers:
-            updater.emit("test.counter", n)
-            last = n
-        wait_until(lambda: (witness.next() or True) and witness.tree.get("test", {}).get("counter") == last,
-                   f"the broker to relay test.counter = {last}")
 
 
 def test_values_cached_before_the_start_are_recorded_at_their_emit_time(broker, vnir_server, spawn,

@@ -29,7 +29,7 @@ from roc.console.png import png_of
 from roc.console.security import host_allowed, parse_listen
 from roc.console.shown import BIG_ARRAY, ImageStore, shown
 
-from conftest import REPO, program, wait_until
+from conftest import REPO, connected_updater, emit_seen, program, wait_until
 
 PYTHON = str(REPO / "python")
 WAIT = 10.0   # seconds any one thing may take to show up
@@ -374,6 +374,25 @@ def test_history_returns_recorded_points(web, broker):
     for bad in ("since=yesterday", "points=0", "points=10001", "points=x"):
         web.get(f"/api/history?path=webhist.level&{bad}", status=400)
     web.get("/api/history?since=1h", status=400)
+
+
+def test_a_restarted_console_loses_no_history(start_web, broker):
+    def counter_values(web: Web) -> list:
+        return [v for _, v in web.get("/api/history?path=test.counter&since=1h&points=10000")["points"]]
+
+    with connected_updater(broker) as updater:
+        first = start_web()
+        emit_seen(broker, updater, [0])
+        wait_until(lambda: counter_values(first) == [0], "the console to record 0 (it is live from then on)")
+        emit_seen(broker, updater, range(1, 21))
+        wait_until(lambda: counter_values(first)[-1:] == [20], "the console to record 20")
+        assert first.process.stop(signal.SIGTERM) == 0, first.process.output
+        emit_seen(broker, updater, range(21, 26))  # while no console runs: only 25 stays, in the cache
+        second = start_web()                       # the same archive file
+        wait_until(lambda: 25 in counter_values(second), "the cached 25 from the broker's snapshot")
+        emit_seen(broker, updater, range(26, 41))
+        wait_until(lambda: counter_values(second)[-1:] == [40], "the restarted console to record 40")
+    assert counter_values(second) == list(range(0, 21)) + list(range(25, 41))  # each exactly once
 
 
 # --- what the console refuses ---------------------------------------------------------------------
