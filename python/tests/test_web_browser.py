@@ -296,3 +296,25 @@ def test_a_number_in_the_status_tree_opens_its_history_plot_which_has_points_and
     wait_for(browser, lambda d: (plotted(d) or {"points": 0})["points"] > first["points"],
              "the plot to extend with a live value", timeout=5)
     screenshot(browser, "history")
+
+
+def test_the_page_reconnects_by_itself_to_a_restarted_console_and_shows_what_is_new(stack, browser, tmp_path):
+    broker, _ = stack
+    archive = tmp_path / "own.sqlite"
+    console = start_console(broker, archive)
+    try:
+        open_page(browser, console.url, "#/status")
+        wait_for(browser, lambda d: css(d, '#status-tree [data-path="vnir.temperature"]'), "the camera's status")
+        port = int(console.url.rstrip("/").rsplit(":", 1)[1])
+        assert console.stop() == 0, console.output
+        state = lambda d: d.find_element("id", "connection").get_attribute("data-state")  # noqa: E731
+        wait_for(browser, lambda d: state(d) != "open", "the page to notice its console is gone")
+        console = start_console(broker, archive, "--listen", f"127.0.0.1:{port}")  # the last --listen wins
+        wait_for(browser, lambda d: state(d) == "open", "the page to reconnect by itself")
+        with roc.StatusUpdater(broker.address, program="browser-test") as updater:
+            assert updater.flush(5)
+            updater.emit("reconnected", {"ok": 1})
+            wait_for(browser, lambda d: css(d, '#status-tree [data-path="reconnected.ok"]'),
+                     "a status value published after the restart")
+    finally:
+        console.stop()
