@@ -26,7 +26,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .. import __version__
 from .. import archive as archive_module
 from ..client import Client
-from ..errors import (METHOD_NOT_FOUND, BrokerUnreachable, ObjectNotFound, RemoteError,
+from ..errors import (METHOD_NOT_FOUND, ObjectNotFound, RemoteError,
                       RocError, Timeout)
 from . import options, security
 from .hub import Hub, worker_json
@@ -67,9 +67,7 @@ def failure_of(error: RocError, what: str) -> HttpError:
         return HttpError(404, f"no object '{what}' is served by the broker", code=error.code)
     if isinstance(error, Timeout):
         return HttpError(504, str(error))
-    if isinstance(error, BrokerUnreachable):
-        return HttpError(502, str(error))
-    return HttpError(502, str(error))
+    return HttpError(502, str(error))   # the broker unreachable, or a protocol failure
 
 
 def remote_error_json(error: RemoteError) -> Dict[str, Any]:
