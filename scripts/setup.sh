@@ -11,12 +11,14 @@ packages=(
   libclang-rt-14-dev                               # libFuzzer and the sanitizer runtimes for clang (tests/fuzz)
   python3 python3-zmq python3-numpy               # the Python package (python/)
   python3-pytest python3-pytest-timeout            # and its tests
+  python3-pip python3-venv                         # its install as python/README.md says (test_package.py)
   tmux                                             # the --watch screen test (python/tests/test_cli_watch.py)
 )
-# The web console's browser tests (python/tests/test_web_browser.py): headless Chromium, its driver,
-# Selenium, and a font to render text in screenshots. Without their recommends: those are a desktop
-# (printing, notifications, udev), which a headless browser does not need.
-lean_packages=(chromium chromium-driver python3-selenium fonts-liberation)
+# Installed without their recommends, which are a desktop (printing, notifications, udev) none of
+# them needs: headless Chromium, its driver, Selenium and a font to render text in screenshots for
+# the web console's browser tests (python/tests/test_web_browser.py); IPython, whose tab completion
+# of a proxy's members python/tests/test_client.py checks.
+lean_packages=(chromium chromium-driver python3-selenium fonts-liberation python3-ipython)
 
 missing_from() {
   local package

@@ -717,6 +717,15 @@ class Client:
     def __getitem__(self, object_id: str) -> "ObjectProxy":
         return ObjectProxy(self, object_id)
 
+    def _ipython_key_completions_(self) -> List[str]:
+        """`client["<TAB>` in IPython and Jupyter: the objects the broker knows, or none when it
+        cannot say within a second (completion must never hang the prompt)."""
+        try:
+            reply = self._mmi_request(b"mmi.objects", b"", min(self.timeout, 1.0))
+            return [entry["id"] for entry in mmi_objects_result(reply)]
+        except RocError:
+            return []
+
     def get(self, object_id: str, signature: Optional[str] = None,
             timeout: Optional[float] = None) -> "ObjectProxy":
         """A proxy for `object_id`. With `signature` (16 hex digits, from `roc describe` or a

@@ -5,6 +5,7 @@ import math
 import os
 import pydoc
 import subprocess
+import sys
 import threading
 import time
 
@@ -14,7 +15,7 @@ import zmq
 
 import roc
 from roc import wire
-from conftest import wait_for_object, wait_until
+from conftest import REPO, wait_for_object, wait_until
 
 
 @pytest.fixture
@@ -330,6 +331,32 @@ def test_dir_signature_and_help_come_from_the_idl(client, device, vnir_server):
     text = pydoc.render_doc(cam.grab, renderer=pydoc.plaintext)
     assert "grab(lines: 'uint32') -> 'array<uint16>'" in text and "Reads `lines` lines" in text
     assert "Adds two integers." in pydoc.render_doc(device.add, renderer=pydoc.plaintext)
+
+
+IPYTHON_COMPLETES = """
+import sys, roc
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets.config import Config
+config = Config()
+config.HistoryManager.enabled = False
+shell = InteractiveShell(config=config)
+shell.user_ns["client"] = client = roc.Client(sys.argv[1], timeout=5.0)
+shell.user_ns["cam"] = client["vnir"]
+for line in ('cam.', 'cam.gr', 'client["'):
+    with shell.Completer.provisionalcompleter():
+        print(" ".join(sorted(c.text for c in shell.Completer.completions(line, len(line)))))
+client.close()
+"""
+
+
+def test_ipython_completes_object_ids_methods_and_properties(broker, vnir_server, tmp_path):
+    done = subprocess.run([sys.executable, "-c", IPYTHON_COMPLETES, broker.address], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "IPYTHONDIR": str(tmp_path), "PYTHONPATH": str(REPO / "python")})
+    assert done.returncode == 0, done.stderr
+    members, grab, objects = done.stdout.splitlines()
+    assert {"grab", "frame", "open_shutter", "fps", "exposure", "describe"} <= set(members.split())
+    assert "grab" in grab.split() and "open_shutter" not in grab.split()
+    assert "vnir" in objects
 
 
 def test_a_pinned_signature_is_checked_naming_the_object(client, device):

@@ -2,6 +2,7 @@
 the object's rpc.describe, compiled and run against the Python server."""
 import json
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -129,8 +130,9 @@ def test_describe_output_is_accepted_by_roc_gen(tmp_path):
     assert "class StageProxy" in (tmp_path / "stage.roc.hpp").read_text()
 
 
-def test_sigterm_stops_run_and_the_broker_forgets_the_worker_at_once(broker, stage_process):
-    assert stage_process.stop() == 0
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_signal_stops_run_and_the_broker_forgets_the_worker_at_once(broker, stage_process, sig):
+    assert stage_process.stop(sig) == 0
     stage_process.wait_for(r"stage_server: stopped")
     # DISCONNECT or the closed connection, whichever the broker reads first (see test_server).
     broker.process.wait_for(r"worker .* of 'stage' removed \(it (disconnected|lost its connection)", timeout=5)
