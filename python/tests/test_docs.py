@@ -282,10 +282,13 @@ class Lab:
                           env=self.python_env)
         deadline = time.monotonic() + SERVE_TIMEOUT
         while not self.registered(object_id):
-            if process.popen.poll() is not None or time.monotonic() > deadline:
+            if process.popen.poll() is not None:
+                pytest.fail(f"{block.where}: the server ended with {process.popen.returncode} before the broker "
+                            f"listed '{object_id}'; its output:\n{process.output}")
+            if time.monotonic() > deadline:
                 process.stop(signal.SIGKILL)
-                pytest.fail(f"{block.where}: the server did not register '{object_id}' with the broker within "
-                            f"{SERVE_TIMEOUT} s (exit status {process.popen.returncode}); its output:\n{process.output}")
+                pytest.fail(f"{block.where}: the broker did not list '{object_id}' within {SERVE_TIMEOUT} s of "
+                            f"starting its server; the server's output:\n{process.output}")
             time.sleep(0.05)
         self.servers[object_id] = Served(block, process)
 
