@@ -34,7 +34,7 @@ import doc_blocks
 import roc
 from doc_blocks import Block, DocError
 
-COMMAND_TIMEOUT = 20.0   # a command block or a Python script, each
+COMMAND_TIMEOUT = 20.0   # each command of a block, or a Python script
 SERVE_TIMEOUT = 10.0     # a `serve` script to register its object, and to leave after Ctrl-C
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[()][A-Z0-9]")
 
@@ -81,7 +81,8 @@ def test_every_block_is_tested_or_says_why():
             if not re.fullmatch(r"[^\s;]+", d["serve"]):
                 problems.append(f"{block.where}: 'serve' takes the one object id the block serves, got {d['serve']!r}")
             if {"follow", "exit", "skip"} & set(d):
-                problems.append(f"{block.where}: a 'serve' block runs until the page ends: no follow, exit or skip")
+                problems.append(f"{block.where}: a 'serve' block runs until the harness stops it: "
+                                "no follow, exit or skip")
         if "broker" in d:
             if block.kind not in ("command", "python"):
                 problems.append(f"{block.where}: 'broker' applies to command and python blocks only")
@@ -399,12 +400,16 @@ def test_block_does_what_it_says(lab: Lab, block: Block):
         run_command_block(lab, block)
 
 
+def seconds_to_follow(block: Block) -> Optional[float]:
+    return float(block.directives["follow"]) if "follow" in block.directives else None
+
+
 def run_command_block(lab: Lab, block: Block) -> None:
-    follow = float(block.directives["follow"]) if "follow" in block.directives else None
     cwd = lab.fresh_directory()
     as_run = Block(block.path, block.line, block.language, lab.text_to_run(block), block.directives)
     for command, documented in doc_blocks.commands_of(as_run):
-        status, output = lab.run(command, cwd, follow=follow, meanwhile=block.directives.get("meanwhile"))
+        status, output = lab.run(command, cwd, follow=seconds_to_follow(block),
+                                 meanwhile=block.directives.get("meanwhile"))
         shown = f"{block.where}: `{command.strip()}`"
         check_status(shown, block, status, output)
         missing = doc_blocks.missing_output(documented, output)
@@ -416,8 +421,8 @@ def run_python_block(lab: Lab, block: Block) -> None:
     script = lab.script_of(block)
     shown = f"{block.where}: the python block"
     status, output = lab.run(f"exec {shlex.quote(sys.executable)} {shlex.quote(str(script))}", lab.fresh_directory(),
-                             follow=float(block.directives["follow"]) if "follow" in block.directives else None,
-                             meanwhile=block.directives.get("meanwhile"), env=lab.python_env, shown=shown)
+                             follow=seconds_to_follow(block), meanwhile=block.directives.get("meanwhile"),
+                             env=lab.python_env, shown=shown)
     check_status(shown, block, status, output)
 
 
