@@ -11,18 +11,21 @@ from typing import Dict, List, Optional, Tuple
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The documents whose commands and JSON examples must hold (paths relative to the repository).
-DOCUMENTS = ("README.md", "docs/*.md", "idl/PROTOCOL.md", "idl/README.md")
+# The documents whose commands, Python and JSON examples must hold (paths relative to the repository).
+DOCUMENTS = ("README.md", "docs/*.md", "idl/PROTOCOL.md", "idl/README.md", "python/README.md", "python/docs/*.md")
 
 COMMAND_LANGUAGES = {"sh", "bash", "console", "shell"}
+PYTHON_LANGUAGES = {"python"}
 JSON_LANGUAGES = {"json"}
 
 # Marker directives: name → whether it takes a value.
 DIRECTIVES = {
     "skip": True,        # skip: <why it cannot run in a test>
     "exit": True,        # exit: <status the block's script ends with>
-    "follow": True,      # follow: <seconds> — a command that runs until Ctrl-C
+    "follow": True,      # follow: <seconds> — a command or Python script that runs until Ctrl-C
     "meanwhile": True,   # meanwhile: <command run once the follow command is listening>
+    "serve": True,       # serve: <id> — a Python server, kept running for the page's later blocks
+    "broker": True,      # broker: <address> the block names, standing for the test's broker
     "object": True,      # object: <id> a JSON request goes to (default: vnir)
     "parse-only": True,  # parse-only: <why the request cannot be sent to the sample server>
     "file": True,        # file: <name> — a file of the project docs/your-own-project.md builds
@@ -57,9 +60,11 @@ class Block:
 
     @property
     def kind(self) -> str:
-        """'command', 'json', 'transcript-without-language' or 'other'."""
+        """'command', 'python', 'json', 'transcript-without-language' or 'other'."""
         if self.language in COMMAND_LANGUAGES:
             return "command"
+        if self.language in PYTHON_LANGUAGES:
+            return "python"
         if self.language in JSON_LANGUAGES:
             return "json"
         if not self.language and any(line.startswith("$ ") for line in self.text.splitlines()):
