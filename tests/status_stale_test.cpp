@@ -181,7 +181,7 @@ TEST_CASE("A status subtree turns stale at once when its publisher's process is 
   CHECK(child.wait(5s).has_value());
   // At once: the connection's close, not a timeout. A second is plenty on a loaded machine.
   CHECK(live.until([](const roc::StatusTree& t) { return stale_at(t, "lab.child.beat"); }, 2s));
-  CHECK(live.stale_notices >= 1);  // one per path it wrote (its republish of `lab` too)
+  CHECK(live.stale_notices >= 1);  // one per path it wrote
   CHECK(live.tree.find("lab.child.beat") != nullptr);  // the last values stay, flagged
 
   SUBCASE("a late subscriber's snapshot carries the stale flag and the stamp") {
@@ -197,6 +197,45 @@ TEST_CASE("A status subtree turns stale at once when its publisher's process is 
     CHECK(live.tree.source("lab.child")->publisher.pid == ::getpid());
     Follower late(endpoints, {"lab"});
     CHECK(fresh_at(late.tree, "lab.child.beat"));
+  }
+}
+
+TEST_CASE("A publisher claims only the paths it emitted at: one that exits leaves a node it shared with others fresh") {
+  roc::Broker broker(local_broker());
+  broker.start();
+  const auto endpoints = broker.endpoints();
+  Follower live(endpoints, {"lab"});
+  roc::StatusUpdater stays(endpoints);
+  stays.emit("lab.stays", 1);
+  {
+    // Emitted before its connection is up, so it reaches the broker in the republish (§5.4).
+    roc::StatusUpdater leaves(endpoints);
+    leaves.emit("lab.leaves", Json::parse(R"({"x":2})"));
+    leaves.emit("lab.leaves.x", 3);  // under a path it emitted at: claims nothing more
+    leaves.emit("lab.gone", 4);
+    leaves.emit("lab.gone", Json());  // deleted: not republished
+    REQUIRE(live.until([](const roc::StatusTree& t) {
+      const auto* x = t.find("lab.leaves.x");
+      return x != nullptr && x->IsInt() && x->GetInt() == 3 && fresh_at(t, "lab.stays");
+    }));
+  }
+  REQUIRE(live.until([](const roc::StatusTree& t) { return stale_at(t, "lab.leaves.x"); }, 5s));
+  CHECK(fresh_at(live.tree, "lab.stays"));
+  CHECK(!source_written_at(live.tree, "lab"));
+  CHECK(live.tree.find("lab.gone") == nullptr);
+  Follower late(endpoints, {"lab"});
+  CHECK(!source_written_at(late.tree, "lab"));
+  CHECK(fresh_at(late.tree, "lab.stays"));
+  CHECK(stale_at(late.tree, "lab.leaves"));
+
+  SUBCASE("the republished paths keep the order they were emitted in") {
+    roc::StatusUpdater ordered(endpoints);  // as above: these reach the broker in its republish
+    for (const char* path : {"order.z", "order.m.deeper", "order.a"}) ordered.emit(path, 1);
+    Follower reader(endpoints, {"order"});
+    REQUIRE(reader.until([](const roc::StatusTree& t) { return t.find("order.a") != nullptr; }));
+    std::vector<std::string> names;
+    for (const auto& m : reader.tree.find("order")->GetObject()) names.emplace_back(m.name.GetString());
+    CHECK(names == std::vector<std::string>{"z", "m", "a"});
   }
 }
 

@@ -401,6 +401,56 @@ def _this_process(program: Optional[str]) -> StatusPublisher:
     return StatusPublisher(name, socket.gethostname(), os.getpid())
 
 
+class _EmittedAt:
+    """The outermost paths an updater emitted at (status_updater.cpp: note_emitted_at): an emit
+    under one of them adds nothing, one above some replaces them, a deletion forgets what it
+    deletes. A trie of segments, so that each emit costs its path's depth, however many paths."""
+
+    _HERE = object()  # the key that marks a node as a path emitted at
+
+    def __init__(self) -> None:
+        self._root: Dict[Any, Any] = {}
+
+    def note(self, segments: Path, deletion: bool) -> None:
+        trail = []
+        node = self._root
+        for segment in segments[:-1]:
+            if self._HERE in node:
+                return  # under a path emitted at
+            child = node.get(segment)
+            if child is None:
+                if deletion:
+                    return  # nothing emitted under it
+                child = node[segment] = {}
+            trail.append((node, segment))
+            node = child
+        if self._HERE in node:
+            return
+        if not deletion:
+            node[segments[-1]] = {self._HERE: True}
+            return
+        node.pop(segments[-1], None)
+        while trail and not node:  # what only led to the deleted path goes too
+            parent, segment = trail.pop()
+            del parent[segment]
+            node = parent
+
+    def values_in(self, tree: Dict[str, Any]) -> Iterator[Tuple[Path, Any]]:
+        """Each path emitted at that `tree` holds, with its value there, in the tree's order (so a
+        republished tree reads as it did)."""
+        def walk(node: Dict[str, Any], emitted: Dict[Any, Any], at: Path) -> Iterator[Tuple[Path, Any]]:
+            for name, value in node.items():
+                below = emitted.get(name)
+                if below is None:
+                    continue
+                if self._HERE in below:
+                    yield at + [name], value
+                elif isinstance(value, dict):
+                    yield from walk(value, below, at + [name])
+
+        return walk(tree, self._root, [])
+
+
 class StatusUpdater:
     """Publishes status updates (topic `status.<path>`, body the subtree) to the broker.
 
@@ -422,6 +472,7 @@ class StatusUpdater:
         self.publisher = _this_process(program)
         self._lock = threading.Lock()  # guards the tree; orders emits so queue order = tree order
         self._tree: Dict[str, Any] = {}
+        self._emitted_at = _EmittedAt()
         address, eps = resolve(endpoints, "publish", self._raw_destination)
         self._publisher = _Publisher(address, eps, ctx, capacity, _encode_update, self._on_subscribe,
                                      name="roc-status")
@@ -444,18 +495,20 @@ class StatusUpdater:
         stamp = write_stamp(StatusSource(path, self.publisher, time.time()))
         with self._lock:
             merge_at(self._tree, segments, value)
+            self._emitted_at.note(segments, value is None)
             self._publisher.push((topic, body, stamp))
 
     def _on_subscribe(self, topic: bytes) -> List[Tuple[bytes, bytes, bytes]]:
-        """In the publisher's thread: the whole tree, one message per top-level member (emit()
-        needs a non-empty path), when the broker's cache subscribes; stamped now, as the
-        publisher vouches for all of it again."""
+        """In the publisher's thread, when the broker's cache subscribes: everything emitted, one
+        message per path emitted at (the outermost ones), so that this process claims again
+        exactly what it wrote (§5.4, §5.5) and never the whole of a top-level node it shares with
+        other publishers. Stamped now, as the publisher vouches for all of it again."""
         if topic != CACHE_SUBSCRIPTION:
             return []
         stamp = write_stamp(StatusSource("", self.publisher, time.time()))
         with self._lock:
-            return [(TOPIC_PREFIX + name.encode("utf-8"), wire.dumps(value), stamp)
-                    for name, value in self._tree.items()]
+            return [(TOPIC_PREFIX + ".".join(segments).encode("utf-8"), wire.dumps(value), stamp)
+                    for segments, value in self._emitted_at.values_in(self._tree)]
 
     @property
     def tree(self) -> Dict[str, Any]:

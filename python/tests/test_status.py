@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 import time
+from typing import List
 
 import pytest
 import zmq
@@ -17,8 +18,8 @@ import roc
 from conftest import program, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]  # python/, where `import roc` finds this checkout
-from roc.status import (EMPTY, RocStatusUpdater, StatusSubscription, StatusUpdate, StatusUpdater,
-                        path_matches, statusUpdateIterator)
+from roc.status import (EMPTY, RocStatusUpdater, StatusSubscription, StatusUpdate, StatusUpdater, _EmittedAt,
+                        merge_at, path_matches, split_path, statusUpdateIterator)
 
 
 def next_update(sub: StatusSubscription, timeout: float = 5.0) -> StatusUpdate:
@@ -436,3 +437,24 @@ def test_connected_follows_the_broker(broker):
             assert nobody.next() == EMPTY
             time.sleep(0.3)
             assert not nobody.connected
+
+
+def test_an_updater_republishes_at_the_outermost_paths_it_emitted_at_in_its_trees_order():
+    tree: dict = {}
+    emitted_at = _EmittedAt()
+
+    def emit(path: str, value=0) -> List[str]:
+        merge_at(tree, split_path(path), value)
+        emitted_at.note(split_path(path), value is None)
+        return [".".join(p) + "=" + json.dumps(v) for p, v in emitted_at.values_in(tree)]
+
+    assert emit("lab.z.x") == ["lab.z.x=0"]
+    assert emit("lab.z.x.deeper", 1) == ["lab.z.x={\"deeper\": 1}"]  # under it: nothing more
+    assert emit("lab.b") == ["lab.z.x={\"deeper\": 1}", "lab.b=0"]    # in the tree's order
+    assert emit("lab.z", {"y": 2}) == ["lab.z={\"x\": {\"deeper\": 1}, \"y\": 2}", "lab.b=0"]  # above
+    assert emit("lab.z.y", None) == ["lab.z={\"x\": {\"deeper\": 1}}", "lab.b=0"]  # deleted under it
+    assert emit("lab.z", None) == ["lab.b=0"]
+    assert emit("other.c.d") == ["lab.b=0", "other.c.d=0"]
+    assert emit("other.c.d", None) == ["lab.b=0"]
+    assert list(emitted_at._root) == ["lab"]                # nothing is kept that led only to it
+    assert emit("lab", None) == []

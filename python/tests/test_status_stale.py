@@ -118,3 +118,23 @@ def test_python_updates_carry_their_stamp_and_deletion_forgets_the_sources(broke
         with synced("lab", broker) as late:
             assert late.tree == {"lab": {"b": 2}}
             assert "lab.a" not in late.sources and fresh(late, "lab.b")
+
+
+def test_a_python_publisher_claims_only_the_paths_it_emitted_at(broker):
+    with synced("lab", broker) as live, StatusUpdater(broker.endpoints, program="stays") as stays:
+        stays.emit("lab.stays", 1)
+        # Emitted before its connection is up, so it reaches the broker in the republish (§5.4).
+        leaves = StatusUpdater(broker.endpoints, program="leaves")
+        leaves.emit("lab.leaves", {"x": 2})
+        leaves.emit("lab.leaves.x", 3)  # under a path it emitted at: claims nothing more
+        leaves.emit("lab.gone", 4)
+        leaves.emit("lab.gone", None)  # deleted: not republished
+        follow(live, lambda: live.tree.get("lab", {}).get("leaves") == {"x": 3} and fresh(live, "lab.stays"),
+               "both publishers' values")
+        leaves.close()
+        follow(live, lambda: stale(live, "lab.leaves.x"), "the stale notice of the publisher that left")
+        assert fresh(live, "lab.stays")
+        assert "lab" not in live.sources and "gone" not in live.tree["lab"]
+        with synced("lab", broker) as late:
+            assert "lab" not in late.sources
+            assert fresh(late, "lab.stays") and stale(late, "lab.leaves")

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <mutex>
+#include <set>
 #include <stdexcept>
 
 #include <unistd.h>
@@ -61,14 +62,53 @@ struct StatusUpdater::Impl {
               if (is_broker_cache(topic)) republish(out);
             }) {}
 
-  /// The whole tree, one message per top-level member (emit() needs a non-empty path). Stamped
-  /// now: the publisher vouches for all of it again.
+  /// Everything this process emitted, one message per path it emitted at (the outermost ones),
+  /// so that it claims again exactly what it wrote (§5.4, §5.5): republishing a whole top-level
+  /// node would make it the source of a node it shares with other publishers, flagged stale
+  /// when this process exits. Stamped now: the publisher vouches for all of it again.
   void republish(std::vector<detail::PubMessage>& out) {
     std::lock_guard<std::mutex> lock(mutex);
-    const auto& root = tree.root();
-    const auto now = stamp(std::chrono::system_clock::now());
-    for (auto m = root.MemberBegin(); m != root.MemberEnd(); ++m)
-      out.push_back({std::string(st::topic_prefix) + m->name.GetString(), to_text(m->value), now});
+    std::string path;
+    republish_under(tree.root(), path, stamp(std::chrono::system_clock::now()), out);
+  }
+
+  /// In the tree's order, so that a republished tree reads as it did.
+  void republish_under(const rapidjson::Value& node, std::string& path, const std::string& now,
+                       std::vector<detail::PubMessage>& out) const {
+    for (auto m = node.MemberBegin(); m != node.MemberEnd(); ++m) {
+      const auto length = path.size();
+      if (length) path += '.';
+      path.append(m->name.GetString(), m->name.GetStringLength());
+      if (emitted_at.count(path))
+        out.push_back({std::string(st::topic_prefix) + path, to_text(m->value), now});
+      else if (m->value.IsObject() && emitted_below(path))
+        republish_under(m->value, path, now, out);
+      path.resize(length);
+    }
+  }
+
+  bool emitted_below(std::string path) const {
+    path += '.';
+    const auto it = emitted_at.lower_bound(path);
+    return it != emitted_at.end() && it->compare(0, path.size(), path) == 0;
+  }
+
+  /// Keeps `emitted_at` the outermost paths emitted at: an emit under one of them adds nothing,
+  /// one above some replaces them, a deletion forgets what it deletes. Called with `mutex` held.
+  void note_emitted_at(std::string_view path, bool deletion) {
+    if (const auto it = emitted_at.find(path); it != emitted_at.end()) {  // the usual case: again
+      if (deletion) emitted_at.erase(it);
+      return;
+    }
+    for (auto dot = path.find('.'); dot != std::string_view::npos; dot = path.find('.', dot + 1))
+      if (emitted_at.count(path.substr(0, dot))) return;
+    // Paths under `path` are those starting "path." and sort before "path/" ('/' follows '.').
+    std::string below(path);
+    below += '.';
+    const auto first = emitted_at.lower_bound(below);
+    below.back() = '/';
+    emitted_at.erase(first, emitted_at.lower_bound(below));
+    if (!deletion) emitted_at.emplace(path);
   }
 
   /// The stamp for an update emitted at `emitted`: this process's identity is written once, as
@@ -86,8 +126,9 @@ struct StatusUpdater::Impl {
   // write_stamp() of this process with emitted 0, cut around the number: {"emitted": | 0.0 | ,...}
   const std::string stamp_head = head_of(st::write_stamp(StatusSource{"", me, {}, false}));
   const std::string stamp_tail = tail_of(st::write_stamp(StatusSource{"", me, {}, false}));
-  mutable std::mutex mutex;  // guards tree; also orders emits so queue order = tree order
+  mutable std::mutex mutex;  // guards tree and emitted_at; also orders emits so queue order = tree order
   StatusTree tree;
+  std::set<std::string, std::less<>> emitted_at;
   detail::Publisher<detail::PubMessage> publisher;
 };
 
@@ -106,6 +147,7 @@ void StatusUpdater::emit_value(std::string_view path, const rapidjson::Value& va
                              impl_->stamp(std::chrono::system_clock::now())};
   std::lock_guard<std::mutex> lock(impl_->mutex);
   impl_->tree.merge(path, value);
+  impl_->note_emitted_at(path, value.IsNull());
   impl_->publisher.try_push(std::move(message));
 }
 
