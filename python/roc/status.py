@@ -29,7 +29,6 @@ import math
 import os
 import secrets
 import socket
-import sys
 import threading
 import time
 import weakref
@@ -40,7 +39,7 @@ import zmq
 
 from . import wire
 from .errors import ProtocolError
-from .logs import Subscription, Where, _Publisher, _Subscriber, read_json, resolve
+from .logs import Subscription, Where, _Publisher, _Subscriber, program_name, read_json, resolve
 
 __all__ = ["StatusUpdate", "StatusUpdater", "StatusSubscription", "StatusSource", "StatusPublisher",
            "split_path", "path_matches", "merge_patch", "RocStatusUpdater", "statusUpdateIterator",
@@ -397,8 +396,7 @@ def _encode_update(item: Tuple[bytes, bytes, bytes]) -> Tuple[bytes, bytes, byte
 
 
 def _this_process(program: Optional[str]) -> StatusPublisher:
-    name = program or os.path.basename(sys.argv[0] if sys.argv and sys.argv[0] else "") or "python"
-    return StatusPublisher(name, socket.gethostname(), os.getpid())
+    return StatusPublisher(program or program_name(), socket.gethostname(), os.getpid())
 
 
 class _EmittedAt:

@@ -138,3 +138,15 @@ def test_a_python_publisher_claims_only_the_paths_it_emitted_at(broker):
         with synced("lab", broker) as late:
             assert "lab" not in late.sources
             assert fresh(late, "lab.stays") and stale(late, "lab.leaves")
+
+
+def test_the_default_program_name_is_the_one_logs_and_servers_give(tmp_path):
+    script = tmp_path / "stage_control.py"
+    script.write_text("import roc\nfrom roc.logs import program_name\n"
+                      "with roc.StatusUpdater('127.0.0.1:1') as u:\n    print(u.publisher.program, program_name())\n")
+    env = {**os.environ, "PYTHONPATH": str(REPO / "python")}
+    by_file = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=20)
+    by_c = subprocess.run([sys.executable, "-c", script.read_text()], capture_output=True, text=True, env=env,
+                          timeout=20)
+    assert by_file.stdout.split() == ["stage_control", "stage_control"], by_file.stderr
+    assert by_c.stdout.split() == ["python", "python"], by_c.stderr
