@@ -46,16 +46,8 @@ def test_roc_lists_the_console_commands():
 
 
 def test_the_rest_of_the_line_and_the_options_before_the_command_reach_the_console(tmp_path):
-    # A stand-in interpreter records what roc hands over: the command line, and roc's own options
-    # as the variables every roc program reads.
-    recorder = tmp_path / "python"
-    recorder.write_text(f"#!{sys.executable}\n"
-                        "import json, os, sys\n"
-                        "print(json.dumps({'argv': sys.argv[1:], 'env': {k: os.environ.get(k) for k in "
-                        "('ROC_BROKER', 'ROC_CERT', 'ROC_BROKER_CERT', 'PYTHONPATH')}}))\n")
-    recorder.chmod(0o755)
     handed = run_roc("-b", "lab-pc:5600", "--cert", "me.key_secret", "history", "vnir.temperature",
-                     "--json", "--since", "1h", "-t", "3", env={"ROC_PYTHON": str(recorder)})
+                     "--json", "--since", "1h", "-t", "3", env={"ROC_PYTHON": recorder_of_the_hand_over(tmp_path)})
     assert handed.returncode == 0, handed.stderr
     seen = json.loads(handed.stdout)
     assert seen["argv"] == ["-m", "roc.console", "history", "vnir.temperature", "--json", "--since", "1h",
@@ -63,6 +55,31 @@ def test_the_rest_of_the_line_and_the_options_before_the_command_reach_the_conso
     assert seen["env"]["ROC_BROKER"] == "lab-pc:5600"
     assert seen["env"]["ROC_CERT"] == "me.key_secret"
     assert seen["env"]["PYTHONPATH"].split(":")[0] == str(REPO / "python")
+
+
+def recorder_of_the_hand_over(tmp_path) -> str:
+    """A stand-in interpreter that prints what roc hands over: the command line, and roc's own
+    options as the variables every roc program reads."""
+    recorder = tmp_path / "python"
+    recorder.write_text(f"#!{sys.executable}\n"
+                        "import json, os, sys\n"
+                        "print(json.dumps({'argv': sys.argv[1:], 'env': {k: os.environ.get(k) for k in "
+                        "('ROC_BROKER', 'ROC_CERT', 'ROC_BROKER_CERT', 'PYTHONPATH')}}))\n")
+    recorder.chmod(0o755)
+    return str(recorder)
+
+
+def test_rocs_json_option_is_historys_and_refused_by_the_commands_that_print_no_data(tmp_path):
+    recorder = recorder_of_the_hand_over(tmp_path)
+    handed = run_roc("--json", "history", "vnir.temperature", "--since", "1h", env={"ROC_PYTHON": recorder})
+    assert handed.returncode == 0, handed.stderr
+    assert json.loads(handed.stdout)["argv"] == ["-m", "roc.console", "history", "--json", "vnir.temperature",
+                                                 "--since", "1h"]
+    for command in ("web", "archive"):
+        refused = run_roc("--json", command, env={"ROC_PYTHON": recorder})
+        assert refused.returncode == 2 and refused.stdout == ""
+        assert refused.stderr.splitlines() == [
+            f"roc: --json does not apply to `roc {command}`; it serves or records, printing no data"]
 
 
 def test_a_missing_interpreter_is_said_in_one_line():

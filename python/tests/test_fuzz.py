@@ -145,6 +145,7 @@ def test_no_request_breaks_the_servers_dispatcher(caplog):
             assert items and all("result" in m or m["error"]["code"] in DISPATCHER_CODES for m in items), \
                 f"{body!r} → {reply[0][:300]!r}"
 
-    fuzz(DISPATCHER_SEEDS, check, ())
+    with np.errstate(all="ignore"):  # mutated arrays hold NaN and infinities: the stage's arithmetic on them is fine
+        fuzz(DISPATCHER_SEEDS, check, ())
     faults = [r.getMessage() for r in caplog.records if "internal error" in r.getMessage()]
     assert not faults, f"ROC_FUZZ_SEED={SEED}: faults in roc itself: {faults[:3]}"

@@ -53,10 +53,22 @@ std::string python_interpreter() {
   return "python3";
 }
 
+/// The console command's own arguments, with roc's `--json` (given before the command) as the
+/// command's: only `history` prints data, the others refuse it rather than ignore it.
+std::vector<std::string> console_arguments(const std::string& command, std::vector<std::string> rest,
+                                           const Globals& g) {
+  if (!g.json) return rest;
+  if (command != "history")
+    throw UsageError("--json does not apply to `roc " + command + "`; it serves or records, printing no data");
+  rest.insert(rest.begin(), "--json");
+  return rest;
+}
+
 /// Replaces this process with the Python console command; returns only when that cannot start.
 /// Options given to roc before the command (`roc -b lab web`) reach Python as the variables
 /// every roc program reads.
 int exec_console(const std::string& command, const std::vector<std::string>& rest, const Globals& g) {
+  auto arguments = console_arguments(command, rest, g);
   const auto pass_on = [](const char* variable, const std::string& value) {
     if (!value.empty()) ::setenv(variable, value.c_str(), 1);
   };
@@ -69,7 +81,7 @@ int exec_console(const std::string& command, const std::vector<std::string>& res
 
   const auto python = python_interpreter();
   std::vector<std::string> args{python, "-m", "roc.console", command};
-  args.insert(args.end(), rest.begin(), rest.end());
+  args.insert(args.end(), arguments.begin(), arguments.end());
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
