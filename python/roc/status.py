@@ -316,18 +316,53 @@ def _reaches(value: Any, below: Path) -> bool:
     return True
 
 
-def record_source(sources: Dict[str, StatusSource], path: Path, value: Any,
+class _Below:
+    """How many sources lie under each path that has any (the root "" counts them all), so that
+    an update looks for the deeper sources it rewrites only where there are some: a tree of many
+    leaves, each updated at its own path, costs each update its path's depth, not the tree's size."""
+
+    def __init__(self, paths: Iterable[str] = ()) -> None:
+        self.counts: Dict[str, int] = {}
+        for path in paths:
+            self.count(path, 1)
+
+    def count(self, path: str, delta: int) -> None:
+        if not path:
+            return
+        end = len(path)
+        while end > 0:
+            end = path.rfind(".", 0, end)
+            above = path[:max(end, 0)]
+            left = self.counts.get(above, 0) + delta
+            if left:
+                self.counts[above] = left
+            else:
+                del self.counts[above]
+
+    def any(self, path: str) -> bool:
+        return path in self.counts
+
+
+def record_source(sources: Dict[str, StatusSource], below: _Below, path: Path, value: Any,
                   source: Optional[StatusSource]) -> None:
     """The sources after an update at `path`: the deeper ones it rewrites go, and `source` (if
-    any, and the update is no deletion) takes `path` (StatusTree::merge_written)."""
+    any, and the update is no deletion) takes `path` (StatusTree::merge_written). `below` is
+    kept counting `sources`."""
     key = ".".join(path)
-    sources.pop(key, None)
-    below = key + "." if key else ""
-    for other in [p for p in sources if p.startswith(below) and p != key]:
-        if _reaches(value, split_path(other[len(below):])):
-            del sources[other]
+    if below.any(key):
+        prefix = key + "." if key else ""
+        for other in [p for p in sources if p.startswith(prefix) and p != key]:
+            if _reaches(value, split_path(other[len(prefix):])):
+                del sources[other]
+                below.count(other, -1)
+    there = key in sources
     if source is not None and value is not None:
         sources[key] = replace(source, path=key, stale=False)
+        if not there:
+            below.count(key, 1)
+    elif there:
+        del sources[key]
+        below.count(key, -1)
 
 
 def covering_source(sources: Dict[str, StatusSource], path: str) -> Optional[StatusSource]:
@@ -580,6 +615,7 @@ class StatusSubscription(Subscription):
         self.max_update_bytes = max_update_bytes
         self.tree: Dict[str, Any] = {}
         self.sources: Dict[str, StatusSource] = {}
+        self._below = _Below()
         self.dropped = 0
         self.synced = not snapshot
         self.snapshot_seq: Optional[int] = None
@@ -641,14 +677,18 @@ class StatusSubscription(Subscription):
     def _apply(self, update: StatusUpdate) -> StatusUpdate:
         if update.stale:
             for source in update.sources:
+                if source.path not in self.sources:
+                    self._below.count(source.path, 1)
                 self.sources[source.path] = source
         elif update.snapshot:
             self.tree = copy.deepcopy(update.value)
             self.sources = {source.path: source for source in update.sources}
+            self._below = _Below(self.sources)
         else:
             path = split_path(update.path)
             merge_at(self.tree, path, update.value)
-            record_source(self.sources, path, update.value, update.sources[0] if update.sources else None)
+            record_source(self.sources, self._below, path, update.value,
+                          update.sources[0] if update.sources else None)
         return update
 
     def source(self, path: str) -> Optional[StatusSource]:

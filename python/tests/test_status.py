@@ -3,7 +3,10 @@ read by the C++ `roc status`, the snapshot without gap or duplicate, masks by wh
 null deletes, empty updates on timeout, republishing to a restarted broker, hostile updates."""
 from __future__ import annotations
 
+import collections
+import dataclasses
 import json
+import random
 import subprocess
 import sys
 import threading
@@ -18,8 +21,9 @@ import roc
 from conftest import program, wait_until
 
 ROOT = Path(__file__).resolve().parents[1]  # python/, where `import roc` finds this checkout
-from roc.status import (EMPTY, RocStatusUpdater, StatusSubscription, StatusUpdate, StatusUpdater, _EmittedAt,
-                        merge_at, path_matches, split_path, statusUpdateIterator)
+from roc.status import (EMPTY, RocStatusUpdater, StatusPublisher, StatusSource, StatusSubscription, StatusUpdate,
+                        StatusUpdater, _Below, _EmittedAt, merge_at, path_matches, record_source, split_path,
+                        statusUpdateIterator)
 
 
 def next_update(sub: StatusSubscription, timeout: float = 5.0) -> StatusUpdate:
@@ -458,3 +462,42 @@ def test_an_updater_republishes_at_the_outermost_paths_it_emitted_at_in_its_tree
     assert emit("other.c.d", None) == ["lab.b=0"]
     assert list(emitted_at._root) == ["lab"]                # nothing is kept that led only to it
     assert emit("lab", None) == []
+
+
+_ABSENT_MARK = object()
+
+
+def test_sources_follow_the_rules_of_the_cxx_tree_for_any_sequence_of_updates():
+    # The plain reading of StatusTree::merge_written (every source looked at, every update) as the
+    # reference for record_source, which looks below a path only where its counts say sources are.
+    def reference(sources, path, value, source):
+        key = ".".join(path)
+        sources.pop(key, None)
+        prefix = key + "." if key else ""
+        for other in [p for p in sources if p.startswith(prefix)]:
+            node = value
+            for segment in split_path(other[len(prefix):]):
+                if not isinstance(node, dict):
+                    break
+                if segment not in node:
+                    node = _ABSENT_MARK
+                    break
+                node = node[segment]
+            if node is not _ABSENT_MARK:
+                del sources[other]
+        if source is not None and value is not None:
+            sources[key] = dataclasses.replace(source, path=key, stale=False)
+
+    rng = random.Random(11)
+    names = ["a", "b", "c"]
+    fast, slow, below = {}, {}, _Below()
+    for step in range(5000):
+        path = [rng.choice(names) for _ in range(rng.randint(0, 3))]
+        value = rng.choice([None, 1, {}, {"a": 2}, {"b": {"c": 3}}, {"a": None}])
+        source = StatusSource("", StatusPublisher("p", "h", step), float(step)) if rng.random() < 0.9 else None
+        record_source(fast, below, path, value, source)
+        reference(slow, path, value, source)
+        assert fast == slow, f"step {step}: an update at {path!r} of {value!r}"
+        expected = collections.Counter(".".join(split_path(key)[:n]) for key in fast if key
+                                       for n in range(len(split_path(key))))
+        assert below.counts == dict(expected), f"step {step}"
