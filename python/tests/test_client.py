@@ -15,7 +15,7 @@ import zmq
 
 import roc
 from roc import wire
-from conftest import REPO, wait_for_object, wait_until
+from conftest import REPO, free_base_port, wait_for_object, wait_until
 
 
 @pytest.fixture
@@ -358,6 +358,13 @@ def test_ipython_completes_object_ids_methods_and_properties(broker, vnir_server
     assert {"grab", "frame", "open_shutter", "fps", "exposure", "describe"} <= set(members.split())
     assert "grab" in grab.split() and "open_shutter" not in grab.split()
     assert objects.split() == ["vnir"]
+
+
+def test_key_completion_without_a_broker_is_empty_within_a_second():
+    with roc.Client(f"127.0.0.1:{free_base_port()}", timeout=30.0) as nowhere:
+        started = time.monotonic()
+        assert nowhere._ipython_key_completions_() == []
+        assert time.monotonic() - started < 2.0  # the prompt never waits for the call's own timeout
 
 
 def test_a_pinned_signature_is_checked_naming_the_object(client, device):
