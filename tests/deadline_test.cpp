@@ -134,12 +134,23 @@ TEST_CASE("the sweep frees the queues of expired calls while the worker is still
   };
   late.call("dev", sleep_ms(100, 2000), 5s);
   for (int i = 0; i < 20; ++i) late.call("dev", sleep_ms(i, 1), 150ms);
-  REQUIRE(roc::test::wait_until([&] { return rig.broker.stats().queued >= 1; }, 2s));
-  CHECK(rig.broker.stats().queued_bytes > 0);
+  // The broker sets its counters one after another, and a read may fall between two of them:
+  // each wait here is for the whole state the checks after it expect.
+  REQUIRE(roc::test::wait_until(
+      [&] {
+        const auto s = rig.broker.stats();
+        return s.queued >= 1 && s.queued_bytes > 0;
+      },
+      2s));
 
   // Nothing comes back from the worker before 2 s and nobody cancels: only the broker's timer
   // can free these.
-  CHECK(roc::test::wait_until([&] { return rig.broker.stats().queued == 0; }, 1500ms));
+  CHECK(roc::test::wait_until(
+      [&] {
+        const auto s = rig.broker.stats();
+        return s.queued == 0 && s.expired_calls == 20;
+      },
+      1500ms));
   CHECK(rig.device.calls_finished == 0);
   const auto stats = rig.broker.stats();
   CHECK(stats.expired_calls == 20);
@@ -263,7 +274,14 @@ TEST_CASE("the queued calls of a client that disconnects are dropped and others 
     flooder.close();
   }
 
-  REQUIRE(roc::test::wait_until([&] { return rig.broker.stats().abandoned_calls == flood; }, 2s));
+  // All three, as above: the broker sets them one after another.
+  CHECK(roc::test::wait_until(
+      [&] {
+        const auto s = rig.broker.stats();
+        return s.abandoned_calls == flood && s.queued == 0 && s.queued_bytes == 0;
+      },
+      2s));
+  CHECK(rig.broker.stats().abandoned_calls == flood);
   CHECK(rig.broker.stats().queued == 0);
   CHECK(rig.broker.stats().queued_bytes == 0);
   // Served right after the call in progress, not after 40 × 100 ms of abandoned calls.
